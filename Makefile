@@ -1,0 +1,63 @@
+# credentials-status: `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test test-postgres quality bench requirements migrate demo clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/test.txt
+	touch $@ $(VENV)/.base-installed
+
+migrate: $(VENV)/.base-installed ## Apply database migrations
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate ## Load the demo data set (idempotent)
+	$(BIN)/python manage.py load_demo_data
+
+run: demo ## Set up, load demo data and serve on http://127.0.0.1:8000 (SQLite, in-process Celery)
+	@echo
+	@echo "credentials-status on http://$(HOST):$(PORT)/  (API docs: /api/docs/, health: /health/)"
+	@echo "A token for the support user (learner_status_readers role):"
+	@echo "  TOKEN=\$$($(BIN)/python manage.py create_dev_jwt support)"
+	@echo "  curl -s -X POST http://$(HOST):$(PORT)/api/credentials/v1/learner_cert_status/ \\"
+	@echo "    -H \"Authorization: JWT \$$TOKEN\" -H 'Content-Type: application/json' \\"
+	@echo "    -d '{\"username\": \"demo\", \"course_runs\": [\"course-v1:edX+DemoX+1T2024\"]}'"
+	@echo "Admin: $(BIN)/python manage.py createsuperuser, then http://$(HOST):$(PORT)/admin/"
+	@echo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.test-installed ## Install test requirements and run the whole suite (DATABASE_URL picks the database)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, missing migrations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: $(VENV)/.test-installed ## Run the benchmarks and print their figures
+	$(BIN)/python bench/run.py
+
+requirements: | $(BIN)/python ## Recompile requirements/*.txt from requirements/*.in
+	$(BIN)/pip install --quiet pip-tools
+	cd requirements && for f in base production test dev; do \
+		../$(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url $$f.in -o $$f.txt; done
+
+clean: ## Remove the virtualenv, caches and the local SQLite database
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache credentials_status.sqlite3

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: the user model and learner identity, roles, JWT, errors, health."""

@@ -1,0 +1,9 @@
+"""What other apps may use of ``core``: learner identity and roles."""
+
+from core.exceptions import LearnerIdentityConflict
+from core.models import User
+from core.roles import Role, user_has_role
+from core.selectors import learner_find
+from core.services import learner_get_or_create
+
+__all__ = ["LearnerIdentityConflict", "Role", "User", "learner_find", "learner_get_or_create", "user_has_role"]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core: users and roles"
+
+    def ready(self) -> None:
+        from core import errors
+
+        errors.register_error_types()

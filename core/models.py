@@ -1,0 +1,30 @@
+"""The user model: staff, service accounts and learners alike.
+
+Learners are known by their LMS username and, when a JWT or an ingest call carries it, their
+LMS user id (``lms_user_id``), which survives renames (see docs/decisions/0003).
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    lms_user_id = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, help_text="The learner's user id in the LMS (JWT claim user_id)."
+    )
+    full_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "core_user"
+        indexes = [models.Index(fields=["email"], name="core_user_email_idx")]
+
+    def __str__(self) -> str:
+        return self.username

@@ -1,0 +1,37 @@
+"""Roles are Django groups; staff hold every role.
+
+The roles and what they allow are fixed by the service API contract. ``python manage.py grant_role``
+and the admin assign them.
+"""
+
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(StrEnum):
+    LEARNER_STATUS_READERS = "learner_status_readers"
+    CATALOG_PUBLISHERS = "catalog_publishers"
+    CREDENTIAL_ISSUERS = "credential_issuers"
+    ENROLLMENT_ADMINS = "enrollment_admins"
+    CREDIT_ADMINS = "credit_admins"
+
+
+ALL_ROLES = tuple(role.value for role in Role)
+
+
+def user_has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
+    """True when the user is active staff, in the role's group, or (readers) a configured worker."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    if role == Role.LEARNER_STATUS_READERS and user.get_username() in settings.LEARNER_STATUS_WORKERS:
+        return True
+    # Group names are cached on the user object for the length of the request.
+    cached: set[str] | None = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        user._role_names = cached  # type: ignore[union-attr]
+    return role.value in cached

@@ -1,0 +1,15 @@
+"""Reads of learner identity."""
+
+from django.contrib.auth import get_user_model
+
+from core.models import User
+
+
+def learner_find(*, username: str | None = None, lms_user_id: int | None = None) -> User | None:
+    """The learner with this LMS user id, else this username; ``None`` when unknown."""
+    users = get_user_model().objects
+    if lms_user_id is not None:
+        return users.filter(lms_user_id=lms_user_id).first()
+    if username:
+        return users.filter(username=username).first()
+    return None

@@ -1,0 +1,68 @@
+"""Writes of learner identity: find-or-create a learner from what an ingest call or JWT says.
+
+The LMS user id is the stable identity; a username is only a name that can change. See
+docs/decisions/0003-learner-identity.rst.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from core.exceptions import LearnerIdentityConflict
+from core.models import User
+
+log = logging.getLogger(__name__)
+
+
+def learner_get_or_create(*, username: str, lms_user_id: int | None = None, email: str | None = None) -> User:
+    """Return the learner for these identifiers, creating or updating the row as needed.
+
+    - A known ``lms_user_id`` under another username is a rename: the row takes the new username.
+    - A known username without an LMS user id adopts the given one.
+    - A username held by a *different* LMS user id, or a rename onto a taken username, raises
+      ``LearnerIdentityConflict`` and changes nothing.
+    - ``email`` (lower-cased) replaces the stored one when given.
+    Safe under concurrent callers: a lost creation race re-reads the winner's row.
+    """
+    email = email.strip().lower() if email else None
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _learner_upsert(username=username, lms_user_id=lms_user_id, email=email)
+        except IntegrityError:
+            if attempt:
+                raise
+            log.info("learner_upsert_race", extra={"username": username, "lms_user_id": lms_user_id})
+    raise AssertionError("unreachable")
+
+
+def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None) -> User:
+    by_name = User.objects.select_for_update().filter(username=username).first()
+    user = by_name
+    if lms_user_id is not None:
+        by_id = User.objects.select_for_update().filter(lms_user_id=lms_user_id).first()
+        if by_id is not None and by_name is not None and by_id.pk != by_name.pk:
+            raise LearnerIdentityConflict(
+                f"Username {username!r} belongs to another learner than LMS user id {lms_user_id}."
+            )
+        if by_name is not None and by_name.lms_user_id not in (None, lms_user_id):
+            raise LearnerIdentityConflict(
+                f"Username {username!r} is held by LMS user id {by_name.lms_user_id}, not {lms_user_id}."
+            )
+        if by_id is not None and by_id.username != username:
+            log.info("learner_renamed", extra={"lms_user_id": lms_user_id, "old": by_id.username, "new": username})
+            by_id.username = username
+            by_id.save(update_fields=["username"])
+        user = by_id or by_name
+    if user is None:
+        return User.objects.create(username=username, lms_user_id=lms_user_id, email=email or "")
+    changed = []
+    if lms_user_id is not None and user.lms_user_id is None:
+        user.lms_user_id = lms_user_id
+        changed.append("lms_user_id")
+    if email and user.email != email:
+        user.email = email
+        changed.append("email")
+    if changed:
+        user.save(update_fields=changed)
+    return user

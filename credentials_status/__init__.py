@@ -1,0 +1,1 @@
+"""Learner records (course-run credentials, grades) and the status APIs built on them."""

@@ -1,0 +1,151 @@
+"""Input and output serializers of the credentials_status API (shapes fixed by the API contract)."""
+
+from typing import Any
+from uuid import UUID
+
+from rest_framework import serializers
+
+from core.fields import StrictCharField, StrictIntegerField
+from credentials_status.data import StatusQuery
+from credentials_status.models import CertificateType, CredentialStatus
+from programs.keys import is_course_run_key
+
+MAX_ITEMS_PER_LIST = 1000
+
+
+class LearnerIdentityInput(serializers.Serializer):
+    """Exactly one of ``lms_user_id`` and ``username``."""
+
+    lms_user_id = StrictIntegerField(required=False, min_value=1)
+    username = StrictCharField(required=False, max_length=150)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [name for name in ("lms_user_id", "username") if name in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give exactly one of lms_user_id or username."]}, code="learner_identity"
+            )
+        return attrs
+
+
+class CourseRunRefField(StrictCharField):
+    """A course run uuid or course run key."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+        if not is_course_run_key(value):
+            raise serializers.ValidationError(f"{value!r} is neither a course run uuid nor a course run key.")
+        return value
+
+
+class LearnerCertStatusInput(LearnerIdentityInput):
+    courses = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=MAX_ITEMS_PER_LIST)
+    course_runs = serializers.ListField(child=CourseRunRefField(), required=False, max_length=MAX_ITEMS_PER_LIST)
+    include_incomplete = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs.get("courses") and not attrs.get("course_runs"):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give a non-empty list of courses and/or course_runs."]}, code="no_courses"
+            )
+        return attrs
+
+
+def query_from_validated(data: dict[str, Any]) -> StatusQuery:
+    """The selector's query for one validated learner_cert_status body (duplicates dropped)."""
+    runs = data.get("course_runs", [])
+    return StatusQuery(
+        lms_user_id=data.get("lms_user_id"),
+        username=data.get("username"),
+        course_uuids=tuple(dict.fromkeys(data.get("courses", []))),
+        course_run_uuids=tuple(dict.fromkeys(r for r in runs if isinstance(r, UUID))),
+        course_run_keys=tuple(dict.fromkeys(r for r in runs if isinstance(r, str))),
+        include_incomplete=data.get("include_incomplete", False),
+    )
+
+
+class BulkLearnerCertStatusInput(serializers.ListSerializer):
+    child = LearnerCertStatusInput()
+    max_length = MAX_ITEMS_PER_LIST
+    allow_empty = False
+
+
+class GradeOutput(serializers.Serializer):
+    letter_grade = serializers.CharField()
+    percent_grade = serializers.DecimalField(max_digits=5, decimal_places=4, coerce_to_string=False)
+    verified = serializers.BooleanField()
+
+
+class RunRefOutput(serializers.Serializer):
+    uuid = serializers.UUIDField(allow_null=True)
+    key = serializers.CharField(allow_null=True)
+
+
+class StatusItemOutput(serializers.Serializer):
+    course_uuid = serializers.UUIDField(allow_null=True)
+    course_run = RunRefOutput(allow_null=True)
+    status = serializers.CharField()
+    type = serializers.CharField(allow_null=True)
+    certificate_available_date = serializers.DateTimeField(allow_null=True)
+    grade = GradeOutput(allow_null=True)
+
+
+class LearnerCertStatusOutput(serializers.Serializer):
+    lms_user_id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField(allow_null=True)
+    status = StatusItemOutput(many=True)
+
+
+class GradeInput(serializers.Serializer):
+    letter_grade = StrictCharField(required=False, allow_blank=True, max_length=32, default="")
+    percent_grade = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1)
+    verified = serializers.BooleanField(required=False, default=False)
+
+
+class LearnerRecordInput(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    lms_user_id = StrictIntegerField(required=False, min_value=1, allow_null=True)
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
+    course_run_key = StrictCharField(max_length=255)
+
+    def validate_course_run_key(self, value: str) -> str:
+        if not is_course_run_key(value):
+            raise serializers.ValidationError(f"{value!r} is not a valid course run key.")
+        return value
+
+
+class CourseRunCredentialInput(LearnerRecordInput):
+    status = serializers.ChoiceField(choices=CredentialStatus.choices)
+    type = serializers.ChoiceField(choices=CertificateType.choices)
+    certificate_available_date = serializers.DateTimeField(required=False, allow_null=True)
+    grade = GradeInput(required=False, allow_null=True)
+
+
+class GradeRecordInput(LearnerRecordInput, GradeInput):
+    pass
+
+
+class CourseRunCredentialOutput(serializers.Serializer):
+    username = serializers.CharField(source="learner.username")
+    lms_user_id = serializers.IntegerField(source="learner.lms_user_id", allow_null=True)
+    course_run_key = serializers.CharField(source="course_run.key")
+    course_uuid = serializers.UUIDField(source="course_run.course.uuid")
+    status = serializers.CharField()
+    type = serializers.CharField()
+    certificate_available_date = serializers.DateTimeField(allow_null=True)
+    awarded_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    modified = serializers.DateTimeField()
+
+
+class GradeRecordOutput(serializers.Serializer):
+    username = serializers.CharField(source="learner.username")
+    course_run_key = serializers.CharField(source="course_run.key")
+    letter_grade = serializers.CharField()
+    percent_grade = serializers.DecimalField(max_digits=5, decimal_places=4, coerce_to_string=False)
+    verified = serializers.BooleanField()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from credentials_status.rest_api.v1 import views
+
+app_name = "credentials_v1"
+
+urlpatterns = [
+    path("learner_cert_status/", views.LearnerCertStatusView.as_view(), name="learner_cert_status"),
+    path("bulk_learner_cert_status/", views.BulkLearnerCertStatusView.as_view(), name="bulk_learner_cert_status"),
+    path("course_run_credentials/", views.CourseRunCredentialIngestView.as_view(), name="course_run_credentials"),
+    path("grades/", views.GradeIngestView.as_view(), name="grades"),
+]

@@ -1,0 +1,96 @@
+"""The learner status API (wire-compatible with Open edX Credentials) and learner record ingest."""
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.permissions import IsCredentialIssuer
+from credentials_status.rest_api.v1.permissions import can_read_learner
+from credentials_status.rest_api.v1.serializers import (
+    BulkLearnerCertStatusInput,
+    CourseRunCredentialInput,
+    CourseRunCredentialOutput,
+    GradeRecordInput,
+    GradeRecordOutput,
+    LearnerCertStatusInput,
+    LearnerCertStatusOutput,
+    query_from_validated,
+)
+from credentials_status.selectors import learner_cert_status
+from credentials_status.services import course_run_credential_upsert, grade_upsert
+
+
+def _require_reader(request: Request, items: list[dict[str, Any]]) -> None:
+    for item in items:
+        if not can_read_learner(request.user, username=item.get("username"), lms_user_id=item.get("lms_user_id")):
+            raise PermissionDenied("You may read only your own status.")
+
+
+class LearnerCertStatusView(APIView):
+    """A learner's awarded, visible course-run certificates in the given courses and runs."""
+
+    @extend_schema(request=LearnerCertStatusInput, responses={200: LearnerCertStatusOutput})
+    def post(self, request: Request) -> Response:
+        body = LearnerCertStatusInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        _require_reader(request, [body.validated_data])
+        return Response(LearnerCertStatusOutput(learner_cert_status(query_from_validated(body.validated_data))).data)
+
+
+class BulkLearnerCertStatusView(APIView):
+    """Up to 1,000 learner_cert_status requests in one call; answers in request order."""
+
+    @extend_schema(request=LearnerCertStatusInput(many=True), responses={200: LearnerCertStatusOutput(many=True)})
+    def post(self, request: Request) -> Response:
+        body = BulkLearnerCertStatusInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        _require_reader(request, body.validated_data)
+        answers = [learner_cert_status(query_from_validated(item)) for item in body.validated_data]
+        return Response(LearnerCertStatusOutput(answers, many=True).data)
+
+
+class CourseRunCredentialIngestView(APIView):
+    """Record a learner's certificate in a run (201 created, 200 updated)."""
+
+    permission_classes = [IsCredentialIssuer]
+
+    @extend_schema(request=CourseRunCredentialInput, responses={200: CourseRunCredentialOutput})
+    def post(self, request: Request) -> Response:
+        body = CourseRunCredentialInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        grade = data.pop("grade", None)
+        with transaction.atomic():
+            credential, created = course_run_credential_upsert(**data)
+            if grade:
+                grade_upsert(
+                    username=data["username"],
+                    lms_user_id=data.get("lms_user_id"),
+                    course_run_key=data["course_run_key"],
+                    **grade,
+                )
+        return Response(
+            CourseRunCredentialOutput(credential).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class GradeIngestView(APIView):
+    """Record a learner's grade in a run (201 created, 200 updated)."""
+
+    permission_classes = [IsCredentialIssuer]
+
+    @extend_schema(request=GradeRecordInput, responses={200: GradeRecordOutput})
+    def post(self, request: Request) -> Response:
+        body = GradeRecordInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        grade, created = grade_upsert(**body.validated_data)
+        return Response(
+            GradeRecordOutput(grade).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

@@ -1,0 +1,1 @@
+"""Credit eligibility, credit providers and signed credit requests (seed 002)."""

@@ -1,0 +1,1 @@
+"""Enrollments as learner records, and bulk enrollment (local or through the LMS)."""

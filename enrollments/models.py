@@ -1,0 +1,22 @@
+"""Enrollments, one row per (learner, course run). A learner is enrolled while the row is active."""
+
+from django.conf import settings
+from django.db import models
+
+from core.models import TimeStampedModel
+
+
+class Enrollment(TimeStampedModel):
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
+    course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="enrollments")
+    mode = models.CharField(max_length=100, default="audit")
+    is_active = models.BooleanField(default=True, db_index=True)
+    license_uuid = models.UUIDField(null=True, blank=True, help_text="Subscription license that paid for it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course_run"], name="unique_enrollment_per_learner_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id}:{self.course_run_id}:{'active' if self.is_active else 'inactive'}"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from enrollments.rest_api.v1 import views
+
+app_name = "enrollments_v1"
+
+urlpatterns = [
+    path("enrollments/", views.EnrollmentIngestView.as_view(), name="enrollments"),
+]

@@ -1,0 +1,1 @@
+"""The catalog (organizations, courses, course runs) and programs with their exclusion lists."""

@@ -1,0 +1,19 @@
+"""Production: secrets must come from the environment; cookies and transport are hardened."""
+
+from settings.base import *  # noqa: F403
+from settings.base import JWT_PUBLIC_SIGNING_JWK_SET
+from settings.env import env_bool, env_list, env_str
+
+DEBUG = False
+SECRET_KEY = env_str("SECRET_KEY")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if not JWT_PUBLIC_SIGNING_JWK_SET:
+    # Symmetric tokens are allowed in production only with an explicitly configured secret.
+    env_str("JWT_SECRET_KEY")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

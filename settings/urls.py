@@ -1,0 +1,26 @@
+"""Top-level URLs. Each app mounts its versioned REST API under /api/<app>/v1/."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.views import HealthView
+
+handler400 = "core.errors.handler400"
+handler403 = "core.errors.handler403"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"
+
+urlpatterns = [
+    path("health/", HealthView.as_view(), name="health"),
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(template_name="admin/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/credentials/v1/", include("credentials_status.rest_api.v1.urls")),
+    path("api/programs/v1/", include("programs.rest_api.v1.urls")),
+    path("api/enrollments/v1/", include("enrollments.rest_api.v1.urls")),
+]
