@@ -53,3 +53,62 @@ class CourseRun(TimeStampedModel):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+
+class ProgramStatus(models.TextChoices):
+    UNPUBLISHED = "unpublished"
+    ACTIVE = "active"
+    RETIRED = "retired"
+    DELETED = "deleted"
+
+
+class ProgramSource(models.TextChoices):
+    DISCOVERY = "discovery", "Synced from Discovery"
+    LOCAL = "local", "Defined in this service"
+
+
+class Program(TimeStampedModel):
+    """A list of courses; every live run of them counts unless listed in ``excluded_course_runs``."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True)
+    title = models.CharField(max_length=255)
+    type = models.CharField(max_length=64, blank=True, help_text="Program type name, e.g. MicroMasters.")
+    type_slug = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.ACTIVE, db_index=True)
+    source = models.CharField(max_length=16, choices=ProgramSource.choices, default=ProgramSource.LOCAL)
+    applicable_seat_types = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Certificate types that complete a course of this program; empty means every type but audit.",
+    )
+    authoring_organizations = models.ManyToManyField(Organization, blank=True, related_name="programs")
+    courses = models.ManyToManyField(Course, through="ProgramCourse", related_name="programs")
+    excluded_course_runs = models.ManyToManyField(
+        CourseRun,
+        blank=True,
+        related_name="excluding_programs",
+        help_text="Runs of the program's courses that do not count.",
+    )
+    data_modified_timestamp = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.uuid})"
+
+    @property
+    def is_synced(self) -> bool:
+        return self.source == ProgramSource.DISCOVERY
+
+
+class ProgramCourse(models.Model):
+    """A course's place in a program's ordered course list."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="program_courses")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="program_courses")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["program", "position"]
+        constraints = [models.UniqueConstraint(fields=["program", "course"], name="unique_course_per_program")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}:{self.position}:{self.course_id}"

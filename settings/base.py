@@ -238,3 +238,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # Bulk bodies (10,000 enrollment pairs) fit; larger ones get a JSON 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+# edx-django-utils monitoring: no New Relic here.
+OPENEDX_TELEMETRY: list[str] = []

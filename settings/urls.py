@@ -23,4 +23,6 @@ urlpatterns = [
     path("api/credentials/v1/", include("credentials_status.rest_api.v1.urls")),
     path("api/programs/v1/", include("programs.rest_api.v1.urls")),
     path("api/enrollments/v1/", include("enrollments.rest_api.v1.urls")),
+    path("api/credit/v1/", include("credit.rest_api.v1.urls")),
+    path("support/", include("support.urls")),
 ]

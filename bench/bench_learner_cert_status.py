@@ -1,0 +1,52 @@
+"""learner_cert_status for a learner with 200 awarded credentials, asked about all 200 courses."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from bench.util import client_for, count_queries, measure
+from core.models import User
+from credentials_status.models import CourseRunCredential, Grade
+from programs.models import Course, CourseRun, Organization
+
+CREDENTIALS = 200
+CALLS = 200
+
+
+def run() -> list[str]:
+    org, _ = Organization.objects.get_or_create(key="BenchX")
+    learner, _ = User.objects.get_or_create(username="bench_learner", defaults={"lms_user_id": 900001})
+    User.objects.get_or_create(username="bench_reader", defaults={"is_staff": True})
+    now = timezone.now()
+    courses = Course.objects.bulk_create(
+        [Course(key=f"BenchX+C{i}", organization=org, title=f"Course {i}") for i in range(CREDENTIALS)]
+    )
+    runs = CourseRun.objects.bulk_create(
+        [CourseRun(key=f"course-v1:BenchX+C{i}+1T2025", course=c, start=now) for i, c in enumerate(courses)]
+    )
+    CourseRunCredential.objects.bulk_create(
+        [
+            CourseRunCredential(
+                learner=learner, course_run=r, status="awarded", type="verified", awarded_at=now - timedelta(days=1)
+            )
+            for r in runs
+        ]
+    )
+    Grade.objects.bulk_create(
+        [Grade(learner=learner, course_run=r, percent_grade="0.9", letter_grade="A") for r in runs]
+    )
+
+    client = client_for("bench_reader", administrator=True)
+    body = {"username": "bench_learner", "courses": [str(c.uuid) for c in courses]}
+
+    def call() -> None:
+        response = client.post("/api/credentials/v1/learner_cert_status/", body, format="json")
+        assert response.status_code == 200, response.content[:300]
+        assert len(response.json()["status"]) == CREDENTIALS, len(response.json()["status"])
+
+    queries = count_queries(call)
+    median, p95, worst = measure(call, repeat=CALLS)
+    return [
+        f"learner with {CREDENTIALS} awarded credentials, asked about {CREDENTIALS} courses, {CALLS} calls",
+        f"median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms; {queries} SQL queries per call",
+    ]

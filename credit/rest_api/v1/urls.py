@@ -1,0 +1,3 @@
+app_name = "credit_v1"
+
+urlpatterns: list = []
