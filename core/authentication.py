@@ -7,7 +7,12 @@ records instead of getting a second account (docs/decisions/0003-learner-identit
 
 from typing import Any
 
+import jwt
+from django.conf import settings
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
+from edx_rest_framework_extensions.auth.jwt.decoder import get_verification_jwk_key_set
+from edx_rest_framework_extensions.auth.jwt.decoder import jwt_decode_handler as edx_jwt_decode_handler
+from edx_rest_framework_extensions.settings import get_first_jwt_issuer
 from rest_framework import exceptions
 
 from core.exceptions import LearnerIdentityConflict
@@ -28,3 +33,37 @@ class LearnerJwtAuthentication(JwtAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         return user
+
+
+def jwt_decode_handler(token: str) -> dict[str, Any]:
+    """JWT_DECODE_HANDLER: verify the signature here, then let edx-drf-extensions check the claims.
+
+    edx-drf-extensions (10.9.0) first tries the asymmetric key set alone and treats an *empty* set as
+    a successful verification, so without ``JWT_PUBLIC_SIGNING_JWK_SET`` any signature passed. This
+    handler accepts a token only when one configured key (the JWK set, or the HS256 secret of the
+    first issuer) verifies it, with ``exp`` and ``iat`` required.
+    """
+    issuer = get_first_jwt_issuer()
+    keys = get_verification_jwk_key_set(
+        asymmetric_keys=settings.JWT_AUTH.get("JWT_PUBLIC_SIGNING_JWK_SET"), secret_key=issuer.get("SECRET_KEY")
+    )
+    if not keys:
+        raise jwt.InvalidTokenError("No JWT verification key is configured.")
+    for key in keys:
+        algorithms = ["HS256"] if key.key_type == "oct" else ["RS256", "RS512", "ES256"]
+        try:
+            jwt.decode(
+                token,
+                key=key.key,
+                algorithms=algorithms,
+                audience=issuer["AUDIENCE"],
+                options={"verify_signature": True, "verify_exp": True, "require": ["exp", "iat"]},
+            )
+            break
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.InvalidAlgorithmError:
+            continue
+    else:
+        raise jwt.InvalidSignatureError("Signature verification failed.")
+    return edx_jwt_decode_handler(token)

@@ -142,7 +142,7 @@ JWT_AUTH = {
     "JWT_VERIFY_EXPIRATION": True,
     "JWT_VERIFY_AUDIENCE": True,
     "JWT_LEEWAY": 1,
-    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    "JWT_DECODE_HANDLER": "core.authentication.jwt_decode_handler",
     "JWT_PAYLOAD_GET_USERNAME_HANDLER": lambda payload: payload.get("preferred_username"),
     "JWT_ISSUERS": [{"ISSUER": JWT_ISSUER, "AUDIENCE": JWT_AUDIENCE, "SECRET_KEY": JWT_SECRET_KEY}],
     "JWT_PUBLIC_SIGNING_JWK_SET": JWT_PUBLIC_SIGNING_JWK_SET,
