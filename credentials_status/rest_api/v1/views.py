@@ -13,13 +13,13 @@ from rest_framework.views import APIView
 from core.permissions import IsCredentialIssuer
 from credentials_status.rest_api.v1.permissions import can_read_learner
 from credentials_status.rest_api.v1.serializers import (
-    BulkLearnerCertStatusInput,
     CourseRunCredentialInput,
     CourseRunCredentialOutput,
     GradeRecordInput,
     GradeRecordOutput,
     LearnerCertStatusInput,
     LearnerCertStatusOutput,
+    bulk_learner_cert_status_input,
     query_from_validated,
 )
 from credentials_status.selectors import learner_cert_status
@@ -48,7 +48,7 @@ class BulkLearnerCertStatusView(APIView):
 
     @extend_schema(request=LearnerCertStatusInput(many=True), responses={200: LearnerCertStatusOutput(many=True)})
     def post(self, request: Request) -> Response:
-        body = BulkLearnerCertStatusInput(data=request.data)
+        body = bulk_learner_cert_status_input(request.data)
         body.is_valid(raise_exception=True)
         _require_reader(request, body.validated_data)
         answers = [learner_cert_status(query_from_validated(item)) for item in body.validated_data]

@@ -1,0 +1,74 @@
+"""POST /api/credentials/v1/bulk_learner_cert_status/."""
+
+import pytest
+
+from tests.factories import CredentialFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/credentials/v1/bulk_learner_cert_status/"
+
+
+@pytest.fixture
+def reader(jwt_client):
+    return jwt_client("support", roles=["learner_status_readers"])
+
+
+def test_answers_come_in_request_order(reader):
+    ana, bob = UserFactory(username="ana", lms_user_id=7), UserFactory(username="bob")
+    first, second = CredentialFactory(learner=ana), CredentialFactory(learner=bob)
+    body = [
+        {"username": "bob", "course_runs": [second.course_run.key]},
+        {"lms_user_id": 7, "course_runs": [first.course_run.key]},
+        {"username": "ghost", "course_runs": [first.course_run.key]},
+    ]
+    response = reader.post(URL, body, format="json")
+    assert response.status_code == 200
+    answers = response.json()
+    assert [(a["username"], a["lms_user_id"]) for a in answers] == [
+        ("bob", bob.lms_user_id),
+        ("ana", 7),
+        ("ghost", None),
+    ]
+    assert answers[0]["status"][0]["course_run"]["key"] == second.course_run.key
+    assert answers[1]["status"][0]["course_run"]["key"] == first.course_run.key
+    assert answers[2]["status"] == []
+
+
+def test_invalid_item_is_a_400_naming_its_index(reader):
+    body = [
+        {"username": "ana", "course_runs": ["course-v1:edX+DemoX+1T2024"]},
+        {"username": "bob", "course_runs": ["course-v1:edX+DemoX+1T2024"]},
+        {"username": "bob", "lms_user_id": 3, "course_runs": ["course-v1:edX+DemoX+1T2024"]},
+        {"username": "cy", "courses": ["nope"]},
+    ]
+    response = reader.post(URL, body, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"2.non_field_errors", "3.courses.0"}
+
+
+@pytest.mark.parametrize("body", [{"username": "ana"}, "text", [], None])
+def test_non_list_or_empty_body_is_a_400(reader, body):
+    response = reader.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] in {"validation", "parse-error"}
+
+
+def test_more_than_1000_items_is_a_400(reader):
+    body = [{"username": "ana", "course_runs": ["course-v1:edX+DemoX+1T2024"]}] * 1001
+    response = reader.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert "1000" in response.json()["detail"]
+
+
+def test_learner_may_ask_only_about_themself_in_every_item(jwt_client):
+    client = jwt_client("ana", lms_user_id=7)
+    own = [{"username": "ana", "course_runs": ["course-v1:edX+DemoX+1T2024"]}]
+    assert client.post(URL, own, format="json").status_code == 200
+    mixed = [*own, {"username": "bob", "course_runs": ["course-v1:edX+DemoX+1T2024"]}]
+    assert client.post(URL, mixed, format="json").status_code == 403
+
+
+def test_anonymous_is_401(api_client):
+    assert api_client.post(URL, [], format="json").status_code == 401
