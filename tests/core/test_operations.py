@@ -1,0 +1,167 @@
+"""Health, OpenAPI schema and docs, JSON errors outside the views, admin, management commands."""
+
+import json
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError
+from django.urls import reverse
+
+from core.jwt import encode_jwt
+from core.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_ok(api_client):
+    response = api_client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "OK"
+
+
+def test_health_503_when_database_fails(api_client):
+    with mock.patch("core.views.connection.cursor", side_effect=DatabaseError("down")):
+        response = api_client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["database"] == "UNAVAILABLE"
+
+
+def test_schema_documents_every_api_endpoint(api_client):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["openapi"].startswith("3.")
+    paths = set(schema["paths"])
+    for expected in (
+        "/api/credentials/v1/learner_cert_status/",
+        "/api/credentials/v1/bulk_learner_cert_status/",
+        "/api/credentials/v1/course_run_credentials/",
+        "/api/credentials/v1/grades/",
+        "/api/enrollments/v1/enrollments/",
+        "/api/programs/v1/course_runs/{course_run_key}/",
+        "/health/",
+    ):
+        assert expected in paths, expected
+    from django.urls import get_resolver
+
+    api_routes = [
+        str(p.pattern)
+        for p in get_resolver().url_patterns
+        if str(p.pattern).startswith("api/") and "v1" in str(p.pattern)
+    ]
+    assert api_routes, "versioned APIs are mounted"
+    assert all(any(path.startswith("/" + route) for path in paths) for route in api_routes if route != "api/credit/v1/")
+
+
+def test_docs_page_renders_without_internet(api_client):
+    response = api_client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+def test_unknown_url_is_json_404(api_client):
+    response = api_client.get("/api/credentials/v1/nope/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not-found"
+
+
+def test_oversized_body_is_json_413(jwt_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = jwt_client("support", roles=["learner_status_readers"])
+    body = {"username": "ana", "course_runs": ["course-v1:edX+DemoX+1T2024"] * 100}
+    response = client.post("/api/credentials/v1/learner_cert_status/", body, format="json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload-too-large"
+
+
+def test_unexpected_error_is_json_500_without_details(jwt_client):
+    client = jwt_client("support", roles=["learner_status_readers"])
+    with mock.patch("credentials_status.rest_api.v1.views.learner_cert_status", side_effect=RuntimeError("secret")):
+        response = client.post(
+            "/api/credentials/v1/learner_cert_status/",
+            {"username": "a", "course_runs": ["course-v1:a+b+c"]},
+            format="json",
+        )
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal"
+    assert "secret" not in response.content.decode()
+
+
+def test_admin_changelist_and_search_for_every_model(client):
+    User.objects.create_superuser("root", "root@example.com", "pw-123-secret")
+    client.login(username="root", password="pw-123-secret")
+    assert admin.site._registry, "models are registered"
+    for model, model_admin in admin.site._registry.items():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url, {"q": "edX"} if model_admin.search_fields else {})
+        assert response.status_code == 200, (model, response.status_code)
+        assert client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")).status_code in (
+            200,
+            403,
+        )
+
+
+def test_grant_role_creates_user_and_grants_groups():
+    out = StringIO()
+    call_command("grant_role", "svc", "learner_status_readers", "catalog_publishers", stdout=out)
+    user = User.objects.get(username="svc")
+    assert set(user.groups.values_list("name", flat=True)) == {"learner_status_readers", "catalog_publishers"}
+    assert not user.has_usable_password()
+    call_command("grant_role", "svc", "catalog_publishers", "--revoke", stdout=out)
+    assert list(user.groups.values_list("name", flat=True)) == ["learner_status_readers"]
+    call_command("grant_role", "svc", "staff", stdout=out)
+    user.refresh_from_db()
+    assert user.is_staff
+
+
+def test_grant_role_refuses_unknown_roles():
+    with pytest.raises(CommandError, match="Unknown role"):
+        call_command("grant_role", "svc", "superpowers")
+    assert not User.objects.filter(username="svc").exists()
+
+
+def test_role_groups_exist_after_migrations():
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "learner_status_readers",
+        "catalog_publishers",
+        "credential_issuers",
+        "enrollment_admins",
+        "credit_admins",
+    }
+
+
+def test_create_dev_jwt_prints_a_token_the_service_accepts(api_client):
+    out = StringIO()
+    call_command("create_dev_jwt", "support", "--administrator", stdout=out)
+    api_client.credentials(HTTP_AUTHORIZATION=f"JWT {out.getvalue().strip()}")
+    response = api_client.post(
+        "/api/credentials/v1/learner_cert_status/",
+        {"username": "x", "courses": [], "course_runs": ["course-v1:a+b+c"]},
+        format="json",
+    )
+    assert response.status_code == 200
+
+
+def test_demo_data_is_idempotent_and_answers_the_readme_curl(api_client):
+    call_command("load_demo_data", stdout=StringIO())
+    counts = [model.objects.count() for model in admin.site._registry]
+    call_command("load_demo_data", stdout=StringIO())
+    assert [model.objects.count() for model in admin.site._registry] == counts
+    api_client.credentials(HTTP_AUTHORIZATION=f"JWT {encode_jwt(username='support')}")
+    response = api_client.post(
+        "/api/credentials/v1/learner_cert_status/",
+        {"username": "demo", "course_runs": ["course-v1:edX+DemoX+1T2024"], "include_incomplete": True},
+        format="json",
+    )
+    assert response.status_code == 200
+    items = response.json()["status"]
+    assert [(i["course_run"]["key"], i["status"]) for i in items] == [("course-v1:edX+DemoX+1T2024", "awarded")]
+    assert items[0]["grade"]["percent_grade"] == 0.92
