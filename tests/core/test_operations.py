@@ -165,3 +165,16 @@ def test_demo_data_is_idempotent_and_answers_the_readme_curl(api_client):
     items = response.json()["status"]
     assert [(i["course_run"]["key"], i["status"]) for i in items] == [("course-v1:edX+DemoX+1T2024", "awarded")]
     assert items[0]["grade"]["percent_grade"] == 0.92
+
+
+def test_admin_finds_credentials_by_learner_email_lms_id_and_run_key(client):
+    from tests.factories import CredentialFactory
+
+    User.objects.create_superuser("root", "root@example.com", "pw-123-secret")
+    client.login(username="root", password="pw-123-secret")
+    wanted = CredentialFactory(learner__username="ana", learner__email="ana@example.com", learner__lms_user_id=77)
+    CredentialFactory(learner__username="bob")
+    url = reverse("admin:credentials_status_courseruncredential_changelist")
+    for query in ("ana", "ana@example.com", "77", wanted.course_run.key):
+        response = client.get(url, {"q": query})
+        assert response.context["cl"].result_count == 1, query

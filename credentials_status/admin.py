@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from credentials_status.models import CourseRunCredential, Grade
+
+LEARNER_AND_RUN_SEARCH = (
+    "learner__username",
+    "learner__email",
+    "=learner__lms_user_id",
+    "course_run__key",
+    "course_run__course__key",
+)
+
+
+@admin.register(CourseRunCredential)
+class CourseRunCredentialAdmin(admin.ModelAdmin):
+    list_display = ("learner", "course_run", "status", "type", "certificate_available_date", "awarded_at", "revoked_at")
+    list_filter = ("status", "type", "course_run__course__organization")
+    list_select_related = ("learner", "course_run")
+    search_fields = LEARNER_AND_RUN_SEARCH
+    raw_id_fields = ("learner", "course_run")
+    readonly_fields = ("awarded_at", "revoked_at", "created", "modified")
+    date_hierarchy = "created"
+
+
+@admin.register(Grade)
+class GradeAdmin(admin.ModelAdmin):
+    list_display = ("learner", "course_run", "letter_grade", "percent_grade", "verified", "modified")
+    list_filter = ("verified", "course_run__course__organization")
+    list_select_related = ("learner", "course_run")
+    search_fields = LEARNER_AND_RUN_SEARCH
+    raw_id_fields = ("learner", "course_run")
