@@ -46,7 +46,20 @@ def run() -> list[str]:
 
     queries = count_queries(call)
     median, p95, worst = measure(call, repeat=CALLS)
+
+    bulk_body = [
+        {"username": "bench_learner", "course_runs": [r.key for r in runs[i % 190 : i % 190 + 10]]} for i in range(1000)
+    ]
+
+    def bulk_call() -> None:
+        response = client.post("/api/credentials/v1/bulk_learner_cert_status/", bulk_body, format="json")
+        assert response.status_code == 200, response.content[:300]
+
+    bulk_queries = count_queries(bulk_call)
+    bulk_median, _, _ = measure(bulk_call, repeat=10)
     return [
         f"learner with {CREDENTIALS} awarded credentials, asked about {CREDENTIALS} courses, {CALLS} calls",
         f"median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms; {queries} SQL queries per call",
+        f"bulk_learner_cert_status, 1,000 requests x 10 runs: median {bulk_median:.0f} ms over 10 calls; "
+        f"{bulk_queries} SQL queries per call",
     ]

@@ -72,3 +72,37 @@ def test_learner_may_ask_only_about_themself_in_every_item(jwt_client):
 
 def test_anonymous_is_401(api_client):
     assert api_client.post(URL, [], format="json").status_code == 401
+
+
+def test_bulk_answers_equal_single_answers_and_queries_stay_bounded(reader, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import EnrollmentFactory, GradeFactory
+
+    learners = [UserFactory() for _ in range(30)]
+    body = []
+    for index, learner in enumerate(learners):
+        awarded = CredentialFactory(learner=learner)
+        GradeFactory(learner=learner, course_run=awarded.course_run)
+        revoked = CredentialFactory(learner=learner, status="revoked")
+        pending = CredentialFactory(learner=learner, certificate_available_date=timezone.now() + timedelta(days=2))
+        enrolled = EnrollmentFactory(learner=learner)
+        identity = {"username": learner.username} if index % 2 else {"lms_user_id": learner.lms_user_id}
+        body.append(
+            identity
+            | {
+                "courses": [str(awarded.course_run.course.uuid), str(revoked.course_run.course.uuid)],
+                "course_runs": [pending.course_run.key, str(enrolled.course_run.uuid), "course-v1:No+Such+Run"],
+                "include_incomplete": bool(index % 3),
+            }
+        )
+    body.append({"username": "ghost", "courses": [str(CredentialFactory().course_run.course.uuid)]})
+    reader.post(URL, body[:1], format="json")  # first request copies the token's claims onto the user
+    with django_assert_max_num_queries(8):
+        bulk = reader.post(URL, body, format="json")
+    assert bulk.status_code == 200
+    singles = [reader.post("/api/credentials/v1/learner_cert_status/", item, format="json").json() for item in body]
+    assert bulk.json() == singles
+    assert sum(len(answer["status"]) for answer in singles) > 60

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsCredentialIssuer
+from credentials_status.cert_status import learner_cert_statuses
 from credentials_status.rest_api.v1.permissions import can_read_learner
 from credentials_status.rest_api.v1.serializers import (
     CourseRunCredentialInput,
@@ -51,7 +52,7 @@ class BulkLearnerCertStatusView(APIView):
         body = bulk_learner_cert_status_input(request.data)
         body.is_valid(raise_exception=True)
         _require_reader(request, body.validated_data)
-        answers = [learner_cert_status(query_from_validated(item)) for item in body.validated_data]
+        answers = learner_cert_statuses([query_from_validated(item) for item in body.validated_data])
         return Response(LearnerCertStatusOutput(answers, many=True).data)
 
 
