@@ -45,7 +45,9 @@ def catalog(db: None) -> SimpleNamespace:
     old = CourseRunFactory(
         course=demo, key="course-v1:edX+DemoX+2T2023", title="Demo 2023", start=at(2023, 4), end=at(2023, 8)
     )
-    new = CourseRunFactory(course=demo, key="course-v1:edX+DemoX+1T2024", title="Demo 2024", start=at(2024, 1), end=None)
+    new = CourseRunFactory(
+        course=demo, key="course-v1:edX+DemoX+1T2024", title="Demo 2024", start=at(2024, 1), end=None
+    )
     stats_run = CourseRunFactory(
         course=stats, key="course-v1:edX+StatsX+3T2025", title="Statistics", start=at(2025, 9), end=at(2025, 12)
     )
