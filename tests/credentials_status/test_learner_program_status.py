@@ -409,9 +409,9 @@ def test_query_count_does_not_grow_with_the_program(
             GradeFactory(learner=c.learner, course_run=run)
     post(reader, c)  # warm the JWT user row and role cache paths
 
-    # 8 for the answer (program, courses, runs, exclusions, learner, credentials, enrollments,
-    # grades) and 3 for JWT authentication and the role check.
-    with django_assert_max_num_queries(11):
+    # 8 for the answer (program, its courses, runs, exclusions, learner, credentials, enrollments,
+    # grades) and 2 for JWT authentication (user) and the role check (groups).
+    with django_assert_max_num_queries(10):
         response = post(reader, c)
 
     assert response.json()["total_courses"] == 12

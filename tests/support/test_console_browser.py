@@ -122,4 +122,3 @@ def test_support_agent_finds_the_excluded_run_explanation(
     assert (
         page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") != "rgba(0, 0, 0, 0)"
     )
-
