@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.views import View
@@ -24,8 +24,7 @@ from support.selectors import learner_search
 
 class SupportLoginView(LoginView):
     template_name = "support/login.html"
-    redirect_authenticated_user = True
-    next_page = reverse_lazy("support:search")
+    redirect_authenticated_user = True  # then LOGIN_REDIRECT_URL, the console's search page
 
 
 class ConsoleView(AccessMixin, View):
@@ -33,7 +32,7 @@ class ConsoleView(AccessMixin, View):
 
     login_url = reverse_lazy("support:login")
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if not user_has_role(request.user, Role.LEARNER_STATUS_READERS):
