@@ -356,9 +356,16 @@ def test_unknown_program_is_a_json_404(catalog: SimpleNamespace, reader: Any) ->
     )
 
     assert response.status_code == status.HTTP_404_NOT_FOUND
-    body = response.json()
-    assert body["status"] == status.HTTP_404_NOT_FOUND
-    assert body["detail"] == "No program has this uuid."
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "type": "https://docs.openedx.org/errors/not-found",
+        "code": "not-found",
+        "reason": "program_not_found",
+        "title": "Not Found",
+        "status": status.HTTP_404_NOT_FOUND,
+        "detail": "No program has this uuid.",
+        "instance": URL,
+    }
 
 
 @pytest.mark.parametrize(
