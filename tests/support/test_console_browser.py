@@ -1,4 +1,4 @@
-"""End to end in a real headless Chromium: sign in, find a learner, open a program, read the warning.
+"""End to end in a real headless Chromium, JavaScript off: sign in, find a learner, open a program, read the warning.
 
 Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/services.sh`` installs it) and Playwright's
 Python package. ``SUPPORT_SCREENSHOT=path.png`` saves the learner page there (docs/images/ is made so).
@@ -46,7 +46,8 @@ def browser_page() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            # JavaScript off: the console must work without it.
+            page = browser.new_page(viewport={"width": 1200, "height": 900}, java_script_enabled=False)
             page.set_default_timeout(15_000)
             yield page
         finally:
