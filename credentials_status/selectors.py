@@ -187,21 +187,21 @@ def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
     if not programs:
         return []
     ids = [program.pk for program in programs]
+    # Plain tuples, not model instances: a big program has hundreds of runs.
     links = list(
-        ProgramCourse.objects.filter(program_id__in=ids).select_related("course").order_by("program_id", "position")
+        ProgramCourse.objects.filter(program_id__in=ids)
+        .order_by("program_id", "position")
+        .values_list("program_id", "course_id", "course__uuid", "course__key", "course__title")
     )
     runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
-    for run in CourseRun.objects.filter(course_id__in={link.course_id for link in links}).order_by("start", "key"):
-        runs_by_course[run.course_id].append(
-            RunFacts(
-                id=run.pk,
-                uuid=run.uuid,
-                key=run.key,
-                title=run.title,
-                start=run.start,
-                end=run.end,
-                removed=run.is_removed,
-            )
+    run_rows = (
+        CourseRun.objects.filter(course_id__in={link[1] for link in links})
+        .order_by("start", "key")
+        .values_list("course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at")
+    )
+    for course_id, run_id, uuid, key, title, start, end, removed_at in run_rows:
+        runs_by_course[course_id].append(
+            RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
         )
     excluded: dict[int, set[int]] = defaultdict(set)
     for program_id, run_id in Program.excluded_course_runs.through.objects.filter(program_id__in=ids).values_list(
@@ -209,10 +209,9 @@ def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
     ):
         excluded[program_id].add(run_id)
     courses: dict[int, list[CourseFacts]] = defaultdict(list)
-    for link in links:
-        course = link.course
-        courses[link.program_id].append(
-            CourseFacts(uuid=course.uuid, key=course.key, title=course.title, runs=tuple(runs_by_course[course.pk]))
+    for program_id, course_id, course_uuid, course_key, course_title in links:
+        courses[program_id].append(
+            CourseFacts(uuid=course_uuid, key=course_key, title=course_title, runs=tuple(runs_by_course[course_id]))
         )
     return [
         ProgramFacts(
