@@ -16,3 +16,10 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   sleep 1
 fi
+
+# The support console's browser test drives Debian's Chromium through Playwright's Python package.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi

@@ -61,3 +61,141 @@ class StatusAnswer:
     lms_user_id: int | None
     username: str | None
     status: list[StatusItem] = field(default_factory=list)
+
+
+# --- Learner program status ---------------------------------------------------------------------
+# The facts the reconciliation reads (``*Facts``, loaded by ``selectors``) and the answer it builds.
+# Runs are identified by their database id inside one reconciliation.
+
+
+class ProgramWarningCode(StrEnum):
+    COMPLETED_EXCLUDED_RUN = "completed_excluded_run"
+    COMPLETED_REMOVED_RUN = "completed_removed_run"
+    PROGRAM_NOT_ACTIVE = "program_not_active"
+
+
+class CourseProgress(StrEnum):
+    COMPLETED = "completed"
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    id: int
+    uuid: UUID
+    key: str
+    title: str
+    start: datetime | None
+    end: datetime | None
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    uuid: UUID
+    key: str
+    title: str
+    runs: tuple[RunFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgramFacts:
+    """A program as the reconciliation sees it: ordered courses, every run of them, exclusions."""
+
+    id: int
+    uuid: UUID
+    title: str
+    type: str
+    status: str
+    applicable_seat_types: tuple[str, ...] = ()
+    courses: tuple[CourseFacts, ...] = ()
+    excluded_run_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class CredentialFacts:
+    status: str
+    type: str
+    certificate_available_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EnrollmentFacts:
+    mode: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class LearnerRecords:
+    """One learner's records keyed by run id. An unknown learner has none and the identifier asked for."""
+
+    lms_user_id: int | None
+    username: str | None
+    credentials: dict[int, CredentialFacts] = field(default_factory=dict)
+    enrollments: dict[int, EnrollmentFacts] = field(default_factory=dict)
+    grades: dict[int, GradeData] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunLearnerStatus:
+    status: LearnerRunStatus
+    type: str | None = None
+    certificate_available_date: datetime | None = None
+    grade: GradeData | None = None
+
+
+@dataclass(frozen=True)
+class ProgramRunStatus:
+    uuid: UUID
+    key: str
+    title: str
+    start: datetime | None
+    end: datetime | None
+    excluded: bool
+    removed: bool
+    counts_toward_program: bool
+    learner: RunLearnerStatus
+
+
+@dataclass(frozen=True)
+class ProgramCourseStatus:
+    course_uuid: UUID
+    key: str
+    title: str
+    status: CourseProgress
+    completed_only_in_excluded_run: bool
+    course_runs: list[ProgramRunStatus]
+
+
+@dataclass(frozen=True)
+class ProgramWarning:
+    code: ProgramWarningCode
+    course_run_key: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class ProgramRef:
+    uuid: UUID
+    title: str
+    type: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ProgramStatusAnswer:
+    lms_user_id: int | None
+    username: str | None
+    program: ProgramRef
+    is_complete: bool
+    completed_courses: int
+    total_courses: int
+    courses: list[ProgramCourseStatus]
+    warnings: list[ProgramWarning]
+    accepted_certificate_types: list[str]
+
+    @property
+    def excluded_completions(self) -> int:
+        """Completions the program does not count because their run is excluded."""
+        return sum(1 for w in self.warnings if w.code == ProgramWarningCode.COMPLETED_EXCLUDED_RUN)

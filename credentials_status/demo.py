@@ -2,7 +2,9 @@
 
 - ``demo`` (LMS user id 1001): awarded DemoX 1T2024 (grade 0.92), revoked StatsX, CalcX awarded but
   not available for 30 days.
-- ``sam`` (LMS user id 1003): awarded only in DemoX 2T2023, the run the demo program excludes.
+- ``sam`` (LMS user id 1003): awarded in DemoX 2T2023, the run the demo program excludes, and in
+  StatsX 3T2025; enrolled in DemoX 1T2024. The demo program shows 1 of 2 courses completed and a
+  ``completed_excluded_run`` warning (support console: /support/learners/sam/).
 - ``support``: holds the learner_status_readers role (get a token with create_dev_jwt support).
 """
 
@@ -15,6 +17,8 @@ from django.utils import timezone
 from core.roles import Role
 from core.services import learner_get_or_create
 from credentials_status.services import course_run_credential_upsert, grade_upsert
+from enrollments.api import enrollment_upsert
+from programs.models import CourseRun
 
 
 def load_demo() -> str:
@@ -36,6 +40,13 @@ def load_demo() -> str:
     )
     course_run_credential_upsert(
         username="sam", lms_user_id=1003, course_run_key="course-v1:edX+DemoX+2T2023", status="awarded", type="verified"
+    )
+    sam = {"username": "sam", "lms_user_id": 1003}
+    course_run_credential_upsert(**sam, course_run_key="course-v1:edX+StatsX+3T2025", status="awarded", type="verified")
+    enrollment_upsert(
+        learner=learner_get_or_create(**sam),
+        course_run=CourseRun.objects.get(key="course-v1:edX+DemoX+1T2024"),
+        mode="verified",
     )
     support = learner_get_or_create(username="support", email="support@example.com")
     support.groups.add(Group.objects.get_or_create(name=Role.LEARNER_STATUS_READERS.value)[0])

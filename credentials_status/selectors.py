@@ -5,27 +5,38 @@ asked about or credentials held: learner, credentials, grades, and (with ``inclu
 the requested runs and the learner's enrollments.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.models import User
 from core.selectors import learner_find
 from credentials_status.data import (
     STATUS_RANK,
+    CourseFacts,
+    CredentialFacts,
+    EnrollmentFacts,
     GradeData,
+    LearnerRecords,
     LearnerRunStatus,
+    ProgramFacts,
+    ProgramStatusAnswer,
+    RunFacts,
     RunRef,
     StatusAnswer,
     StatusItem,
     StatusQuery,
 )
+from credentials_status.exceptions import ProgramNotFound
 from credentials_status.models import CourseRunCredential, Grade
+from credentials_status.program_status import reconcile_program_status
 from credentials_status.status import credential_is_visible, run_status
 from enrollments.models import Enrollment
-from programs.models import CourseRun
+from programs.models import CourseRun, Program, ProgramCourse, ProgramStatus
 
 
 def _scope(query: StatusQuery, prefix: str = "") -> Q:
@@ -165,3 +176,148 @@ def _incomplete_items(
         if item not in unique:
             unique.append(item)
     return unique
+
+
+# --- Learner program status ---------------------------------------------------------------------
+
+
+def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
+    """The queried programs (by title), their ordered courses, every run and the exclusions: four queries."""
+    programs = list(programs_query.order_by("title", "pk"))
+    if not programs:
+        return []
+    ids = [program.pk for program in programs]
+    # Plain tuples, not model instances: a big program has hundreds of runs.
+    links = list(
+        ProgramCourse.objects.filter(program_id__in=ids)
+        .order_by("program_id", "position")
+        .values_list("program_id", "course_id", "course__uuid", "course__key", "course__title")
+    )
+    runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
+    run_rows = (
+        CourseRun.objects.filter(course_id__in={link[1] for link in links})
+        .order_by("start", "key")
+        .values_list("course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at")
+    )
+    for course_id, run_id, uuid, key, title, start, end, removed_at in run_rows:
+        runs_by_course[course_id].append(
+            RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
+        )
+    excluded: dict[int, set[int]] = defaultdict(set)
+    for program_id, run_id in Program.excluded_course_runs.through.objects.filter(program_id__in=ids).values_list(
+        "program_id", "courserun_id"
+    ):
+        excluded[program_id].add(run_id)
+    courses: dict[int, list[CourseFacts]] = defaultdict(list)
+    for program_id, course_id, course_uuid, course_key, course_title in links:
+        courses[program_id].append(
+            CourseFacts(uuid=course_uuid, key=course_key, title=course_title, runs=tuple(runs_by_course[course_id]))
+        )
+    return [
+        ProgramFacts(
+            id=program.pk,
+            uuid=program.uuid,
+            title=program.title,
+            type=program.type,
+            status=program.status,
+            applicable_seat_types=tuple(program.applicable_seat_types or ()),
+            courses=tuple(courses[program.pk]),
+            excluded_run_ids=frozenset(excluded[program.pk]),
+        )
+        for program in programs
+    ]
+
+
+def learner_records(
+    learner: User | None,
+    *,
+    username: str | None = None,
+    lms_user_id: int | None = None,
+    course_uuids: Iterable[UUID] | None = None,
+) -> LearnerRecords:
+    """A learner's credentials, enrollments and grades (in the given courses, or all): three queries.
+
+    ``learner`` None is a learner unknown to the service: no records, and the identifier asked for.
+    """
+    if learner is None:
+        return LearnerRecords(lms_user_id=lms_user_id, username=username)
+    scope = Q() if course_uuids is None else Q(course_run__course__uuid__in=list(course_uuids))
+    credentials = {
+        run_id: CredentialFacts(status=status, type=type_, certificate_available_date=available)
+        for run_id, status, type_, available in CourseRunCredential.objects.filter(scope, learner=learner).values_list(
+            "course_run_id", "status", "type", "certificate_available_date"
+        )
+    }
+    enrollments = {
+        run_id: EnrollmentFacts(mode=mode, is_active=is_active)
+        for run_id, mode, is_active in Enrollment.objects.filter(scope, learner=learner).values_list(
+            "course_run_id", "mode", "is_active"
+        )
+    }
+    grades = {
+        run_id: GradeData(letter, percent, verified)
+        for run_id, letter, percent, verified in Grade.objects.filter(scope, learner=learner).values_list(
+            "course_run_id", "letter_grade", "percent_grade", "verified"
+        )
+    }
+    return LearnerRecords(
+        lms_user_id=learner.lms_user_id,
+        username=learner.username,
+        credentials=credentials,
+        enrollments=enrollments,
+        grades=grades,
+    )
+
+
+def program_by_uuid(program_uuid: UUID) -> ProgramFacts:
+    """The program's facts; ``ProgramNotFound`` when no program has this uuid."""
+    found = program_facts(Program.objects.filter(uuid=program_uuid))
+    if not found:
+        raise ProgramNotFound()
+    return found[0]
+
+
+def learner_program_status(
+    *,
+    program_uuid: UUID,
+    username: str | None = None,
+    lms_user_id: int | None = None,
+    now: datetime | None = None,
+) -> ProgramStatusAnswer:
+    """The learner's status in every course and run of the program, in eight queries
+    (program, courses, runs, exclusions, learner, credentials, enrollments, grades).
+
+    An unknown learner gets every course ``not_started`` with the given identifier echoed and the
+    other null (as ``learner_cert_status`` does). ``ProgramNotFound`` for an unknown program.
+    """
+    program = program_by_uuid(program_uuid)
+    learner = learner_find(username=username, lms_user_id=lms_user_id)
+    records = learner_records(
+        learner, username=username, lms_user_id=lms_user_id, course_uuids=[c.uuid for c in program.courses]
+    )
+    return reconcile_program_status(program, records, now or timezone.now())
+
+
+def learner_programs(
+    learner: User | None,
+    *,
+    username: str | None = None,
+    now: datetime | None = None,
+) -> list[ProgramStatusAnswer]:
+    """Every program (not deleted) with a member run, excluded ones included, in which the learner is
+    enrolled or holds a credential; ordered by title. Seven queries however many programs: the
+    learner's records (three), then the facts of every touched program at once (four).
+    """
+    records = learner_records(learner, username=username)
+    touched_runs = set(records.credentials) | {run_id for run_id, e in records.enrollments.items() if e.is_active}
+    if not touched_runs:
+        return []
+    program_ids = (
+        ProgramCourse.objects.filter(course__course_runs__in=touched_runs, course__course_runs__removed_at__isnull=True)
+        .exclude(program__status=ProgramStatus.DELETED)
+        .values_list("program_id", flat=True)
+        .distinct()
+    )
+    now = now or timezone.now()
+    programs = program_facts(Program.objects.filter(pk__in=program_ids))
+    return [reconcile_program_status(program, records, now) for program in programs]

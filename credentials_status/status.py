@@ -8,12 +8,17 @@ from credentials_status.models import CredentialStatus
 
 
 class CredentialLike(Protocol):
-    status: str
-    certificate_available_date: datetime | None
+    # Read-only members, so frozen dataclasses fit as well as model rows.
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def certificate_available_date(self) -> datetime | None: ...
 
 
 class EnrollmentLike(Protocol):
-    is_active: bool
+    @property
+    def is_active(self) -> bool: ...
 
 
 def credential_is_visible(credential: CredentialLike, now: datetime) -> bool:

@@ -1,3 +1,17 @@
+"""The support console, mounted at /support/."""
+
+from django.contrib.auth.views import LogoutView
+from django.urls import path, reverse_lazy
+
+from support import views
+
 app_name = "support"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.SearchView.as_view(), name="search"),
+    path("login/", views.SupportLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(next_page=reverse_lazy("support:login")), name="logout"),
+    path("learners/<str:username>/", views.LearnerView.as_view(), name="learner"),
+    path("programs/", views.ProgramListView.as_view(), name="programs"),
+    path("programs/<uuid:program_uuid>/", views.ProgramView.as_view(), name="program"),
+]

@@ -148,3 +148,68 @@ class GradeRecordOutput(serializers.Serializer):
     letter_grade = serializers.CharField()
     percent_grade = serializers.DecimalField(max_digits=5, decimal_places=4, coerce_to_string=False)
     verified = serializers.BooleanField()
+
+
+class LearnerProgramStatusInput(LearnerIdentityInput):
+    program_uuid = serializers.UUIDField()
+
+
+class ProgramRefOutput(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    title = serializers.CharField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+
+
+class RunLearnerStatusOutput(serializers.Serializer):
+    status = serializers.CharField()
+    type = serializers.CharField(allow_null=True)
+    certificate_available_date = serializers.DateTimeField(allow_null=True)
+    grade = GradeOutput(allow_null=True)
+
+
+class ProgramRunStatusOutput(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+    excluded = serializers.BooleanField()
+    removed = serializers.BooleanField(help_text="The LMS deleted this run; the learner's records in it are kept.")
+    counts_toward_program = serializers.BooleanField()
+    learner = RunLearnerStatusOutput()
+
+
+class ProgramCourseStatusOutput(serializers.Serializer):
+    course_uuid = serializers.UUIDField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    completed_only_in_excluded_run = serializers.BooleanField()
+    course_runs = ProgramRunStatusOutput(many=True)
+
+
+class ProgramWarningOutput(serializers.Serializer):
+    code = serializers.CharField()
+    course_run_key = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class LearnerProgramStatusOutput(serializers.Serializer):
+    lms_user_id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField(allow_null=True)
+    program = ProgramRefOutput()
+    is_complete = serializers.BooleanField()
+    completed_courses = serializers.IntegerField()
+    total_courses = serializers.IntegerField()
+    accepted_certificate_types = serializers.ListField(child=serializers.CharField())
+    courses = ProgramCourseStatusOutput(many=True)
+    warnings = ProgramWarningOutput(many=True)
+
+
+class LearnerProgramSummaryOutput(serializers.Serializer):
+    program = ProgramRefOutput()
+    is_complete = serializers.BooleanField()
+    completed_courses = serializers.IntegerField()
+    total_courses = serializers.IntegerField()
+    excluded_completions = serializers.IntegerField()

@@ -8,5 +8,7 @@ urlpatterns = [
     path("learner_cert_status/", views.LearnerCertStatusView.as_view(), name="learner_cert_status"),
     path("bulk_learner_cert_status/", views.BulkLearnerCertStatusView.as_view(), name="bulk_learner_cert_status"),
     path("course_run_credentials/", views.CourseRunCredentialIngestView.as_view(), name="course_run_credentials"),
+    path("learner_program_status/", views.LearnerProgramStatusView.as_view(), name="learner_program_status"),
+    path("learners/<str:username>/programs/", views.LearnerProgramsView.as_view(), name="learner_programs"),
     path("grades/", views.GradeIngestView.as_view(), name="grades"),
 ]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsCredentialIssuer
+from core.selectors import learner_find
 from credentials_status.cert_status import learner_cert_statuses
 from credentials_status.rest_api.v1.permissions import can_read_learner
 from credentials_status.rest_api.v1.serializers import (
@@ -20,10 +21,13 @@ from credentials_status.rest_api.v1.serializers import (
     GradeRecordOutput,
     LearnerCertStatusInput,
     LearnerCertStatusOutput,
+    LearnerProgramStatusInput,
+    LearnerProgramStatusOutput,
+    LearnerProgramSummaryOutput,
     bulk_learner_cert_status_input,
     query_from_validated,
 )
-from credentials_status.selectors import learner_cert_status
+from credentials_status.selectors import learner_cert_status, learner_program_status, learner_programs
 from credentials_status.services import course_run_credential_upsert, grade_upsert
 
 
@@ -95,3 +99,28 @@ class GradeIngestView(APIView):
         return Response(
             GradeRecordOutput(grade).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+class LearnerProgramStatusView(APIView):
+    """A learner's status in every course and run of one program, with excluded runs flagged."""
+
+    @extend_schema(request=LearnerProgramStatusInput, responses={200: LearnerProgramStatusOutput})
+    def post(self, request: Request) -> Response:
+        body = LearnerProgramStatusInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        _require_reader(request, [data])
+        answer = learner_program_status(
+            program_uuid=data["program_uuid"], username=data.get("username"), lms_user_id=data.get("lms_user_id")
+        )
+        return Response(LearnerProgramStatusOutput(answer).data)
+
+
+class LearnerProgramsView(APIView):
+    """Every program the learner touches (enrolled in or holding a credential of one of its runs)."""
+
+    @extend_schema(request=None, responses={200: LearnerProgramSummaryOutput(many=True)})
+    def get(self, request: Request, username: str) -> Response:
+        _require_reader(request, [{"username": username}])
+        answers = learner_programs(learner_find(username=username), username=username)
+        return Response(LearnerProgramSummaryOutput(answers, many=True).data)

@@ -1,0 +1,184 @@
+"""Reconcile a learner's course-run records against a program's membership. Pure: no database access.
+
+``reconcile_program_status`` is the one implementation behind ``POST learner_program_status``,
+``GET learners/{username}/programs/`` and the support console (docs/decisions/0005).
+
+Rules (service-api.md, "Learner program status"):
+- A run *counts toward the program* unless the program excludes it or the LMS removed it.
+- A course is ``completed`` when the learner holds a visible awarded credential of an accepted
+  certificate type in a counting run; ``in_progress`` when the learner has any record (active
+  enrollment or credential, revoked and pending included) in any of its runs; else ``not_started``.
+- A qualifying award in an excluded run never counts: it yields a ``completed_excluded_run`` warning,
+  and ``completed_only_in_excluded_run`` when the course is not completed otherwise.
+- A removed run is listed only when the learner has a record in it, so support still sees the
+  credential; a qualifying award there yields ``completed_removed_run``.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from credentials_status.data import (
+    CourseFacts,
+    CourseProgress,
+    LearnerRecords,
+    LearnerRunStatus,
+    ProgramCourseStatus,
+    ProgramFacts,
+    ProgramRef,
+    ProgramRunStatus,
+    ProgramStatusAnswer,
+    ProgramWarning,
+    ProgramWarningCode,
+    RunFacts,
+    RunLearnerStatus,
+)
+from credentials_status.models import CertificateType
+from credentials_status.status import credential_is_visible, run_status
+
+ACTIVE_PROGRAM_STATUS = "active"
+
+
+def accepted_certificate_types(applicable_seat_types: Iterable[str]) -> list[str]:
+    """The certificate types that complete a course of a program: its seat types, else all but audit."""
+    types = list(dict.fromkeys(applicable_seat_types))
+    return types or [t.value for t in CertificateType if t != CertificateType.AUDIT]
+
+
+def reconcile_program_status(program: ProgramFacts, learner: LearnerRecords, now: datetime) -> ProgramStatusAnswer:
+    """The learner's standing in every course and run of ``program`` at ``now``."""
+    accepted = accepted_certificate_types(program.applicable_seat_types)
+    warnings: list[ProgramWarning] = []
+    if program.status != ACTIVE_PROGRAM_STATUS:
+        warnings.append(
+            ProgramWarning(
+                code=ProgramWarningCode.PROGRAM_NOT_ACTIVE,
+                course_run_key=None,
+                message=f"This program is {program.status}: the learner's progress is shown as it stands, "
+                "but the program is not open to new learners.",
+            )
+        )
+    courses = [_course_status(course, program, learner, accepted, now, warnings) for course in program.courses]
+    completed = sum(1 for course in courses if course.status == CourseProgress.COMPLETED)
+    return ProgramStatusAnswer(
+        lms_user_id=learner.lms_user_id,
+        username=learner.username,
+        program=ProgramRef(uuid=program.uuid, title=program.title, type=program.type, status=program.status),
+        is_complete=bool(courses) and completed == len(courses),
+        completed_courses=completed,
+        total_courses=len(courses),
+        courses=courses,
+        warnings=warnings,
+        accepted_certificate_types=accepted,
+    )
+
+
+def _course_status(
+    course: CourseFacts,
+    program: ProgramFacts,
+    learner: LearnerRecords,
+    accepted: list[str],
+    now: datetime,
+    warnings: list[ProgramWarning],
+) -> ProgramCourseStatus:
+    def touched(run: RunFacts) -> bool:
+        return run.id in learner.credentials or run.id in learner.enrollments
+
+    runs = sorted(
+        (run for run in course.runs if not run.removed or touched(run)),
+        key=lambda run: (run.start is None, run.start or now, run.key),
+    )
+    statuses = [_run_status(run, program, learner, now) for run in runs]
+
+    def qualifies(run: RunFacts) -> bool:
+        credential = learner.credentials.get(run.id)
+        return credential is not None and credential_is_visible(credential, now) and credential.type in accepted
+
+    pairs = list(zip(runs, statuses, strict=True))
+    counting = [status for status in statuses if status.counts_toward_program]
+    completed_in = [run for run, status in pairs if status.counts_toward_program and qualifies(run)]
+    excluded_completions = [run for run, status in pairs if status.excluded and qualifies(run)]
+    removed_completions = [run for run, status in pairs if status.removed and not status.excluded and qualifies(run)]
+
+    if completed_in:
+        progress = CourseProgress.COMPLETED
+    elif any(status.learner.status != LearnerRunStatus.NOT_ENROLLED for status in statuses):
+        progress = CourseProgress.IN_PROGRESS
+    else:
+        progress = CourseProgress.NOT_STARTED
+
+    advice = _counting_run_advice(course, counting, completed_in, accepted)
+    for run in excluded_completions:
+        warnings.append(
+            ProgramWarning(
+                code=ProgramWarningCode.COMPLETED_EXCLUDED_RUN,
+                course_run_key=run.key,
+                message=f"The learner completed {run.key}, which this program does not count; " + advice,
+            )
+        )
+    for run in removed_completions:
+        warnings.append(
+            ProgramWarning(
+                code=ProgramWarningCode.COMPLETED_REMOVED_RUN,
+                course_run_key=run.key,
+                message=f"The learner completed {run.key}, a run since removed from the catalog, which "
+                "no longer counts toward this program; " + advice,
+            )
+        )
+    return ProgramCourseStatus(
+        course_uuid=course.uuid,
+        key=course.key,
+        title=course.title,
+        status=progress,
+        completed_only_in_excluded_run=not completed_in and bool(excluded_completions),
+        course_runs=statuses,
+    )
+
+
+def _run_status(run: RunFacts, program: ProgramFacts, learner: LearnerRecords, now: datetime) -> ProgramRunStatus:
+    credential = learner.credentials.get(run.id)
+    enrollment = learner.enrollments.get(run.id)
+    status = run_status(credential, enrollment, now)
+    if credential is not None:
+        learner_status = RunLearnerStatus(
+            status=status,
+            type=credential.type,
+            certificate_available_date=credential.certificate_available_date,
+            grade=learner.grades.get(run.id),
+        )
+    elif enrollment is not None and enrollment.is_active:
+        learner_status = RunLearnerStatus(status=status, type=enrollment.mode, grade=learner.grades.get(run.id))
+    else:
+        learner_status = RunLearnerStatus(status=status, grade=learner.grades.get(run.id))
+    excluded = run.id in program.excluded_run_ids
+    return ProgramRunStatus(
+        uuid=run.uuid,
+        key=run.key,
+        title=run.title,
+        start=run.start,
+        end=run.end,
+        excluded=excluded,
+        removed=run.removed,
+        counts_toward_program=not excluded and not run.removed,
+        learner=learner_status,
+    )
+
+
+def _counting_run_advice(
+    course: CourseFacts,
+    counting: list[ProgramRunStatus],
+    completed_in: list[RunFacts],
+    accepted: list[str],
+) -> str:
+    """The second half of a warning: which run of the course does count, in plain words."""
+    if completed_in:
+        return f"the course is complete through {completed_in[0].key}, a counting run."
+    if not counting:
+        return f"no run of {course.key} counts toward this program at present."
+    enrolled = [run for run in counting if run.learner.status == LearnerRunStatus.ENROLLED]
+    # Name the run the learner is already in, else the most recent one.
+    suggestion = enrolled[0] if enrolled else counting[-1]
+    types = " or ".join(accepted)
+    return (
+        f"a counting run is {suggestion.key} ({course.key} is complete once the learner earns a {types} "
+        "certificate in a counting run)."
+    )

@@ -1,0 +1,93 @@
+"""The support console: server-rendered pages over the same selectors as the learner status API.
+
+Session login; staff and ``learner_status_readers`` only. Anonymous visitors are sent to the
+console's login page; anyone else signed in gets a 403 page.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.views import View
+
+from core.models import User
+from core.roles import Role, user_has_role
+from credentials_status.exceptions import ProgramNotFound
+from credentials_status.selectors import learner_program_status, learner_programs
+from programs.models import Program
+from support.selectors import learner_search
+
+
+class SupportLoginView(LoginView):
+    template_name = "support/login.html"
+    redirect_authenticated_user = True  # then LOGIN_REDIRECT_URL, the console's search page
+
+
+class ConsoleView(AccessMixin, View):
+    """Base of every console page: anonymous -> login, signed in without the role -> 403."""
+
+    login_url = reverse_lazy("support:login")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not user_has_role(request.user, Role.LEARNER_STATUS_READERS):
+            return render(request, "support/forbidden.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _not_found(request: HttpRequest, what: str) -> HttpResponse:
+    return render(request, "support/not_found.html", {"what": what}, status=404)
+
+
+class SearchView(ConsoleView):
+    """Find a learner by username, email or LMS user id."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        query = request.GET.get("q", "").strip()[:254]
+        results = learner_search(query) if query else []
+        return render(request, "support/search.html", {"query": query, "results": results})
+
+
+class LearnerView(ConsoleView):
+    """Every program the learner touches, with progress, courses, runs and warnings."""
+
+    def get(self, request: HttpRequest, username: str) -> HttpResponse:
+        learner = User.objects.filter(username=username).first()
+        if learner is None:
+            return _not_found(request, f"No learner has the username {username}.")
+        return render(
+            request,
+            "support/learner.html",
+            {"learner": learner, "answers": learner_programs(learner, username=username)},
+        )
+
+
+class ProgramListView(ConsoleView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        programs = Program.objects.order_by("title").values("uuid", "title", "type", "status")
+        return render(request, "support/programs.html", {"programs": programs})
+
+
+class ProgramView(ConsoleView):
+    """A program's courses, runs and exclusions; with ``?learner=USERNAME`` that learner's status too."""
+
+    def get(self, request: HttpRequest, program_uuid: UUID) -> HttpResponse:
+        username = request.GET.get("learner", "").strip() or None
+        learner = User.objects.filter(username=username).first() if username else None
+        if username and learner is None:
+            return _not_found(request, f"No learner has the username {username}.")
+        try:
+            answer = learner_program_status(program_uuid=program_uuid, username=username)
+        except ProgramNotFound:
+            return _not_found(request, f"No program has the uuid {program_uuid}.")
+        excluded = [run for course in answer.courses for run in course.course_runs if run.excluded]
+        return render(
+            request,
+            "support/program.html",
+            {"answer": answer, "learner": learner, "excluded_runs": excluded},
+        )

@@ -1,0 +1,425 @@
+"""POST /api/credentials/v1/learner_program_status/: every case of the contract, each on the full answer."""
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework import status
+
+from credentials_status.models import CourseRunCredential
+from programs.models import Program, ProgramCourse, ProgramStatus
+from tests.factories import (
+    CourseFactory,
+    CourseRunFactory,
+    CredentialFactory,
+    EnrollmentFactory,
+    GradeFactory,
+    OrganizationFactory,
+    UserFactory,
+)
+
+URL = "/api/credentials/v1/learner_program_status/"
+NOT_ENROLLED = {"status": "not_enrolled", "type": None, "certificate_available_date": None, "grade": None}
+ADVICE_2024 = (
+    "a counting run is course-v1:edX+DemoX+1T2024 (edX+DemoX is complete once the learner earns a verified or "
+    "professional certificate in a counting run)."
+)
+
+
+def at(year: int, month: int, day: int = 1) -> datetime:
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+@pytest.fixture
+def catalog(db: None) -> SimpleNamespace:
+    """Program "Data Science": edX+DemoX (2T2023 excluded, 1T2024 counts) then edX+StatsX (3T2025)."""
+    org = OrganizationFactory(key="edX")
+    demo = CourseFactory(organization=org, key="edX+DemoX", title="Demonstration Course")
+    stats = CourseFactory(organization=org, key="edX+StatsX", title="Statistics")
+    old = CourseRunFactory(
+        course=demo, key="course-v1:edX+DemoX+2T2023", title="Demo 2023", start=at(2023, 4), end=at(2023, 8)
+    )
+    new = CourseRunFactory(
+        course=demo, key="course-v1:edX+DemoX+1T2024", title="Demo 2024", start=at(2024, 1), end=None
+    )
+    stats_run = CourseRunFactory(
+        course=stats, key="course-v1:edX+StatsX+3T2025", title="Statistics", start=at(2025, 9), end=at(2025, 12)
+    )
+    program = Program.objects.create(
+        title="Data Science", type="MicroMasters", applicable_seat_types=["verified", "professional"]
+    )
+    ProgramCourse.objects.create(program=program, course=demo, position=0)
+    ProgramCourse.objects.create(program=program, course=stats, position=1)
+    program.excluded_course_runs.add(old)
+    learner = UserFactory(username="ana", lms_user_id=7)
+    return SimpleNamespace(
+        program=program, demo=demo, stats=stats, old=old, new=new, stats_run=stats_run, learner=learner
+    )
+
+
+@pytest.fixture
+def reader(jwt_client: Any) -> Any:
+    return jwt_client("support", roles=["learner_status_readers"])
+
+
+def run_json(run: Any, *, excluded: bool = False, removed: bool = False, learner: dict | None = None) -> dict:
+    return {
+        "uuid": str(run.uuid),
+        "key": run.key,
+        "title": run.title,
+        "start": iso(run.start),
+        "end": iso(run.end),
+        "excluded": excluded,
+        "removed": removed,
+        "counts_toward_program": not excluded and not removed,
+        "learner": learner or NOT_ENROLLED,
+    }
+
+
+def course_json(course: Any, course_status: str, runs: list[dict], *, only_excluded: bool = False) -> dict:
+    return {
+        "course_uuid": str(course.uuid),
+        "key": course.key,
+        "title": course.title,
+        "status": course_status,
+        "completed_only_in_excluded_run": only_excluded,
+        "course_runs": runs,
+    }
+
+
+def answer(
+    c: SimpleNamespace,
+    courses: list[dict],
+    *,
+    warnings: list[dict] | tuple = (),
+    completed: int = 0,
+    username: str | None = "ana",
+    lms_user_id: int | None = 7,
+    program_status: str = "active",
+) -> dict:
+    return {
+        "lms_user_id": lms_user_id,
+        "username": username,
+        "program": {
+            "uuid": str(c.program.uuid),
+            "title": "Data Science",
+            "type": "MicroMasters",
+            "status": program_status,
+        },
+        "is_complete": completed == len(courses) and bool(courses),
+        "completed_courses": completed,
+        "total_courses": len(courses),
+        "accepted_certificate_types": ["verified", "professional"],
+        "courses": courses,
+        "warnings": list(warnings),
+    }
+
+
+def awarded(type_: str = "verified", grade: dict | None = None, available: datetime | None = None) -> dict:
+    return {"status": "awarded", "type": type_, "certificate_available_date": iso(available), "grade": grade}
+
+
+def post(client: Any, c: SimpleNamespace, **identity: Any) -> Any:
+    return client.post(URL, {"program_uuid": str(c.program.uuid), **(identity or {"username": "ana"})}, format="json")
+
+
+def test_award_only_in_excluded_run(catalog: SimpleNamespace, reader: Any) -> None:
+    c = catalog
+    CredentialFactory(learner=c.learner, course_run=c.old)
+
+    response = post(reader, c)
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == answer(
+        c,
+        [
+            course_json(
+                c.demo,
+                "in_progress",
+                [run_json(c.old, excluded=True, learner=awarded()), run_json(c.new)],
+                only_excluded=True,
+            ),
+            course_json(c.stats, "not_started", [run_json(c.stats_run)]),
+        ],
+        warnings=[
+            {
+                "code": "completed_excluded_run",
+                "course_run_key": "course-v1:edX+DemoX+2T2023",
+                "message": "The learner completed course-v1:edX+DemoX+2T2023, which this program does not count; "
+                + ADVICE_2024,
+            }
+        ],
+    )
+
+
+def test_award_in_excluded_and_counting_run_completes_the_program(catalog: SimpleNamespace, reader: Any) -> None:
+    c = catalog
+    CredentialFactory(learner=c.learner, course_run=c.old)
+    CredentialFactory(learner=c.learner, course_run=c.new, type="professional")
+    GradeFactory(learner=c.learner, course_run=c.new, letter_grade="A", percent_grade="0.9200", verified=True)
+    CredentialFactory(learner=c.learner, course_run=c.stats_run)
+
+    response = post(reader, c, lms_user_id=7)
+
+    grade = {"letter_grade": "A", "percent_grade": 0.92, "verified": True}
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == answer(
+        c,
+        [
+            course_json(
+                c.demo,
+                "completed",
+                [
+                    run_json(c.old, excluded=True, learner=awarded()),
+                    run_json(c.new, learner=awarded("professional", grade)),
+                ],
+            ),
+            course_json(c.stats, "completed", [run_json(c.stats_run, learner=awarded())]),
+        ],
+        completed=2,
+        warnings=[
+            {
+                "code": "completed_excluded_run",
+                "course_run_key": "course-v1:edX+DemoX+2T2023",
+                "message": "The learner completed course-v1:edX+DemoX+2T2023, which this program does not count; "
+                "the course is complete through course-v1:edX+DemoX+1T2024, a counting run.",
+            }
+        ],
+    )
+
+
+def test_revoked_credential_does_not_complete(catalog: SimpleNamespace, reader: Any) -> None:
+    c = catalog
+    CredentialFactory(learner=c.learner, course_run=c.new, status="revoked", revoked_at=timezone.now())
+    EnrollmentFactory(learner=c.learner, course_run=c.stats_run, mode="verified")
+
+    response = post(reader, c)
+
+    revoked = {"status": "revoked", "type": "verified", "certificate_available_date": None, "grade": None}
+    enrolled = {"status": "enrolled", "type": "verified", "certificate_available_date": None, "grade": None}
+    assert response.json() == answer(
+        c,
+        [
+            course_json(c.demo, "in_progress", [run_json(c.old, excluded=True), run_json(c.new, learner=revoked)]),
+            course_json(c.stats, "in_progress", [run_json(c.stats_run, learner=enrolled)]),
+        ],
+    )
+
+
+def test_award_pending_availability_does_not_complete_yet(catalog: SimpleNamespace, reader: Any) -> None:
+    c = catalog
+    available = (timezone.now() + timedelta(days=30)).replace(microsecond=0)
+    CredentialFactory(learner=c.learner, course_run=c.new, certificate_available_date=available)
+    CredentialFactory(learner=c.learner, course_run=c.stats_run)
+
+    response = post(reader, c)
+
+    pending = {
+        "status": "pending_availability",
+        "type": "verified",
+        "certificate_available_date": iso(available),
+        "grade": None,
+    }
+    assert response.json() == answer(
+        c,
+        [
+            course_json(c.demo, "in_progress", [run_json(c.old, excluded=True), run_json(c.new, learner=pending)]),
+            course_json(c.stats, "completed", [run_json(c.stats_run, learner=awarded())]),
+        ],
+        completed=1,
+    )
+
+
+def test_run_deleted_by_the_lms_stops_counting_but_keeps_the_credential(
+    catalog: SimpleNamespace, reader: Any, jwt_client: Any
+) -> None:
+    c = catalog
+    CredentialFactory(learner=c.learner, course_run=c.new)
+    CredentialFactory(learner=c.learner, course_run=c.stats_run)
+    untouched = CourseRunFactory(course=c.demo, key="course-v1:edX+DemoX+3T2024", start=at(2024, 9))
+    publisher = jwt_client("lms", roles=["catalog_publishers"])
+    for run in (c.new, untouched):
+        deleted = publisher.delete(f"/api/programs/v1/course_runs/{run.key}/")
+        assert deleted.status_code == status.HTTP_204_NO_CONTENT
+
+    response = post(reader, c)
+
+    c.new.refresh_from_db()
+    assert CourseRunCredential.objects.filter(learner=c.learner, course_run=c.new, status="awarded").exists()
+    assert response.json() == answer(
+        c,
+        [
+            course_json(
+                c.demo,
+                "in_progress",
+                # The removed run the learner never touched is not listed any more.
+                [run_json(c.old, excluded=True), run_json(c.new, removed=True, learner=awarded())],
+            ),
+            course_json(c.stats, "completed", [run_json(c.stats_run, learner=awarded())]),
+        ],
+        completed=1,
+        warnings=[
+            {
+                "code": "completed_removed_run",
+                "course_run_key": "course-v1:edX+DemoX+1T2024",
+                "message": "The learner completed course-v1:edX+DemoX+1T2024, a run since removed from the catalog, "
+                "which no longer counts toward this program; no run of edX+DemoX counts toward this program "
+                "at present.",
+            }
+        ],
+    )
+
+
+def test_retired_program_still_reconciles_and_says_so(catalog: SimpleNamespace, reader: Any) -> None:
+    c = catalog
+    Program.objects.filter(pk=c.program.pk).update(status=ProgramStatus.RETIRED)
+    CredentialFactory(learner=c.learner, course_run=c.new)
+    CredentialFactory(learner=c.learner, course_run=c.stats_run)
+
+    response = post(reader, c)
+
+    assert response.json() == answer(
+        c,
+        [
+            course_json(c.demo, "completed", [run_json(c.old, excluded=True), run_json(c.new, learner=awarded())]),
+            course_json(c.stats, "completed", [run_json(c.stats_run, learner=awarded())]),
+        ],
+        completed=2,
+        program_status="retired",
+        warnings=[
+            {
+                "code": "program_not_active",
+                "course_run_key": None,
+                "message": "This program is retired: the learner's progress is shown as it stands, "
+                "but the program is not open to new learners.",
+            }
+        ],
+    )
+
+
+def test_course_without_runs_keeps_the_program_incomplete(catalog: SimpleNamespace, reader: Any) -> None:
+    c = catalog
+    empty = CourseFactory(organization=c.demo.organization, key="edX+EmptyX", title="Not scheduled yet")
+    ProgramCourse.objects.create(program=c.program, course=empty, position=2)
+    CredentialFactory(learner=c.learner, course_run=c.new)
+    CredentialFactory(learner=c.learner, course_run=c.stats_run)
+
+    response = post(reader, c)
+
+    assert response.json() == answer(
+        c,
+        [
+            course_json(c.demo, "completed", [run_json(c.old, excluded=True), run_json(c.new, learner=awarded())]),
+            course_json(c.stats, "completed", [run_json(c.stats_run, learner=awarded())]),
+            course_json(empty, "not_started", []),
+        ],
+        completed=2,
+    )
+    assert response.json()["is_complete"] is False
+
+
+@pytest.mark.parametrize(
+    ("identity", "echo"),
+    [
+        ({"lms_user_id": 999}, {"lms_user_id": 999, "username": None}),
+        ({"username": "nobody"}, {"lms_user_id": None, "username": "nobody"}),
+    ],
+)
+def test_unknown_learner_gets_every_course_not_started(
+    catalog: SimpleNamespace, reader: Any, identity: dict, echo: dict
+) -> None:
+    c = catalog
+    CredentialFactory(learner=c.learner, course_run=c.new)
+
+    response = post(reader, c, **identity)
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == answer(
+        c,
+        [
+            course_json(c.demo, "not_started", [run_json(c.old, excluded=True), run_json(c.new)]),
+            course_json(c.stats, "not_started", [run_json(c.stats_run)]),
+        ],
+        **echo,
+    )
+
+
+def test_unknown_program_is_a_json_404(catalog: SimpleNamespace, reader: Any) -> None:
+    response = reader.post(
+        URL, {"username": "ana", "program_uuid": "00000000-0000-4000-8000-000000000000"}, format="json"
+    )
+
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "type": "https://docs.openedx.org/errors/not-found",
+        "code": "not-found",
+        "reason": "program_not_found",
+        "title": "Not Found",
+        "status": status.HTTP_404_NOT_FOUND,
+        "detail": "No program has this uuid.",
+        "instance": URL,
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "ana", "lms_user_id": 7}, "non_field_errors"),
+        ({}, "non_field_errors"),
+        ({"username": "ana", "program_uuid": "not-a-uuid"}, "program_uuid"),
+        ({"username": "ana"}, "program_uuid"),
+    ],
+)
+def test_malformed_body_is_a_400_naming_the_field(reader: Any, body: dict, field: str) -> None:
+    body = {"program_uuid": "00000000-0000-4000-8000-000000000000", **body} if field != "program_uuid" else body
+
+    response = reader.post(URL, body, format="json")
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert field in response.json()["errors"]
+
+
+def test_anonymous_is_refused(catalog: SimpleNamespace, api_client: Any) -> None:
+    response = post(api_client, catalog)
+
+    assert response.status_code == status.HTTP_401_UNAUTHORIZED
+
+
+def test_learner_reads_only_their_own_status(catalog: SimpleNamespace, jwt_client: Any) -> None:
+    ana = jwt_client("ana", lms_user_id=7)
+    bob = jwt_client("bob", lms_user_id=8)
+
+    assert post(ana, catalog).status_code == status.HTTP_200_OK
+    assert post(ana, catalog, lms_user_id=7).status_code == status.HTTP_200_OK
+    assert post(bob, catalog).status_code == status.HTTP_403_FORBIDDEN
+    assert post(bob, catalog, lms_user_id=7).status_code == status.HTTP_403_FORBIDDEN
+
+
+def test_query_count_does_not_grow_with_the_program(
+    catalog: SimpleNamespace, reader: Any, django_assert_max_num_queries: Any
+) -> None:
+    c = catalog
+    for index in range(10):
+        course = CourseFactory(organization=c.demo.organization, key=f"edX+Extra{index}")
+        ProgramCourse.objects.create(program=c.program, course=course, position=10 + index)
+        for term in range(5):
+            run = CourseRunFactory(course=course, key=f"course-v1:edX+Extra{index}+{term}T2025")
+            CredentialFactory(learner=c.learner, course_run=run)
+            EnrollmentFactory(learner=c.learner, course_run=run)
+            GradeFactory(learner=c.learner, course_run=run)
+    post(reader, c)  # warm the JWT user row and role cache paths
+
+    # 8 for the answer (program, its courses, runs, exclusions, learner, credentials, enrollments,
+    # grades) and 2 for JWT authentication (user) and the role check (groups).
+    with django_assert_max_num_queries(10):
+        response = post(reader, c)
+
+    assert response.json()["total_courses"] == 12
+    assert response.json()["completed_courses"] == 10

@@ -1,0 +1,121 @@
+"""GET /api/credentials/v1/learners/{username}/programs/: the programs a learner touches."""
+
+from typing import Any
+
+import pytest
+from rest_framework import status
+
+from programs.models import Program, ProgramCourse, ProgramStatus
+from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, EnrollmentFactory, UserFactory
+
+
+def url(username: str) -> str:
+    return f"/api/credentials/v1/learners/{username}/programs/"
+
+
+def make_program(title: str, *, courses: int = 2, status_: str = ProgramStatus.ACTIVE) -> Program:
+    program = Program.objects.create(title=title, type="Professional Certificate", status=status_)
+    for position in range(courses):
+        course = CourseFactory()
+        CourseRunFactory(course=course)
+        ProgramCourse.objects.create(program=program, course=course, position=position)
+    return program
+
+
+def first_run(program: Program, position: int = 0) -> Any:
+    return program.program_courses.get(position=position).course.course_runs.first()
+
+
+def summary(program: Program, **fields: Any) -> dict:
+    return {
+        "program": {
+            "uuid": str(program.uuid),
+            "title": program.title,
+            "type": "Professional Certificate",
+            "status": program.status,
+        },
+        "is_complete": False,
+        "completed_courses": 0,
+        "total_courses": 2,
+        "excluded_completions": 0,
+        **fields,
+    }
+
+
+@pytest.fixture
+def ana(db: None) -> Any:
+    return UserFactory(username="ana", lms_user_id=7)
+
+
+def test_lists_every_touched_program_with_progress(ana: Any, jwt_client: Any) -> None:
+    completed = make_program("A complete")
+    for position in (0, 1):
+        CredentialFactory(learner=ana, course_run=first_run(completed, position))
+    excluded_only = make_program("B excluded only")
+    excluded_run = first_run(excluded_only)
+    excluded_only.excluded_course_runs.add(excluded_run)
+    CredentialFactory(learner=ana, course_run=excluded_run)
+    enrolled = make_program("C enrolled", status_=ProgramStatus.RETIRED)
+    EnrollmentFactory(learner=ana, course_run=first_run(enrolled, 1))
+    inactive = make_program("D enrollment ended")
+    EnrollmentFactory(learner=ana, course_run=first_run(inactive), is_active=False)
+    make_program("E untouched")
+    deleted = make_program("F deleted", status_=ProgramStatus.DELETED)
+    CredentialFactory(learner=ana, course_run=first_run(deleted))
+
+    response = jwt_client("ana").get(url("ana"))
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == [
+        summary(completed, is_complete=True, completed_courses=2),
+        summary(excluded_only, excluded_completions=1),
+        summary(enrolled),
+    ]
+
+
+def test_run_removed_by_the_lms_no_longer_makes_a_program_touched(ana: Any, staff_client: Any) -> None:
+    program = make_program("Removed")
+    run = first_run(program)
+    CredentialFactory(learner=ana, course_run=run)
+    jwt = staff_client.delete(f"/api/programs/v1/course_runs/{run.key}/")
+    assert jwt.status_code == status.HTTP_204_NO_CONTENT
+
+    assert staff_client.get(url("ana")).json() == []
+
+
+def test_unknown_learner_gets_an_empty_list(db: None, staff_client: Any) -> None:
+    response = staff_client.get(url("nobody"))
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == []
+
+
+def test_roles(ana: Any, jwt_client: Any, api_client: Any) -> None:
+    assert api_client.get(url("ana")).status_code == status.HTTP_401_UNAUTHORIZED
+    assert jwt_client("bob").get(url("ana")).status_code == status.HTTP_403_FORBIDDEN
+    assert jwt_client("issuer", roles=["credential_issuers"]).get(url("ana")).status_code == status.HTTP_403_FORBIDDEN
+    assert jwt_client("support", roles=["learner_status_readers"]).get(url("ana")).status_code == status.HTTP_200_OK
+    assert jwt_client("admin", administrator=True).get(url("ana")).status_code == status.HTTP_200_OK
+
+
+@pytest.mark.parametrize("programs", [1, 12])
+def test_query_count_is_constant_however_many_programs(
+    ana: Any, jwt_client: Any, django_assert_max_num_queries: Any, programs: int
+) -> None:
+    for index in range(programs):
+        program = make_program(f"Program {index:02}", courses=3)
+        excluded = first_run(program, 2)
+        program.excluded_course_runs.add(excluded)
+        CredentialFactory(learner=ana, course_run=first_run(program, 0))
+        CredentialFactory(learner=ana, course_run=excluded)
+        EnrollmentFactory(learner=ana, course_run=first_run(program, 1))
+    client = jwt_client("support", roles=["learner_status_readers"])
+    client.get(url("ana"))
+
+    # learner, credentials, enrollments, grades, programs (touched ones found by a subquery),
+    # courses, runs, exclusions; plus 2 for JWT authentication (user) and the role check (groups).
+    with django_assert_max_num_queries(10):
+        response = client.get(url("ana"))
+
+    assert len(response.json()) == programs
+    assert {item["excluded_completions"] for item in response.json()} == {1}
