@@ -1,4 +1,4 @@
-"""learner_cert_status for many requests at once (the bulk endpoint), in a bounded number of queries.
+"""Reads behind learner_cert_status and bulk_learner_cert_status (wire-compatible with Credentials).
 
 Requests are answered in chunks; each chunk costs at most five queries however many requests,
 courses or credentials it holds: learners, credentials, grades, and (when any request of the chunk
@@ -9,19 +9,38 @@ name ``CHUNK_IDS`` course/run identifiers, so SQL ``IN`` lists stay small on eve
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import Q
 from django.utils import timezone
 
 from core.models import User
-from credentials_status.data import GradeData, LearnerRunStatus, StatusAnswer, StatusQuery
+from credentials_status.data import (
+    STATUS_RANK,
+    GradeData,
+    LearnerRunStatus,
+    RunRef,
+    StatusAnswer,
+    StatusItem,
+    StatusQuery,
+)
 from credentials_status.models import CourseRunCredential, Grade
-from credentials_status.selectors import _incomplete_items, _item
-from credentials_status.status import credential_is_visible
+from credentials_status.status import credential_is_visible, run_status
 from enrollments.models import Enrollment
 from programs.models import CourseRun
 
 CHUNK_IDS = 2000
+
+
+def learner_cert_status(query: StatusQuery, *, now: datetime | None = None) -> StatusAnswer:
+    """The learner's visible awarded credentials in the requested courses and runs.
+
+    An unknown learner gets an empty list with the given identifier echoed. With
+    ``include_incomplete`` every requested course and run without a visible award adds one item
+    carrying the learner's strongest status there (pending_availability, revoked, enrolled,
+    not_enrolled; in that order).
+    """
+    return learner_cert_statuses([query], now=now)[0]
 
 
 def learner_cert_statuses(queries: Sequence[StatusQuery], *, now: datetime | None = None) -> list[StatusAnswer]:
@@ -123,3 +142,77 @@ def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswe
             answer.status.extend(_incomplete_items(query, own, own_enrollments, asked_runs, own_grades, now))
         answers.append(answer)
     return answers
+
+
+def _item(
+    run: CourseRun,
+    status: LearnerRunStatus,
+    credential: CourseRunCredential | None,
+    grades: dict[int, GradeData],
+    enrollment: Enrollment | None = None,
+) -> StatusItem:
+    return StatusItem(
+        course_uuid=run.course.uuid,
+        course_run=RunRef(uuid=run.uuid, key=run.key),
+        status=status,
+        type=credential.type if credential else (enrollment.mode if enrollment else None),
+        certificate_available_date=credential.certificate_available_date if credential else None,
+        grade=grades.get(run.pk),
+    )
+
+
+def _incomplete_items(
+    query: StatusQuery,
+    credentials: list[CourseRunCredential],
+    enrollments: list[Enrollment],
+    requested_runs: list[CourseRun],
+    grades: dict[int, GradeData],
+    now: datetime,
+) -> list[StatusItem]:
+    credential_by_run = {c.course_run_id: c for c in credentials}
+    enrollment_by_run = {e.course_run_id: e for e in enrollments}
+    runs = {c.course_run_id: c.course_run for c in credentials} | {e.course_run_id: e.course_run for e in enrollments}
+    runs |= {run.pk: run for run in requested_runs}
+    statuses = {
+        run_id: run_status(credential_by_run.get(run_id), enrollment_by_run.get(run_id), now) for run_id in runs
+    }
+
+    def item_for(run_id: int) -> StatusItem:
+        return _item(
+            runs[run_id], statuses[run_id], credential_by_run.get(run_id), grades, enrollment_by_run.get(run_id)
+        )
+
+    items: list[StatusItem] = []
+    for course_uuid in query.course_uuids:
+        course_runs = [run_id for run_id, run in runs.items() if run.course.uuid == course_uuid]
+        if any(statuses[run_id] == LearnerRunStatus.AWARDED for run_id in course_runs):
+            continue
+        touched = [run_id for run_id in course_runs if statuses[run_id] != LearnerRunStatus.NOT_ENROLLED]
+        if touched:
+            items.append(item_for(min(touched, key=lambda run_id: STATUS_RANK[statuses[run_id]])))
+        else:
+            items.append(StatusItem(course_uuid=course_uuid, course_run=None, status=LearnerRunStatus.NOT_ENROLLED))
+
+    by_uuid = {run.uuid: run.pk for run in requested_runs}
+    by_key = {run.key: run.pk for run in requested_runs}
+    asked: list[tuple[int | None, UUID | None, str | None]] = [
+        (by_uuid.get(u), u, None) for u in query.course_run_uuids
+    ]
+    asked += [(by_key.get(k), None, k) for k in query.course_run_keys]
+    for run_id, run_uuid, run_key in asked:
+        if run_id is None:
+            items.append(
+                StatusItem(
+                    course_uuid=None,
+                    course_run=RunRef(uuid=run_uuid, key=run_key),
+                    status=LearnerRunStatus.NOT_ENROLLED,
+                )
+            )
+        elif statuses[run_id] != LearnerRunStatus.AWARDED:
+            items.append(item_for(run_id))
+
+    unique: list[StatusItem] = []
+    for item in items:
+        if item not in unique:
+            unique.append(item)
+    return unique

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from core.permissions import IsCredentialIssuer
 from core.selectors import learner_find
-from credentials_status.cert_status import learner_cert_statuses
+from credentials_status.cert_status import learner_cert_status, learner_cert_statuses
 from credentials_status.rest_api.v1.permissions import can_read_learner
 from credentials_status.rest_api.v1.serializers import (
     CourseRunCredentialInput,
@@ -27,7 +27,7 @@ from credentials_status.rest_api.v1.serializers import (
     bulk_learner_cert_status_input,
     query_from_validated,
 )
-from credentials_status.selectors import learner_cert_status, learner_program_status, learner_programs
+from credentials_status.selectors import learner_program_status, learner_programs
 from credentials_status.services import course_run_credential_upsert, grade_upsert
 
 
