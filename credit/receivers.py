@@ -1,12 +1,9 @@
 """Signal receivers: ingested grades drive ``grade`` requirements (connected in ``CreditConfig.ready``)."""
 
-import logging
 from decimal import Decimal
 from typing import Any
 
 from credit.services import grade_requirement_update
-
-log = logging.getLogger(__name__)
 
 
 def satisfy_grade_requirement(
