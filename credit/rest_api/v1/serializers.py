@@ -136,6 +136,10 @@ class RequirementStatusSetOutput(serializers.Serializer):
 class LearnerCourseQuery(UsernameQuery):
     course_key = serializers.CharField(required=False, max_length=255)
 
+    def validate_course_key(self, value: str) -> str:
+        # An unencoded '+' in a query string arrives as a space; course keys never contain spaces.
+        return value.replace(" ", "+")
+
 
 class EligibilityOutput(serializers.Serializer):
     username = serializers.CharField()
