@@ -15,6 +15,7 @@ from tests.credit.factories import CreditProviderFactory, CreditRequestFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/api/credit/v1/providers/hogwarts/callback/"
+SHARED_SECRET = "abcd1234"
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def pending(provider) -> CreditRequest:  # type: ignore[no-untyped-def]
     return CreditRequestFactory(provider=provider)
 
 
-def signed(body: dict, secret: str = "abcd1234") -> dict:
+def signed(body: dict, secret: str = SHARED_SECRET) -> dict:
     return {**body, "signature": signature(body, secret)}
 
 

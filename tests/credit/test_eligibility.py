@@ -238,7 +238,9 @@ def test_the_first_grant_mails_the_learner_after_commit(credit_course, django_ca
     assert len(mail.outbox) == 1  # not granted again, not mailed again
 
 
-def test_a_mail_failure_is_logged_and_keeps_the_grant(credit_course, django_capture_on_commit_callbacks, monkeypatch, caplog):
+def test_a_mail_failure_is_logged_and_keeps_the_grant(
+    credit_course, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
     def broken_send_mail(**kwargs):  # type: ignore[no-untyped-def]
         raise OSError("SMTP server unreachable")
 

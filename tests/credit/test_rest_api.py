@@ -108,7 +108,9 @@ def test_credit_admin_creates_and_updates_a_provider(admin):
     again = admin.post(f"{BASE}/providers/", body, format="json")
     assert again.status_code == status.HTTP_409_CONFLICT
     assert again.json()["code"] == "conflict"
-    response = admin.patch(f"{BASE}/providers/hogwarts/", {"active": False, "display_name": "Hogwarts U"}, format="json")
+    response = admin.patch(
+        f"{BASE}/providers/hogwarts/", {"active": False, "display_name": "Hogwarts U"}, format="json"
+    )
     assert response.status_code == status.HTTP_200_OK
     provider = CreditProvider.objects.get()
     assert (provider.active, provider.display_name, provider.enable_integration) == (False, "Hogwarts U", True)
@@ -208,7 +210,9 @@ def test_status_put_get_delete(admin, jwt_client, credit_course):
 
 def test_a_refused_status_change_says_which_rule(admin, credit_course):
     admin.put(f"{COURSE}/requirements/status/", {**EXAM, "username": "ron", "status": "satisfied"}, format="json")
-    response = admin.put(f"{COURSE}/requirements/status/", {**EXAM, "username": "ron", "status": "failed"}, format="json")
+    response = admin.put(
+        f"{COURSE}/requirements/status/", {**EXAM, "username": "ron", "status": "failed"}, format="json"
+    )
     assert response.status_code == status.HTTP_200_OK
     assert response.json()["applied"] is False
     assert response.json()["outcome"] == "satisfied_never_fails"
@@ -266,7 +270,9 @@ def test_request_errors_are_json(jwt_client, credit_course, provider):
     response = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json")
     assert response.status_code == status.HTTP_403_FORBIDDEN
     assert response.json()["reason"] == "user_not_eligible"
-    response = client.post(f"{BASE}/providers/nope/request/", {"username": "ron", "course_key": COURSE_KEY}, format="json")
+    response = client.post(
+        f"{BASE}/providers/nope/request/", {"username": "ron", "course_key": COURSE_KEY}, format="json"
+    )
     assert response.status_code == status.HTTP_404_NOT_FOUND
     response = client.post(url, {"username": "ron", "course_key": "bogus"}, format="json")
     assert response.status_code == status.HTTP_400_BAD_REQUEST
@@ -288,9 +294,9 @@ def test_a_completed_request_is_a_409(jwt_client, credit_course, provider):
     CreditEligibilityFactory(learner=UserFactory(username="ron"), course=credit_course)
     client = jwt_client("ron")
     url = f"{BASE}/providers/hogwarts/request/"
-    request_uuid = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json").json()[
-        "parameters"
-    ]["request_uuid"]
+    request_uuid = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json").json()["parameters"][
+        "request_uuid"
+    ]
     api.update_credit_request_status(request_uuid, "hogwarts", "rejected")
     response = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json")
     assert response.status_code == status.HTTP_409_CONFLICT

@@ -38,7 +38,9 @@ def test_first_usable_key_signs_and_any_key_verifies(settings):
 def test_a_single_string_secret_is_supported(settings):
     settings.CREDIT_PROVIDER_SECRET_KEYS = {"hogwarts": "abcd1234"}
     assert signing_key("hogwarts") == "abcd1234"
-    assert signature_is_valid({"signature": "7d70a26b834d9881cc14466eceac8d39188fc5ef5ffad9ab281a8327c2c0d093"}, "hogwarts")
+    assert signature_is_valid(
+        {"signature": "7d70a26b834d9881cc14466eceac8d39188fc5ef5ffad9ab281a8327c2c0d093"}, "hogwarts"
+    )
 
 
 def test_non_ascii_secret_is_not_configured(settings):
