@@ -98,9 +98,8 @@ def set_credit_requirement_status(
     credit request) are ignored, as in Open edX; the returned outcome says which rule applied.
     Raises ``InvalidCreditStatus``, ``InvalidCreditCourse`` or ``CreditRequirementNotFound``.
     """
-    learner = user if isinstance(user, User) else services.learner_for_status(username=user)
     outcome, _ = services.requirement_status_set(
-        learner=learner,
+        learner=user,
         course_key=str(course_key),
         namespace=req_namespace,
         name=req_name,

@@ -25,4 +25,4 @@ def parse_credit_course_key(value: object) -> CreditCourseKey:
         raise InvalidCourseKey({"course_key": [f"{value!r} is not a valid course run key."]}) from exc
     if isinstance(key, LibraryLocator) or not key.run:
         raise InvalidCourseKey({"course_key": [f"{value!r} is not a course run key."]})
-    return CreditCourseKey(key=str(key), org=key.org, course=key.course, run=key.run)
+    return CreditCourseKey(key=str(key), org=str(key.org), course=str(key.course), run=str(key.run))

@@ -11,6 +11,7 @@ The rules (credit.md, docs/decisions/0006-credit.rst):
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -157,7 +158,7 @@ def _active_requirement(course: CreditCourse, namespace: str, name: str) -> Cred
 
 def requirement_status_set(
     *,
-    learner: User,
+    learner: User | str,
     course_key: str,
     namespace: str,
     name: str,
@@ -166,15 +167,19 @@ def requirement_status_set(
 ) -> tuple[StatusOutcome, CreditRequirementStatus | None]:
     """Record a learner's status on a requirement and grant eligibility when all are satisfied.
 
-    Returns what happened and the stored status row (``None`` when there is none). The rules that
-    leave a status unchanged (satisfied never fails, eligible never fails, frozen by a request)
-    are not errors: the outcome names the rule, as Open edX silently ignores such updates.
+    ``learner`` is a user or a username; an unknown username becomes a learner row (once the course
+    and requirement are known to exist). Returns what happened and the stored status row (``None``
+    when there is none). The rules that leave a status unchanged (satisfied never fails, eligible
+    never fails, frozen by a request) are not errors: the outcome names the rule, as Open edX
+    silently ignores such updates.
     """
     if status not in RequirementStatus.values:
         raise InvalidCreditStatus({"status": [f"{status!r} is not one of {', '.join(RequirementStatus.values)}."]})
     reason = reason or {}
     course = enabled_credit_course(course_key)
     requirement = _active_requirement(course, namespace, name)
+    if not isinstance(learner, User):
+        learner = learner_get_or_create(username=learner)
     with transaction.atomic():
         # One writer per learner at a time, so two requirements satisfied at once cannot both miss
         # the moment every requirement is satisfied.
@@ -340,9 +345,9 @@ def credit_provider_update(*, provider_id: str, **fields: Any) -> CreditProvider
 
 
 # --- Credit requests ---------------------------------------------------------------------------
-def check_keys_exist(shared_secret_key: str | list[str | None] | None, provider_id: str) -> None:
+def check_keys_exist(shared_secret_key: str | Sequence[str | None] | None, provider_id: str) -> None:
     """``CreditProviderNotConfigured`` (403) unless a usable secret is configured (single key or list)."""
-    if not shared_secret_key or (isinstance(shared_secret_key, list) and not any(shared_secret_key)):
+    if not shared_secret_key or (not isinstance(shared_secret_key, str) and not any(shared_secret_key)):
         raise CreditProviderNotConfigured(f"Credit provider {provider_id!r} has no secret key configured.")
 
 
@@ -488,8 +493,3 @@ def credit_provider_callback(*, provider_id: str, parameters: dict[str, Any]) ->
         status=str(parameters.get("status")),
         provider_timestamp=timestamp,
     )
-
-
-def learner_for_status(*, username: str) -> User:
-    """The learner a status is recorded for, created when the LMS has not told us about them yet."""
-    return learner_get_or_create(username=username)

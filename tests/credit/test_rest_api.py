@@ -4,6 +4,7 @@ import pytest
 from rest_framework import status
 from rest_framework.test import APIClient
 
+from core.models import User
 from credit import api
 from credit.models import CreditProvider
 from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
@@ -304,3 +305,10 @@ def test_a_completed_request_is_a_409(jwt_client, credit_course, provider):
     [listed] = client.get(f"{BASE}/requests/?username=ron").json()
     assert listed["status"] == "rejected"
     assert listed["provider"] == {"id": "hogwarts", "display_name": "Hogwarts School"}
+
+
+def test_a_status_for_an_unknown_course_creates_no_learner(admin):
+    body = {**EXAM, "username": "ghost", "status": "satisfied"}
+    response = admin.put(f"{BASE}/courses/course-v1:edX+Nope+1T2015/requirements/status/", body, format="json")
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert not User.objects.filter(username="ghost").exists()
