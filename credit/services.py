@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.db import retry_on_integrity_error
@@ -321,10 +321,11 @@ def credit_provider_create(*, provider_id: str, **fields: Any) -> CreditProvider
     unknown = set(fields) - set(PROVIDER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown provider fields: {sorted(unknown)}")
-    with transaction.atomic():
-        if CreditProvider.objects.filter(provider_id=provider_id).exists():
-            raise CreditProviderExists(f"A credit provider {provider_id!r} already exists.")
-        provider = CreditProvider.objects.create(provider_id=provider_id, **fields)
+    try:
+        with transaction.atomic():
+            provider = CreditProvider.objects.create(provider_id=provider_id, **fields)
+    except IntegrityError as exc:
+        raise CreditProviderExists(f"A credit provider {provider_id!r} already exists.") from exc
     log.info("credit_provider_created", extra={"provider_id": provider_id})
     return provider
 
@@ -383,8 +384,8 @@ def credit_request_create(*, course_key: str, provider_id: str, username: str) -
     if not provider.enable_integration:
         return {"url": provider.provider_url, "method": "GET", "parameters": {}}
     secret = signing_key(provider.provider_id)
-    check_keys_exist(secret, provider.provider_id)
-    assert secret is not None
+    if secret is None:
+        raise CreditProviderNotConfigured(f"Credit provider {provider_id!r} has no usable secret key configured.")
 
     def write() -> CreditRequest:
         credit_request = (

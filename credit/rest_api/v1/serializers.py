@@ -25,24 +25,20 @@ class JSONObjectField(serializers.DictField):
 
 # --- Providers ---------------------------------------------------------------------------------
 class ProviderUpdateInput(serializers.Serializer):
+    """A provider's fields; PATCH validates it with ``partial=True``."""
+
     display_name = StrictCharField(max_length=255)
-    provider_url = serializers.URLField(max_length=255, allow_blank=True)
-    provider_status_url = serializers.URLField(max_length=255, allow_blank=True)
-    description = StrictCharField(allow_blank=True)
-    enable_integration = StrictBooleanField()
-    fulfillment_instructions = StrictCharField(allow_blank=True, trim_whitespace=False)
-    thumbnail_url = serializers.URLField(max_length=255, allow_blank=True)
-    active = StrictBooleanField()
+    provider_url = serializers.URLField(max_length=255, allow_blank=True, required=False)
+    provider_status_url = serializers.URLField(max_length=255, allow_blank=True, required=False)
+    description = StrictCharField(allow_blank=True, required=False)
+    enable_integration = StrictBooleanField(required=False)
+    fulfillment_instructions = StrictCharField(allow_blank=True, trim_whitespace=False, required=False)
+    thumbnail_url = serializers.URLField(max_length=255, allow_blank=True, required=False)
+    active = StrictBooleanField(required=False)
 
 
 class ProviderCreateInput(ProviderUpdateInput):
     provider_id = StrictCharField(max_length=255, validators=[provider_id_validator])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if name not in ("provider_id", "display_name"):
-                field.required = False
 
 
 class ProviderListQuery(serializers.Serializer):
