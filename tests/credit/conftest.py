@@ -25,13 +25,13 @@ def _fresh_throttle_cache() -> None:
 
 
 @pytest.fixture
-def secrets(settings):  # type: ignore[no-untyped-def]
+def provider_secrets(settings):  # type: ignore[no-untyped-def]
     settings.CREDIT_PROVIDER_SECRET_KEYS = {"hogwarts": "abcd1234"}
     return settings.CREDIT_PROVIDER_SECRET_KEYS
 
 
 @pytest.fixture
-def provider(db, secrets):  # type: ignore[no-untyped-def]
+def provider(db, provider_secrets):  # type: ignore[no-untyped-def]
     return CreditProviderFactory(provider_id="hogwarts", display_name="Hogwarts School", enable_integration=True)
 
 

@@ -111,7 +111,7 @@ def test_without_a_satisfied_grade_the_final_grade_is_empty(credit_course, provi
     assert api.create_credit_request(COURSE_KEY, "hogwarts", user.username)["parameters"]["final_grade"] == ""
 
 
-def test_an_unknown_or_inactive_provider_is_not_found(ron, db, secrets):
+def test_an_unknown_or_inactive_provider_is_not_found(ron, db, provider_secrets):
     CreditProviderFactory(provider_id="hogwarts", active=False)
     with pytest.raises(api.CreditProviderNotFound):
         api.create_credit_request(COURSE_KEY, "hogwarts", "ron")
