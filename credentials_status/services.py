@@ -4,11 +4,13 @@ import logging
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from core.db import retry_on_integrity_error
 from core.services import learner_get_or_create
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
+from credentials_status.signals import grade_recorded
 from programs.services import course_run_ensure
 
 log = logging.getLogger(__name__)
@@ -79,4 +81,20 @@ def grade_upsert(
 
     grade, created = retry_on_integrity_error(write)
     log.info("grade_recorded", extra={"learner_id": learner.pk, "course_run_key": run.key, "was_created": created})
+    transaction.on_commit(
+        lambda: _grade_recorded_send(
+            learner_id=learner.pk, username=learner.username, course_run_key=run.key, percent_grade=percent_grade
+        )
+    )
     return grade, created
+
+
+def _grade_recorded_send(**kwargs: object) -> None:
+    """Tell receivers (credit) about a committed grade; a failing receiver is logged, never undoes the grade."""
+    for receiver, result in grade_recorded.send_robust(sender=Grade, **kwargs):
+        if isinstance(result, Exception):
+            log.error(
+                "grade_recorded_receiver_failed",
+                extra={"receiver": getattr(receiver, "__qualname__", repr(receiver)), "error": repr(result)},
+                exc_info=result,
+            )

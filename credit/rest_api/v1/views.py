@@ -1,0 +1,280 @@
+"""The credit REST API under /api/credit/v1/ (service-api.md, Credit table). Views stay thin.
+
+Configuration (providers, courses, requirements, statuses) needs ``credit_admins`` or staff; reading
+providers, courses and requirements needs only a login. A learner reads their own statuses,
+eligibility and requests and starts their own credit request; ``learner_status_readers`` read anyone's.
+The provider callback has no login: its signature is the authentication.
+"""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from core.permissions import IsCreditAdmin
+from credit import selectors, services
+from credit.data import StatusOutcome
+from credit.exceptions import CreditProviderNotFound, InvalidCreditCourse
+from credit.models import CreditCourse
+from credit.rest_api.v1.permissions import can_read_learner_credit, can_request_credit_for
+from credit.rest_api.v1.serializers import (
+    CreditCourseInput,
+    CreditCourseOutput,
+    CreditRequestDescriptionOutput,
+    CreditRequestInput,
+    CreditRequestOutput,
+    EligibilityOutput,
+    LearnerCourseQuery,
+    ProviderCallbackInput,
+    ProviderCallbackOutput,
+    ProviderCreateInput,
+    ProviderListQuery,
+    ProviderOutput,
+    ProviderUpdateInput,
+    RequirementInput,
+    RequirementOutput,
+    RequirementsQuery,
+    RequirementStatusOutput,
+    RequirementStatusRemoveInput,
+    RequirementStatusSetInput,
+    RequirementStatusSetOutput,
+    UsernameQuery,
+)
+from credit.selectors import STATUS_DATE_FORMAT
+
+
+class _WritesNeedCreditAdmin(APIView):
+    """Reads need a login; writes need ``credit_admins`` (or staff)."""
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [IsAuthenticated()]
+        return [IsCreditAdmin()]
+
+
+def _require_learner_reader(request: Request, username: str) -> None:
+    if not can_read_learner_credit(request.user, username=username):
+        raise PermissionDenied("You may read only your own credit data.")
+
+
+def _configured_course(course_key: str) -> CreditCourse:
+    course = selectors.credit_course_get(course_key=course_key)
+    if course is None:
+        raise InvalidCreditCourse(f"{course_key!r} is not configured for credit.")
+    return course
+
+
+# --- Providers ---------------------------------------------------------------------------------
+class ProvidersView(_WritesNeedCreditAdmin):
+    """GET: providers (learners see active ones; credit admins all). POST: create one (credit_admins)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("provider_ids", str, description="Comma-separated provider ids.")],
+        responses={200: ProviderOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = ProviderListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        providers = selectors.credit_providers(
+            provider_ids=query.validated_data.get("provider_ids"),
+            include_inactive=IsCreditAdmin().has_permission(request, self),
+        )
+        return Response(ProviderOutput(providers, many=True).data)
+
+    @extend_schema(request=ProviderCreateInput, responses={201: ProviderOutput})
+    def post(self, request: Request) -> Response:
+        body = ProviderCreateInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        provider = services.credit_provider_create(**body.validated_data)
+        return Response(ProviderOutput(selectors.credit_provider_item(provider)).data, status=status.HTTP_201_CREATED)
+
+
+class ProviderDetailView(_WritesNeedCreditAdmin):
+    """GET: one provider (inactive ones only for credit admins). PATCH: change it (credit_admins)."""
+
+    @extend_schema(responses={200: ProviderOutput})
+    def get(self, request: Request, provider_id: str) -> Response:
+        provider = selectors.credit_provider_get(
+            provider_id=provider_id, include_inactive=IsCreditAdmin().has_permission(request, self)
+        )
+        if provider is None:
+            raise CreditProviderNotFound()
+        return Response(ProviderOutput(selectors.credit_provider_item(provider)).data)
+
+    @extend_schema(request=ProviderUpdateInput, responses={200: ProviderOutput})
+    def patch(self, request: Request, provider_id: str) -> Response:
+        body = ProviderUpdateInput(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        provider = services.credit_provider_update(provider_id=provider_id, **body.validated_data)
+        return Response(ProviderOutput(selectors.credit_provider_item(provider)).data)
+
+
+# --- Courses and requirements ------------------------------------------------------------------
+class CreditCourseView(_WritesNeedCreditAdmin):
+    """PUT ``{"enabled"}``: mark a course run for credit (201 first time, 200 after). GET: its state."""
+
+    @extend_schema(responses={200: CreditCourseOutput})
+    def get(self, request: Request, course_key: str) -> Response:
+        return Response(CreditCourseOutput(_configured_course(course_key)).data)
+
+    @extend_schema(request=CreditCourseInput, responses={200: CreditCourseOutput, 201: CreditCourseOutput})
+    def put(self, request: Request, course_key: str) -> Response:
+        body = CreditCourseInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        course, created = services.credit_course_set(course_key=course_key, enabled=body.validated_data["enabled"])
+        return Response(
+            CreditCourseOutput(course).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class RequirementsView(_WritesNeedCreditAdmin):
+    """PUT a list: replace the requirements (missing ones become inactive). GET: the active ones in order."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("namespace", str)],
+        responses={200: RequirementOutput(many=True)},
+    )
+    def get(self, request: Request, course_key: str) -> Response:
+        query = RequirementsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        course = _configured_course(course_key)
+        requirements = selectors.credit_requirements(
+            course_key=course.course_key, namespace=query.validated_data.get("namespace")
+        )
+        return Response(RequirementOutput(requirements, many=True).data)
+
+    @extend_schema(request=RequirementInput(many=True), responses={200: RequirementOutput(many=True)})
+    def put(self, request: Request, course_key: str) -> Response:
+        body = RequirementInput(data=request.data, many=True, allow_empty=True)
+        body.is_valid(raise_exception=True)
+        services.credit_requirements_set(course_key=course_key, requirements=body.validated_data)
+        return Response(RequirementOutput(selectors.credit_requirements(course_key=course_key), many=True).data)
+
+
+class RequirementStatusView(_WritesNeedCreditAdmin):
+    """PUT/DELETE: set or remove a learner's status (credit_admins). GET ``?username=``: the status per requirement.
+
+    GET is further limited to the learner, readers and credit admins.
+    """
+
+    @extend_schema(
+        parameters=[OpenApiParameter("username", str, required=True)],
+        responses={200: RequirementStatusOutput(many=True)},
+    )
+    def get(self, request: Request, course_key: str) -> Response:
+        query = UsernameQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        username = query.validated_data["username"]
+        _require_learner_reader(request, username)
+        course = _configured_course(course_key)
+        items = selectors.credit_requirement_statuses(course_key=course.course_key, username=username)
+        return Response(RequirementStatusOutput(items, many=True).data)
+
+    @extend_schema(request=RequirementStatusSetInput, responses={200: RequirementStatusSetOutput})
+    def put(self, request: Request, course_key: str) -> Response:
+        body = RequirementStatusSetInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        outcome, row = services.requirement_status_set(
+            learner=data["username"],
+            course_key=course_key,
+            namespace=data["namespace"],
+            name=data["name"],
+            status=data["status"],
+            reason=data["reason"],
+        )
+        answer: dict[str, Any] = {
+            "username": data["username"],
+            "namespace": data["namespace"],
+            "name": data["name"],
+            "status": row.status if row else None,
+            "reason": row.reason if row else None,
+            "status_date": row.modified.strftime(STATUS_DATE_FORMAT) if row else None,
+            "applied": outcome in (StatusOutcome.RECORDED, StatusOutcome.UNCHANGED),
+            "outcome": outcome.value,
+        }
+        return Response(RequirementStatusSetOutput(answer).data)
+
+    @extend_schema(request=RequirementStatusRemoveInput, responses={204: None})
+    def delete(self, request: Request, course_key: str) -> Response:
+        body = RequirementStatusRemoveInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.requirement_status_remove(course_key=course_key, **body.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Eligibility and requests -------------------------------------------------------------------
+class EligibilityView(APIView):
+    """GET ``?username=[&course_key=]``: the learner's current eligibilities."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("username", str, required=True), OpenApiParameter("course_key", str)],
+        responses={200: EligibilityOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = LearnerCourseQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        username = query.validated_data["username"]
+        _require_learner_reader(request, username)
+        eligibilities = selectors.credit_eligibilities(
+            username=username, course_key=query.validated_data.get("course_key")
+        )
+        return Response(EligibilityOutput([{**item, "username": username} for item in eligibilities], many=True).data)
+
+
+class CreditRequestCreateView(APIView):
+    """POST ``{"username", "course_key"}``: start or resume the learner's credit request with this provider."""
+
+    @extend_schema(request=CreditRequestInput, responses={200: CreditRequestDescriptionOutput})
+    def post(self, request: Request, provider_id: str) -> Response:
+        body = CreditRequestInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not can_request_credit_for(request.user, username=body.validated_data["username"]):
+            raise PermissionDenied("You may request credit only for yourself.")
+        description = services.credit_request_create(provider_id=provider_id, **body.validated_data)
+        return Response(CreditRequestDescriptionOutput(description).data)
+
+
+class ProviderCallbackView(APIView):
+    """POST ``{request_uuid, status, timestamp, signature}`` from the provider: approve or reject a request.
+
+    No login: the HMAC signature under the provider's shared secret authenticates the message.
+    Throttled with the ``credit_callback`` rate.
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "credit_callback"
+
+    @extend_schema(request=ProviderCallbackInput, responses={200: ProviderCallbackOutput}, auth=[])
+    def post(self, request: Request, provider_id: str) -> Response:
+        body = ProviderCallbackInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        # The signature covers every key the provider sent, so the service gets the body as sent.
+        credit_request = services.credit_provider_callback(provider_id=provider_id, parameters=dict(request.data))
+        return Response(ProviderCallbackOutput(credit_request).data)
+
+
+class CreditRequestsView(APIView):
+    """GET ``?username=[&course_key=]``: the learner's credit requests with their status, newest first."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("username", str, required=True), OpenApiParameter("course_key", str)],
+        responses={200: CreditRequestOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = LearnerCourseQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        username = query.validated_data["username"]
+        _require_learner_reader(request, username)
+        requests = selectors.credit_requests_for_learner(
+            username=username, course_key=query.validated_data.get("course_key")
+        )
+        return Response(CreditRequestOutput(requests, many=True).data)

@@ -1,0 +1,496 @@
+"""Writes of credit configuration, learners' requirement statuses, eligibilities and credit requests.
+
+The rules (credit.md, docs/decisions/0006-credit.rst):
+- setting a course's requirements replaces the list: missing ones become inactive, never deleted;
+- ``satisfied`` never becomes ``failed``; an eligible learner is never marked ``failed``; once the
+  learner has a credit request for the course, statuses are frozen;
+- eligibility is granted once, when every active requirement is satisfied, and mailed after commit;
+- a pending credit request is reused; a completed one forbids a new one.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.db import retry_on_integrity_error
+from core.models import User
+from core.services import learner_get_or_create
+from credit.data import CreditRequestDescription, StatusOutcome
+from credit.exceptions import (
+    CreditProviderExists,
+    CreditProviderNotConfigured,
+    CreditProviderNotFound,
+    CreditRequestNotFound,
+    CreditRequirementNotFound,
+    InvalidCreditCourse,
+    InvalidCreditRequirements,
+    InvalidCreditStatus,
+    InvalidSignature,
+    InvalidTimestamp,
+    RequestAlreadyCompleted,
+    UserIsNotEligible,
+)
+from credit.keys import parse_credit_course_key
+from credit.models import (
+    CreditCourse,
+    CreditEligibility,
+    CreditProvider,
+    CreditRequest,
+    CreditRequestStatus,
+    CreditRequirement,
+    CreditRequirementStatus,
+    RequirementStatus,
+)
+from credit.selectors import learner_is_currently_eligible
+from credit.signature import shared_secret_keys, signature, signature_is_valid, signing_key
+
+log = logging.getLogger(__name__)
+
+REQUIRED_REQUIREMENT_TEXT = ("namespace", "name", "display_name")
+PROVIDER_FIELDS = (
+    "display_name",
+    "provider_url",
+    "provider_status_url",
+    "description",
+    "enable_integration",
+    "fulfillment_instructions",
+    "thumbnail_url",
+    "active",
+)
+
+
+# --- Credit courses and requirements ----------------------------------------------------------
+def credit_course_set(*, course_key: str, enabled: bool) -> tuple[CreditCourse, bool]:
+    """Mark a course run for credit (or disable it). Returns ``(course, created)``; replays are harmless."""
+    key = parse_credit_course_key(course_key).key
+
+    def write() -> tuple[CreditCourse, bool]:
+        return CreditCourse.objects.update_or_create(course_key=key, defaults={"enabled": enabled})
+
+    course, created = retry_on_integrity_error(write)
+    log.info("credit_course_set", extra={"course_key": key, "enabled": enabled, "was_created": created})
+    return course, created
+
+
+def enabled_credit_course(course_key: str) -> CreditCourse:
+    """The enabled credit course for this key, or ``InvalidCreditCourse`` (404)."""
+    course = CreditCourse.objects.filter(course_key=parse_credit_course_key(course_key).key, enabled=True).first()
+    if course is None:
+        raise InvalidCreditCourse(f"{course_key!r} is not an enabled credit course.")
+    return course
+
+
+def _validated_requirements(requirements: object) -> list[dict[str, Any]]:
+    if not isinstance(requirements, list):
+        raise InvalidCreditRequirements({"requirements": ["Expected a list of requirements."]})
+    errors: dict[str, dict[str, list[str]]] = {}
+    for index, item in enumerate(requirements):
+        if not isinstance(item, dict):
+            errors[str(index)] = {"non_field_errors": ["Expected an object."]}
+            continue
+        item_errors = {
+            field: ["This field must be a non-empty string."]
+            for field in REQUIRED_REQUIREMENT_TEXT
+            if not isinstance(item.get(field), str) or not item[field].strip()
+        }
+        if "criteria" not in item:
+            item_errors["criteria"] = ["This field is required."]
+        elif not isinstance(item["criteria"], dict):
+            item_errors["criteria"] = ["Expected an object."]
+        if item_errors:
+            errors[str(index)] = item_errors
+    if errors:
+        raise InvalidCreditRequirements(errors)
+    return requirements  # type: ignore[return-value]
+
+
+def credit_requirements_set(*, course_key: str, requirements: list[dict[str, Any]]) -> list[CreditRequirement]:
+    """Replace the course's requirement list; returns the active requirements in order.
+
+    Requirements missing from the list become inactive (their statuses are kept); a
+    ``(namespace, name)`` given twice is stored once (the last values, at its first position).
+    Raises ``InvalidCreditRequirements`` (400, nothing changed) or ``InvalidCreditCourse`` (404).
+    """
+    items = _validated_requirements(requirements)
+    unique: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in items:
+        unique[(item["namespace"], item["name"])] = item
+    with transaction.atomic():
+        course = enabled_credit_course(course_key)
+        CreditCourse.objects.select_for_update().filter(pk=course.pk).first()
+        existing = {(req.namespace, req.name): req for req in CreditRequirement.objects.filter(course=course)}
+        kept = []
+        for order, (natural_key, item) in enumerate(unique.items()):
+            requirement = existing.pop(natural_key, None) or CreditRequirement(
+                course=course, namespace=natural_key[0], name=natural_key[1]
+            )
+            requirement.display_name = item["display_name"]
+            requirement.criteria = item["criteria"]
+            requirement.order = order
+            requirement.active = True
+            requirement.save()
+            kept.append(requirement)
+        deactivated = [req.pk for req in existing.values() if req.active]
+        CreditRequirement.objects.filter(pk__in=deactivated).update(active=False, modified=timezone.now())
+    log.info(
+        "credit_requirements_set",
+        extra={"course_key": course.course_key, "active": len(kept), "deactivated": len(deactivated)},
+    )
+    return kept
+
+
+# --- Requirement statuses and eligibility -----------------------------------------------------
+def _active_requirement(course: CreditCourse, namespace: str, name: str) -> CreditRequirement:
+    requirement = CreditRequirement.objects.filter(course=course, namespace=namespace, name=name, active=True).first()
+    if requirement is None:
+        raise CreditRequirementNotFound(f"{course.course_key} has no active requirement {namespace}/{name}.")
+    return requirement
+
+
+def requirement_status_set(
+    *,
+    learner: User | str,
+    course_key: str,
+    namespace: str,
+    name: str,
+    status: str = RequirementStatus.SATISFIED,
+    reason: dict[str, Any] | None = None,
+) -> tuple[StatusOutcome, CreditRequirementStatus | None]:
+    """Record a learner's status on a requirement and grant eligibility when all are satisfied.
+
+    ``learner`` is a user or a username; an unknown username becomes a learner row (once the course
+    and requirement are known to exist). Returns what happened and the stored status row (``None``
+    when there is none). The rules that leave a status unchanged (satisfied never fails, eligible
+    never fails, frozen by a request) are not errors: the outcome names the rule, as Open edX
+    silently ignores such updates.
+    """
+    if status not in RequirementStatus.values:
+        raise InvalidCreditStatus({"status": [f"{status!r} is not one of {', '.join(RequirementStatus.values)}."]})
+    reason = reason or {}
+    course = enabled_credit_course(course_key)
+    requirement = _active_requirement(course, namespace, name)
+    if not isinstance(learner, User):
+        learner = learner_get_or_create(username=learner)
+    with transaction.atomic():
+        # One writer per learner at a time, so two requirements satisfied at once cannot both miss
+        # the moment every requirement is satisfied.
+        User.objects.select_for_update().filter(pk=learner.pk).first()
+        current = CreditRequirementStatus.objects.filter(learner=learner, requirement=requirement).first()
+        outcome = _status_rule(learner, course, current, status)
+        if outcome is not None:
+            log.info(
+                "credit_requirement_status_unchanged",
+                extra={"learner_id": learner.pk, "requirement_id": requirement.pk, "outcome": outcome.value},
+            )
+            return outcome, current
+        if current is not None and current.status == status and current.reason == reason:
+            return StatusOutcome.UNCHANGED, current
+        if current is None:
+            current = CreditRequirementStatus(learner=learner, requirement=requirement)
+        current.status = status
+        current.reason = reason
+        current.save()
+        if status == RequirementStatus.SATISFIED:
+            _eligibility_grant_if_complete(learner, course)
+    log.info(
+        "credit_requirement_status_set",
+        extra={"learner_id": learner.pk, "requirement_id": requirement.pk, "status": status},
+    )
+    return StatusOutcome.RECORDED, current
+
+
+def _status_rule(
+    learner: User, course: CreditCourse, current: CreditRequirementStatus | None, status: str
+) -> StatusOutcome | None:
+    if CreditRequest.objects.filter(learner=learner, course=course).exists():
+        return StatusOutcome.FROZEN_BY_REQUEST
+    if status == RequirementStatus.FAILED:
+        if current is not None and current.status == RequirementStatus.SATISFIED:
+            return StatusOutcome.SATISFIED_NEVER_FAILS
+        if learner_is_currently_eligible(learner=learner, course=course):
+            return StatusOutcome.ELIGIBLE_NEVER_FAILS
+    return None
+
+
+def _eligibility_grant_if_complete(learner: User, course: CreditCourse) -> None:
+    required = CreditRequirement.objects.filter(course=course, active=True).count()
+    satisfied = CreditRequirementStatus.objects.filter(
+        learner=learner, requirement__course=course, requirement__active=True, status=RequirementStatus.SATISFIED
+    ).count()
+    if not required or satisfied < required:
+        return
+    deadline = timezone.now() + timedelta(days=settings.CREDIT_ELIGIBILITY_EXPIRATION_DAYS)
+    eligibility, created = CreditEligibility.objects.get_or_create(
+        learner=learner, course=course, defaults={"deadline": deadline}
+    )
+    if created:
+        log.info("credit_eligibility_granted", extra={"learner_id": learner.pk, "course_key": course.course_key})
+        transaction.on_commit(lambda: _eligibility_email_queue(eligibility.pk))
+
+
+def _eligibility_email_queue(eligibility_id: int) -> None:
+    from credit.tasks import credit_eligibility_email_send_task
+
+    try:
+        credit_eligibility_email_send_task.delay(eligibility_id)
+    except Exception:  # A broker outage must not turn a committed grant into an error.
+        log.exception("credit_eligibility_email_queue_failed", extra={"eligibility_id": eligibility_id})
+
+
+def credit_eligibility_email_send(*, eligibility_id: int) -> bool:
+    """Mail the learner that they are eligible for credit. Failures are logged, never raised. True when sent."""
+    eligibility = CreditEligibility.objects.select_related("learner", "course").filter(pk=eligibility_id).first()
+    if eligibility is None or not eligibility.learner.email:
+        log.warning("credit_eligibility_email_skipped", extra={"eligibility_id": eligibility_id})
+        return False
+    learner = eligibility.learner
+    course_key = eligibility.course.course_key
+    try:
+        send_mail(
+            subject=f"You are eligible for credit in {course_key}",
+            message=(
+                f"Hello {learner.full_name or learner.get_username()},\n\n"
+                f"You have met every requirement for credit in {course_key}. You may request credit "
+                f"from a credit provider until {eligibility.deadline:%Y-%m-%d}.\n"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[learner.email],
+        )
+    except Exception:  # SMTP, DNS or socket failures: the grant stands; the log says what was lost.
+        log.exception("credit_eligibility_email_failed", extra={"eligibility_id": eligibility_id})
+        return False
+    log.info("credit_eligibility_email_sent", extra={"eligibility_id": eligibility_id})
+    return True
+
+
+def requirement_status_remove(*, username: str, course_key: str, namespace: str, name: str) -> bool:
+    """Delete the learner's status on a requirement (eligibility already granted stays). True when one existed."""
+    course = enabled_credit_course(course_key)
+    requirement = _active_requirement(course, namespace, name)
+    deleted, _ = CreditRequirementStatus.objects.filter(requirement=requirement, learner__username=username).delete()
+    log.info(
+        "credit_requirement_status_removed",
+        extra={"requirement_id": requirement.pk, "username": username, "was_present": bool(deleted)},
+    )
+    return bool(deleted)
+
+
+def grade_requirement_update(*, username: str, course_run_key: str, percent_grade: Decimal | float) -> None:
+    """Satisfy the course's ``grade`` requirements the grade meets (``percent_grade >= criteria.min_grade``).
+
+    A grade below the minimum changes nothing: a later, better grade may still satisfy it. A run that
+    is not an enabled credit course, or has no grade requirement, is ignored.
+    """
+    course = CreditCourse.objects.filter(course_key=course_run_key, enabled=True).first()
+    if course is None:
+        return
+    grade = Decimal(str(percent_grade))
+    for requirement in CreditRequirement.objects.filter(course=course, namespace="grade", active=True):
+        try:
+            min_grade = Decimal(str(requirement.criteria.get("min_grade")))
+        except (InvalidOperation, AttributeError):
+            log.warning("credit_grade_requirement_without_min_grade", extra={"requirement_id": requirement.pk})
+            continue
+        if grade < min_grade:
+            continue
+        learner = User.objects.filter(username=username).first()
+        if learner is None:
+            return
+        requirement_status_set(
+            learner=learner,
+            course_key=course.course_key,
+            namespace=requirement.namespace,
+            name=requirement.name,
+            status=RequirementStatus.SATISFIED,
+            reason={"final_grade": float(grade)},
+        )
+
+
+# --- Providers ---------------------------------------------------------------------------------
+def credit_provider_create(*, provider_id: str, **fields: Any) -> CreditProvider:
+    """Create a provider; ``CreditProviderExists`` (409) when the id is taken."""
+    unknown = set(fields) - set(PROVIDER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown provider fields: {sorted(unknown)}")
+    try:
+        with transaction.atomic():
+            provider = CreditProvider.objects.create(provider_id=provider_id, **fields)
+    except IntegrityError as exc:
+        raise CreditProviderExists(f"A credit provider {provider_id!r} already exists.") from exc
+    log.info("credit_provider_created", extra={"provider_id": provider_id})
+    return provider
+
+
+def credit_provider_update(*, provider_id: str, **fields: Any) -> CreditProvider:
+    """Change some fields of a provider (active or not); ``CreditProviderNotFound`` (404) when unknown."""
+    unknown = set(fields) - set(PROVIDER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown provider fields: {sorted(unknown)}")
+    provider = CreditProvider.objects.filter(provider_id=provider_id).first()
+    if provider is None:
+        raise CreditProviderNotFound(f"No credit provider has the id {provider_id!r}.")
+    for field, value in fields.items():
+        setattr(provider, field, value)
+    provider.save()
+    log.info("credit_provider_updated", extra={"provider_id": provider_id, "fields": sorted(fields)})
+    return provider
+
+
+# --- Credit requests ---------------------------------------------------------------------------
+def check_keys_exist(shared_secret_key: str | Sequence[str | None] | None, provider_id: str) -> None:
+    """``CreditProviderNotConfigured`` (403) unless a usable secret is configured (single key or list)."""
+    if not shared_secret_key or (not isinstance(shared_secret_key, str) and not any(shared_secret_key)):
+        raise CreditProviderNotConfigured(f"Credit provider {provider_id!r} has no secret key configured.")
+
+
+def _final_grade(learner: User, course: CreditCourse) -> str:
+    status = (
+        CreditRequirementStatus.objects.filter(
+            learner=learner,
+            requirement__course=course,
+            requirement__namespace="grade",
+            requirement__active=True,
+            status=RequirementStatus.SATISFIED,
+        )
+        .order_by("requirement__order")
+        .first()
+    )
+    grade = status.reason.get("final_grade") if status and isinstance(status.reason, dict) else None
+    if grade is None:
+        return ""
+    # Open edX caps the rendering at seven characters (a provider relies on it).
+    return f"{grade:.5f}" if isinstance(grade, float) and len(str(grade)) > 7 else str(grade)
+
+
+def credit_request_create(*, course_key: str, provider_id: str, username: str) -> CreditRequestDescription:
+    """Start (or resume) an eligible learner's request for credit; see ``credit.api.create_credit_request``."""
+    parsed = parse_credit_course_key(course_key)
+    provider = CreditProvider.objects.filter(provider_id=provider_id, active=True).first()
+    if provider is None:
+        raise CreditProviderNotFound(f"No active credit provider has the id {provider_id!r}.")
+    learner = User.objects.filter(username=username).first()
+    course = CreditCourse.objects.filter(course_key=parsed.key, enabled=True).first()
+    if learner is None or course is None or not learner_is_currently_eligible(learner=learner, course=course):
+        raise UserIsNotEligible(f"{username!r} is not eligible for credit in {parsed.key}.")
+    if not provider.enable_integration:
+        return {"url": provider.provider_url, "method": "GET", "parameters": {}}
+    secret = signing_key(provider.provider_id)
+    if secret is None:
+        raise CreditProviderNotConfigured(f"Credit provider {provider_id!r} has no usable secret key configured.")
+
+    def write() -> CreditRequest:
+        credit_request = (
+            CreditRequest.objects.select_for_update().filter(learner=learner, course=course, provider=provider).first()
+        )
+        if credit_request is None:
+            credit_request = CreditRequest(learner=learner, course=course, provider=provider, uuid=uuid.uuid4().hex)
+        elif credit_request.status != CreditRequestStatus.PENDING:
+            raise RequestAlreadyCompleted(
+                f"The request {credit_request.uuid} was already {credit_request.status}; no new request is allowed."
+            )
+        credit_request.parameters = {
+            "request_uuid": credit_request.uuid,
+            "timestamp": int(time.time()),
+            "course_org": parsed.org,
+            "course_num": parsed.course,
+            "course_run": parsed.run,
+            "final_grade": _final_grade(learner, course),
+            "user_username": learner.username,
+            "user_email": learner.email,
+            "user_full_name": learner.full_name or learner.get_full_name(),
+            "user_mailing_address": "",
+            "user_country": "",
+        }
+        credit_request.save()
+        return credit_request
+
+    credit_request = retry_on_integrity_error(write)
+    parameters = dict(credit_request.parameters)
+    parameters["signature"] = signature(parameters, secret)
+    log.info(
+        "credit_request_created",
+        extra={"request_uuid": credit_request.uuid, "provider_id": provider_id, "learner_id": learner.pk},
+    )
+    return {"url": provider.provider_url, "method": "POST", "parameters": parameters}
+
+
+def credit_request_status_update(
+    *, request_uuid: str, provider_id: str, status: str, provider_timestamp: int | None = None
+) -> CreditRequest:
+    """Approve or reject a request. Idempotent: the same status again changes nothing.
+
+    A callback older than the last one applied (``provider_timestamp``) changes nothing, so a replayed
+    old callback cannot undo a newer decision. Authorization is the caller's job.
+    """
+    if status not in (CreditRequestStatus.APPROVED, CreditRequestStatus.REJECTED):
+        raise InvalidCreditStatus({"status": [f"{status!r} is not one of approved, rejected."]})
+    with transaction.atomic():
+        credit_request = (
+            CreditRequest.objects.select_for_update()
+            .filter(uuid=request_uuid, provider__provider_id=provider_id)
+            .first()
+        )
+        if credit_request is None:
+            raise CreditRequestNotFound(f"Provider {provider_id!r} has no credit request {request_uuid!r}.")
+        stale = (
+            provider_timestamp is not None
+            and credit_request.provider_timestamp is not None
+            and provider_timestamp < credit_request.provider_timestamp
+        )
+        if stale or credit_request.status == status:
+            log.info(
+                "credit_request_status_unchanged",
+                extra={"request_uuid": request_uuid, "status": status, "stale": stale},
+            )
+            return credit_request
+        credit_request.status = status
+        if provider_timestamp is not None:
+            credit_request.provider_timestamp = provider_timestamp
+        credit_request.save()
+    log.info("credit_request_status_updated", extra={"request_uuid": request_uuid, "status": status})
+    return credit_request
+
+
+def _timestamp(value: object) -> int:
+    if isinstance(value, bool):
+        raise InvalidTimestamp({"timestamp": ["Expected an integer number of seconds since the epoch."]})
+    try:
+        timestamp = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise InvalidTimestamp({"timestamp": ["Expected an integer number of seconds since the epoch."]}) from exc
+    if isinstance(value, float) and value != timestamp:
+        raise InvalidTimestamp({"timestamp": ["Expected an integer number of seconds since the epoch."]})
+    if abs(time.time() - timestamp) > settings.CREDIT_PROVIDER_TIMESTAMP_EXPIRATION:
+        raise InvalidTimestamp({"timestamp": ["The timestamp has expired (or is too far in the future)."]})
+    return timestamp
+
+
+def credit_provider_callback(*, provider_id: str, parameters: dict[str, Any]) -> CreditRequest:
+    """Apply a provider's signed ``{request_uuid, status, timestamp, signature}``; changes nothing on any error.
+
+    Checks, in order: provider known (404), a secret configured (403), signature matches any
+    secret (403), timestamp an integer within ``CREDIT_PROVIDER_TIMESTAMP_EXPIRATION`` (400),
+    status approved/rejected (400), request known for this provider (404).
+    """
+    if not CreditProvider.objects.filter(provider_id=provider_id).exists():
+        raise CreditProviderNotFound(f"No credit provider has the id {provider_id!r}.")
+    check_keys_exist(shared_secret_keys(provider_id), provider_id)
+    if not signature_is_valid(parameters, provider_id):
+        log.warning("credit_callback_bad_signature", extra={"provider_id": provider_id})
+        raise InvalidSignature()
+    timestamp = _timestamp(parameters.get("timestamp"))
+    return credit_request_status_update(
+        request_uuid=str(parameters.get("request_uuid")),
+        provider_id=provider_id,
+        status=str(parameters.get("status")),
+        provider_timestamp=timestamp,
+    )

@@ -1,0 +1,72 @@
+"""Concurrent writers on PostgreSQL: eligibility is granted exactly once, a credit request made once."""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from credit import api
+from credit.models import CreditEligibility, CreditRequest
+from tests.credit.conftest import COURSE_KEY
+from tests.credit.factories import CreditEligibilityFactory
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+EXAM = ("proctored_exam", "i4x://edX/DemoX/proctoring-block/final_uuid")
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("NEEDS POSTGRESQL: run with DATABASE_URL=postgres://... (SQLite serializes all writers)")
+
+
+def run_together(*calls: Callable[[], object]) -> list[BaseException]:
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def worker(call: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            call()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_two_requirements_satisfied_at_once_grant_eligibility_once(credit_course):
+    learners = [UserFactory() for _ in range(8)]
+    for learner in learners:
+        errors = run_together(
+            lambda learner=learner: api.set_credit_requirement_status(learner, COURSE_KEY, *EXAM),
+            lambda learner=learner: api.set_credit_requirement_status(learner, COURSE_KEY, "grade", "grade"),
+        )
+        assert errors == []
+    for learner in learners:
+        assert api.is_user_eligible_for_credit(learner.username, COURSE_KEY) is True
+    assert CreditEligibility.objects.count() == len(learners)
+
+
+def test_concurrent_credit_requests_make_one_request(credit_course, provider):
+    learner = UserFactory()
+    CreditEligibilityFactory(learner=learner, course=credit_course)
+    answers: list[str] = []
+
+    def request() -> None:
+        answers.append(
+            api.create_credit_request(COURSE_KEY, "hogwarts", learner.username)["parameters"]["request_uuid"]
+        )
+
+    assert run_together(request, request, request) == []
+    assert CreditRequest.objects.count() == 1
+    assert len(set(answers)) == 1

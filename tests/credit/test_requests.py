@@ -1,0 +1,182 @@
+"""Credit requests and providers through the Python API (credit.md rules, seed 002 shapes)."""
+
+import pytest
+from freezegun import freeze_time
+
+from credit import api
+from credit.models import CreditRequest
+from credit.signature import signature
+from tests.credit.conftest import COURSE_KEY
+from tests.credit.factories import CreditEligibilityFactory, CreditProviderFactory, CreditRequestFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ron(credit_course):  # type: ignore[no-untyped-def]
+    user = UserFactory(username="ron", email="ron@example.com", full_name="Ron Weasley")
+    api.set_credit_requirement_status(user, COURSE_KEY, "proctored_exam", "i4x://edX/DemoX/proctoring-block/final_uuid")
+    api.set_credit_requirement_status(user, COURSE_KEY, "grade", "grade", reason={"final_grade": 0.95})
+    return user
+
+
+@freeze_time("2026-03-01 10:00:00")
+def test_integrated_provider_gets_signed_parameters(ron, provider):
+    answer = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")
+    assert answer["url"] == provider.provider_url
+    assert answer["method"] == "POST"
+    parameters = answer["parameters"]
+    assert len(parameters["request_uuid"]) == 32
+    assert parameters == {
+        "request_uuid": parameters["request_uuid"],
+        "timestamp": 1772359200,
+        "course_org": "edX",
+        "course_num": "DemoX",
+        "course_run": "1T2015",
+        "final_grade": "0.95",
+        "user_username": "ron",
+        "user_email": "ron@example.com",
+        "user_full_name": "Ron Weasley",
+        "user_mailing_address": "",
+        "user_country": "",
+        "signature": signature(parameters, "abcd1234"),
+    }
+    stored = CreditRequest.objects.get()
+    assert stored.uuid == parameters["request_uuid"]
+    assert stored.status == "pending"
+
+
+def test_outgoing_requests_are_signed_with_the_first_key(ron, provider, settings):
+    settings.CREDIT_PROVIDER_SECRET_KEYS = {"hogwarts": ["newest", "older"]}
+    parameters = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")["parameters"]
+    assert parameters["signature"] == signature(parameters, "newest")
+
+
+def test_provider_without_integration_gets_a_link_and_nothing_is_stored(ron, db):
+    CreditProviderFactory(provider_id="asu", enable_integration=False, provider_url="https://asu.example.com/credit")
+    answer = api.create_credit_request(COURSE_KEY, "asu", "ron")
+    assert answer == {"url": "https://asu.example.com/credit", "method": "GET", "parameters": {}}
+    assert CreditRequest.objects.count() == 0
+
+
+def test_integration_without_a_secret_is_not_configured(ron, db, settings):
+    settings.CREDIT_PROVIDER_SECRET_KEYS = {}
+    CreditProviderFactory(provider_id="hogwarts", enable_integration=True)
+    with pytest.raises(api.CreditProviderNotConfigured):
+        api.create_credit_request(COURSE_KEY, "hogwarts", "ron")
+    assert CreditRequest.objects.count() == 0
+
+
+def test_a_pending_request_is_reused_with_fresh_parameters(ron, provider):
+    with freeze_time("2026-03-01 10:00:00"):
+        first = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")["parameters"]
+    ron.full_name = "Ronald Weasley"
+    ron.save()
+    with freeze_time("2026-03-01 11:00:00"):
+        second = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")["parameters"]
+    assert second["request_uuid"] == first["request_uuid"]
+    assert second["timestamp"] == first["timestamp"] + 3600
+    assert second["user_full_name"] == "Ronald Weasley"
+    assert CreditRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("completed", ["approved", "rejected"])
+def test_a_completed_request_forbids_a_new_one(ron, provider, completed):
+    request_uuid = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")["parameters"]["request_uuid"]
+    api.update_credit_request_status(request_uuid, "hogwarts", completed)
+    with pytest.raises(api.RequestAlreadyCompleted):
+        api.create_credit_request(COURSE_KEY, "hogwarts", "ron")
+
+
+def test_only_eligible_learners_may_request(credit_course, provider):
+    UserFactory(username="neville")
+    with pytest.raises(api.UserIsNotEligible):
+        api.create_credit_request(COURSE_KEY, "hogwarts", "neville")
+    with pytest.raises(api.UserIsNotEligible):
+        api.create_credit_request(COURSE_KEY, "hogwarts", "nobody-at-all")
+
+
+def test_an_expired_eligibility_may_not_request(credit_course, provider):
+    user = UserFactory()
+    with freeze_time("2020-01-01"):
+        CreditEligibilityFactory(learner=user, course=credit_course)
+    with pytest.raises(api.UserIsNotEligible):
+        api.create_credit_request(COURSE_KEY, "hogwarts", user.username)
+
+
+def test_without_a_satisfied_grade_the_final_grade_is_empty(credit_course, provider):
+    user = UserFactory()
+    CreditEligibilityFactory(learner=user, course=credit_course)
+    assert api.create_credit_request(COURSE_KEY, "hogwarts", user.username)["parameters"]["final_grade"] == ""
+
+
+def test_an_unknown_or_inactive_provider_is_not_found(ron, db, provider_secrets):
+    CreditProviderFactory(provider_id="hogwarts", active=False)
+    with pytest.raises(api.CreditProviderNotFound):
+        api.create_credit_request(COURSE_KEY, "hogwarts", "ron")
+    with pytest.raises(api.CreditProviderNotFound):
+        api.create_credit_request(COURSE_KEY, "durmstrang", "ron")
+
+
+def test_status_update_takes_only_approved_or_rejected(ron, provider):
+    request_uuid = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")["parameters"]["request_uuid"]
+    with pytest.raises(api.InvalidCreditStatus):
+        api.update_credit_request_status(request_uuid, "hogwarts", "pending")
+    with pytest.raises(api.CreditRequestNotFound):
+        api.update_credit_request_status("0" * 32, "hogwarts", "approved")
+    other = CreditProviderFactory(provider_id="other")
+    with pytest.raises(api.CreditRequestNotFound):
+        api.update_credit_request_status(request_uuid, other.provider_id, "approved")
+    api.update_credit_request_status(request_uuid, "hogwarts", "approved")
+    api.update_credit_request_status(request_uuid, "hogwarts", "approved")  # a no-op
+    assert api.get_credit_request_status("ron", COURSE_KEY)["status"] == "approved"
+
+
+def test_requests_for_user_have_the_seed_shape(ron, provider):
+    with freeze_time("2026-03-01 10:00:00"):
+        request_uuid = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")["parameters"]["request_uuid"]
+    assert api.get_credit_requests_for_user("ron") == [
+        {
+            "uuid": request_uuid,
+            "timestamp": 1772359200,
+            "course_key": COURSE_KEY,
+            "provider": {"id": "hogwarts", "display_name": "Hogwarts School"},
+            "status": "pending",
+        }
+    ]
+    assert api.get_credit_request_status("ron", COURSE_KEY)["uuid"] == request_uuid
+    assert api.get_credit_request_status("ron", "course-v1:edX+Other+1T2015") == {}
+    assert api.get_credit_requests_for_user("nobody") == []
+
+
+def test_latest_request_status_across_providers(credit_course, db):
+    user = UserFactory()
+    with freeze_time("2026-01-01"):
+        CreditRequestFactory(learner=user, course=credit_course, status="rejected")
+    with freeze_time("2026-02-01"):
+        newest = CreditRequestFactory(learner=user, course=credit_course, status="pending")
+    assert api.get_credit_request_status(user.username, COURSE_KEY)["uuid"] == newest.uuid
+
+
+def test_providers_list_shows_active_ones_and_filters_by_id(db):
+    CreditProviderFactory(provider_id="hogwarts", display_name="Hogwarts", enable_integration=False)
+    CreditProviderFactory(provider_id="asu")
+    CreditProviderFactory(provider_id="closed", active=False)
+    assert [p["id"] for p in api.get_credit_providers()] == ["asu", "hogwarts"]
+    [hogwarts] = api.get_credit_providers(["hogwarts", "closed"])
+    assert hogwarts["display_name"] == "Hogwarts"
+    assert hogwarts["url"] == "https://credit.example.com/request"
+    assert hogwarts["status_url"] == "https://credit.example.com/status"
+    assert hogwarts["enable_integration"] is False
+    assert {"description", "fulfillment_instructions", "thumbnail_url"} <= set(hogwarts)
+
+
+def test_provider_info_has_the_seed_shape(db):
+    CreditProviderFactory(provider_id="hogwarts", display_name="Hogwarts", description="Wizardry")
+    info = api.get_credit_provider_info(None, "hogwarts")
+    assert info["provider_id"] == "hogwarts"
+    assert info["provider_url"] == "https://credit.example.com/request"
+    assert info["provider_status_url"] == "https://credit.example.com/status"
+    assert info["provider_description"] == "Wizardry"
+    assert api.get_credit_provider_info(None, "unknown") == {}

@@ -1,0 +1,314 @@
+"""The credit REST API: shapes, roles and JSON errors (service-api.md, Credit table)."""
+
+import pytest
+from rest_framework import status
+from rest_framework.test import APIClient
+
+from core.models import User
+from credit import api
+from credit.models import CreditProvider
+from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
+from tests.credit.factories import CreditCourseFactory, CreditEligibilityFactory, CreditProviderFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/credit/v1"
+COURSE = f"{BASE}/courses/{COURSE_KEY}"
+EXAM = {"namespace": "proctored_exam", "name": "i4x://edX/DemoX/proctoring-block/final_uuid"}
+
+
+@pytest.fixture
+def admin(jwt_client):  # type: ignore[no-untyped-def]
+    return jwt_client("registrar", roles=["credit_admins"])
+
+
+# --- authentication and roles ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/providers/"),
+        ("post", "/providers/"),
+        ("get", "/providers/hogwarts/"),
+        ("patch", "/providers/hogwarts/"),
+        ("get", f"/courses/{COURSE_KEY}/"),
+        ("put", f"/courses/{COURSE_KEY}/"),
+        ("get", f"/courses/{COURSE_KEY}/requirements/"),
+        ("put", f"/courses/{COURSE_KEY}/requirements/"),
+        ("get", f"/courses/{COURSE_KEY}/requirements/status/?username=ron"),
+        ("put", f"/courses/{COURSE_KEY}/requirements/status/"),
+        ("delete", f"/courses/{COURSE_KEY}/requirements/status/"),
+        ("get", "/eligibility/?username=ron"),
+        ("post", "/providers/hogwarts/request/"),
+        ("get", "/requests/?username=ron"),
+    ],
+)
+def test_anonymous_callers_get_401(method, path):
+    response = getattr(APIClient(), method)(BASE + path, {}, format="json")
+    assert response.status_code == status.HTTP_401_UNAUTHORIZED
+    assert response.json()["status"] == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/providers/", {"provider_id": "x", "display_name": "X"}),
+        ("patch", "/providers/hogwarts/", {"active": False}),
+        ("put", f"/courses/{COURSE_KEY}/", {"enabled": True}),
+        ("put", f"/courses/{COURSE_KEY}/requirements/", TWO_REQUIREMENTS),
+        ("put", f"/courses/{COURSE_KEY}/requirements/status/", {**EXAM, "username": "ron", "status": "satisfied"}),
+        ("delete", f"/courses/{COURSE_KEY}/requirements/status/", {**EXAM, "username": "ron"}),
+    ],
+)
+@pytest.mark.parametrize("roles", [[], ["learner_status_readers"], ["credential_issuers"]])
+def test_configuration_needs_credit_admins(jwt_client, credit_course, method, path, body, roles):
+    client = jwt_client("ron", roles=roles)
+    response = getattr(client, method)(BASE + path, body, format="json")
+    assert response.status_code == status.HTTP_403_FORBIDDEN
+    assert response.json()["code"] == "authz"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/courses/{COURSE_KEY}/requirements/status/?username=hermione",
+        "/eligibility/?username=hermione",
+        "/requests/?username=hermione",
+    ],
+)
+def test_a_learner_reads_only_their_own_data(jwt_client, credit_course, path):
+    UserFactory(username="hermione")
+    assert jwt_client("ron").get(BASE + path).status_code == status.HTTP_403_FORBIDDEN
+    assert jwt_client("hermione").get(BASE + path).status_code == status.HTTP_200_OK
+    assert jwt_client("support", roles=["learner_status_readers"]).get(BASE + path).status_code == status.HTTP_200_OK
+    assert jwt_client("registrar", roles=["credit_admins"]).get(BASE + path).status_code == status.HTTP_200_OK
+
+
+def test_a_learner_requests_credit_only_for_themselves(jwt_client, credit_course, provider):
+    for caller in ("ron", "registrar"):
+        client = jwt_client(caller, roles=["credit_admins", "learner_status_readers"] if caller != "ron" else [])
+        response = client.post(
+            f"{BASE}/providers/hogwarts/request/", {"username": "hermione", "course_key": COURSE_KEY}, format="json"
+        )
+        assert response.status_code == status.HTTP_403_FORBIDDEN
+
+
+# --- providers ---------------------------------------------------------------------------------
+def test_credit_admin_creates_and_updates_a_provider(admin):
+    body = {
+        "provider_id": "hogwarts",
+        "display_name": "Hogwarts",
+        "provider_url": "https://credit.example.com/",
+        "enable_integration": True,
+        "fulfillment_instructions": "<p>Owl us.</p>",
+    }
+    response = admin.post(f"{BASE}/providers/", body, format="json")
+    assert response.status_code == status.HTTP_201_CREATED, response.json()
+    assert response.json()["id"] == "hogwarts"
+    assert response.json()["url"] == "https://credit.example.com/"
+    again = admin.post(f"{BASE}/providers/", body, format="json")
+    assert again.status_code == status.HTTP_409_CONFLICT
+    assert again.json()["code"] == "conflict"
+    response = admin.patch(
+        f"{BASE}/providers/hogwarts/", {"active": False, "display_name": "Hogwarts U"}, format="json"
+    )
+    assert response.status_code == status.HTTP_200_OK
+    provider = CreditProvider.objects.get()
+    assert (provider.active, provider.display_name, provider.enable_integration) == (False, "Hogwarts U", True)
+    assert admin.patch(f"{BASE}/providers/nope/", {"active": True}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize("provider_id", ["has space", "semi;colon", "ü-nicode", ""])
+def test_provider_ids_are_letters_digits_and_hyphens(admin, provider_id):
+    response = admin.post(f"{BASE}/providers/", {"provider_id": provider_id, "display_name": "X"}, format="json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert "provider_id" in response.json()["errors"]
+
+
+def test_learners_see_active_providers_and_admins_all(jwt_client, admin):
+    CreditProviderFactory(provider_id="hogwarts")
+    CreditProviderFactory(provider_id="asu")
+    CreditProviderFactory(provider_id="closed", active=False)
+    learner = jwt_client("ron")
+    assert [p["id"] for p in learner.get(f"{BASE}/providers/").json()] == ["asu", "hogwarts"]
+    assert [p["id"] for p in learner.get(f"{BASE}/providers/?provider_ids=hogwarts,closed").json()] == ["hogwarts"]
+    assert learner.get(f"{BASE}/providers/closed/").status_code == status.HTTP_404_NOT_FOUND
+    assert learner.get(f"{BASE}/providers/asu/").json()["id"] == "asu"
+    assert [p["id"] for p in admin.get(f"{BASE}/providers/").json()] == ["asu", "closed", "hogwarts"]
+    assert admin.get(f"{BASE}/providers/closed/").json()["active"] is False
+
+
+def test_provider_list_costs_one_query_however_many(jwt_client, django_assert_max_num_queries):
+    for index in range(20):
+        CreditProviderFactory(provider_id=f"p{index}")
+    client = jwt_client("ron")
+    client.get(f"{BASE}/providers/")
+    with django_assert_max_num_queries(3):
+        assert len(client.get(f"{BASE}/providers/").json()) == 20
+
+
+# --- courses and requirements ------------------------------------------------------------------
+def test_credit_course_put_and_get(admin):
+    response = admin.put(f"{COURSE}/", {"enabled": True}, format="json")
+    assert response.status_code == status.HTTP_201_CREATED
+    assert response.json() == {"course_key": COURSE_KEY, "enabled": True}
+    response = admin.put(f"{COURSE}/", {"enabled": False}, format="json")
+    assert response.status_code == status.HTTP_200_OK
+    assert admin.get(f"{COURSE}/").json() == {"course_key": COURSE_KEY, "enabled": False}
+    assert admin.get(f"{BASE}/courses/course-v1:edX+Nope+1T2015/").status_code == status.HTTP_404_NOT_FOUND
+
+
+def test_course_key_must_be_a_course_run_key(admin):
+    response = admin.put(f"{BASE}/courses/not-a-key/", {"enabled": True}, format="json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert "course_key" in response.json()["errors"]
+    assert admin.put(f"{COURSE}/", {"enabled": "yes"}, format="json").status_code == status.HTTP_400_BAD_REQUEST
+
+
+def test_requirements_put_and_get(admin, jwt_client):
+    CreditCourseFactory(course_key=COURSE_KEY)
+    response = admin.put(f"{COURSE}/requirements/", TWO_REQUIREMENTS, format="json")
+    assert response.status_code == status.HTTP_200_OK, response.json()
+    assert [(r["namespace"], r["order"]) for r in response.json()] == [("proctored_exam", 0), ("grade", 1)]
+    learner = jwt_client("ron")
+    assert len(learner.get(f"{COURSE}/requirements/").json()) == 2
+    [grade] = learner.get(f"{COURSE}/requirements/?namespace=grade").json()
+    assert grade == {**TWO_REQUIREMENTS[1], "order": 1}
+
+
+def test_invalid_requirements_name_the_item_and_field(admin, credit_course):
+    bad = [TWO_REQUIREMENTS[0], {"namespace": "grade", "name": "grade", "display_name": "Grade"}]
+    response = admin.put(f"{COURSE}/requirements/", bad, format="json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert "1.criteria" in response.json()["errors"]
+    assert admin.put(f"{COURSE}/requirements/", {"a": 1}, format="json").status_code == 400
+
+
+def test_requirements_of_a_disabled_course_are_refused(admin):
+    CreditCourseFactory(course_key=COURSE_KEY, enabled=False)
+    response = admin.put(f"{COURSE}/requirements/", TWO_REQUIREMENTS, format="json")
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert response.json()["code"] == "not-found"
+    assert response.json()["reason"] == "invalid_credit_course"
+
+
+# --- statuses ----------------------------------------------------------------------------------
+def test_status_put_get_delete(admin, jwt_client, credit_course):
+    body = {**EXAM, "username": "ron", "status": "satisfied", "reason": {"proctored": True}}
+    response = admin.put(f"{COURSE}/requirements/status/", body, format="json")
+    assert response.status_code == status.HTTP_200_OK, response.json()
+    assert response.json()["applied"] is True
+    assert response.json()["status"] == "satisfied"
+    items = jwt_client("ron").get(f"{COURSE}/requirements/status/?username=ron").json()
+    assert [item["status"] for item in items] == ["satisfied", None]
+    assert items[0]["reason"] == {"proctored": True}
+    assert {"namespace", "name", "display_name", "criteria", "order", "status_date"} <= set(items[0])
+    response = admin.delete(f"{COURSE}/requirements/status/", {**EXAM, "username": "ron"}, format="json")
+    assert response.status_code == status.HTTP_204_NO_CONTENT
+    items = jwt_client("ron").get(f"{COURSE}/requirements/status/?username=ron").json()
+    assert items[0]["status"] is None
+
+
+def test_a_refused_status_change_says_which_rule(admin, credit_course):
+    admin.put(f"{COURSE}/requirements/status/", {**EXAM, "username": "ron", "status": "satisfied"}, format="json")
+    response = admin.put(
+        f"{COURSE}/requirements/status/", {**EXAM, "username": "ron", "status": "failed"}, format="json"
+    )
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json()["applied"] is False
+    assert response.json()["outcome"] == "satisfied_never_fails"
+    assert response.json()["status"] == "satisfied"
+
+
+def test_status_errors(admin, credit_course):
+    url = f"{COURSE}/requirements/status/"
+    response = admin.put(url, {**EXAM, "username": "ron", "status": "passed"}, format="json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert "status" in response.json()["errors"]
+    response = admin.put(url, {**EXAM, "name": "other", "username": "ron", "status": "failed"}, format="json")
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert admin.get(url).status_code == status.HTTP_400_BAD_REQUEST  # username is required
+    unknown = f"{BASE}/courses/course-v1:edX+Nope+1T2015/requirements/status/?username=ron"
+    assert admin.get(unknown).status_code == status.HTTP_404_NOT_FOUND
+
+
+def test_status_read_costs_a_fixed_number_of_queries(jwt_client, credit_course, django_assert_max_num_queries):
+    requirements = [
+        {"namespace": "exam", "name": f"exam-{index}", "display_name": f"Exam {index}", "criteria": {}}
+        for index in range(15)
+    ]
+    api.set_credit_requirements(COURSE_KEY, requirements)
+    user = UserFactory(username="ron")
+    for requirement in requirements:
+        api.set_credit_requirement_status(user, COURSE_KEY, "exam", requirement["name"])
+    client = jwt_client("ron")
+    client.get(f"{COURSE}/requirements/status/?username=ron")
+    with django_assert_max_num_queries(6):
+        assert len(client.get(f"{COURSE}/requirements/status/?username=ron").json()) == 15
+
+
+# --- eligibility and requests --------------------------------------------------------------------
+def test_eligibility_lists_current_eligibilities(jwt_client, credit_course):
+    user = UserFactory(username="ron")
+    CreditEligibilityFactory(learner=user, course=credit_course)
+    CreditEligibilityFactory(learner=user, course=CreditCourseFactory(enabled=False))
+    client = jwt_client("ron")
+    [item] = client.get(f"{BASE}/eligibility/?username=ron").json()
+    assert item["username"] == "ron"
+    assert item["course_key"] == COURSE_KEY
+    assert item["deadline"]
+    assert client.get(f"{BASE}/eligibility/", {"username": "ron", "course_key": COURSE_KEY}).json() == [item]
+    # A client that forgot to encode the '+' of the key is understood too.
+    assert client.get(f"{BASE}/eligibility/?username=ron&course_key={COURSE_KEY}").json() == [item]
+    other = "course-v1:edX+Other+1T2015"
+    assert client.get(f"{BASE}/eligibility/?username=ron&course_key={other}").json() == []
+    assert client.get(f"{BASE}/eligibility/").status_code == status.HTTP_400_BAD_REQUEST
+
+
+def test_request_errors_are_json(jwt_client, credit_course, provider):
+    client = jwt_client("ron")
+    url = f"{BASE}/providers/hogwarts/request/"
+    response = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json")
+    assert response.status_code == status.HTTP_403_FORBIDDEN
+    assert response.json()["reason"] == "user_not_eligible"
+    response = client.post(
+        f"{BASE}/providers/nope/request/", {"username": "ron", "course_key": COURSE_KEY}, format="json"
+    )
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    response = client.post(url, {"username": "ron", "course_key": "bogus"}, format="json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert client.post(url, {"username": "ron"}, format="json").status_code == status.HTTP_400_BAD_REQUEST
+
+
+def test_request_for_a_provider_without_a_secret_is_403(jwt_client, credit_course, settings):
+    settings.CREDIT_PROVIDER_SECRET_KEYS = {}
+    CreditProviderFactory(provider_id="hogwarts", enable_integration=True)
+    CreditEligibilityFactory(learner=UserFactory(username="ron"), course=credit_course)
+    response = jwt_client("ron").post(
+        f"{BASE}/providers/hogwarts/request/", {"username": "ron", "course_key": COURSE_KEY}, format="json"
+    )
+    assert response.status_code == status.HTTP_403_FORBIDDEN
+    assert response.json()["reason"] == "credit_provider_not_configured"
+
+
+def test_a_completed_request_is_a_409(jwt_client, credit_course, provider):
+    CreditEligibilityFactory(learner=UserFactory(username="ron"), course=credit_course)
+    client = jwt_client("ron")
+    url = f"{BASE}/providers/hogwarts/request/"
+    request_uuid = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json").json()["parameters"][
+        "request_uuid"
+    ]
+    api.update_credit_request_status(request_uuid, "hogwarts", "rejected")
+    response = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json")
+    assert response.status_code == status.HTTP_409_CONFLICT
+    assert response.json()["reason"] == "request_already_completed"
+    [listed] = client.get(f"{BASE}/requests/?username=ron").json()
+    assert listed["status"] == "rejected"
+    assert listed["provider"] == {"id": "hogwarts", "display_name": "Hogwarts School"}
+
+
+def test_a_status_for_an_unknown_course_creates_no_learner(admin):
+    body = {**EXAM, "username": "ghost", "status": "satisfied"}
+    response = admin.put(f"{BASE}/courses/course-v1:edX+Nope+1T2015/requirements/status/", body, format="json")
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert not User.objects.filter(username="ghost").exists()
