@@ -240,4 +240,3 @@ CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 # edx-django-utils monitoring: no New Relic here.
 OPENEDX_TELEMETRY: list[str] = []
-FORMS_URLFIELD_ASSUME_HTTPS = True
