@@ -1,11 +1,30 @@
-"""Writes of enrollments as learner records."""
+"""Writes of enrollments: single learner records, bulk enrollment, pending enrollments realised."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import asdict, replace
 from uuid import UUID
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
 
 from core.db import retry_on_integrity_error
 from core.models import User
-from enrollments.models import Enrollment
+from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
+from enrollments.backends.base import Outcome
+from enrollments.data import (
+    BulkEnrollmentItem,
+    BulkEnrollmentResult,
+    EnrollmentFailure,
+    EnrollmentPending,
+    EnrollmentSuccess,
+    FailureCode,
+)
+from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.selectors import course_runs_by_key
+from enrollments.tasks import bulk_enrollment_notify_task
+from programs.api import InvalidCourseRunKey, parse_course_run_key
 from programs.models import CourseRun
 
 log = logging.getLogger(__name__)
@@ -28,3 +47,182 @@ def enrollment_upsert(
         extra={"learner_id": learner.pk, "course_run_key": course_run.key, "active": is_active, "was_created": created},
     )
     return enrollment, created
+
+
+def _normalise_email(value: str | None) -> str | None:
+    return value.strip().lower() if value is not None else None
+
+
+def _email_is_valid(email: str) -> bool:
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        return False
+    return True
+
+
+def _canonical_run_key(value: str) -> str | None:
+    try:
+        return parse_course_run_key(value).run_key
+    except InvalidCourseRunKey:
+        return None
+
+
+def default_mode(license_uuid: UUID | None) -> str:
+    """Subscription (licensed) enrollments are verified seats; others default to audit."""
+    return "verified" if license_uuid is not None else "audit"
+
+
+def bulk_enroll(
+    *, items: Sequence[BulkEnrollmentItem], notify: bool = False, backend: EnrollmentBackend | None = None
+) -> BulkEnrollmentResult:
+    """Enroll every (learner, course run) pair it can; best effort, idempotent, never all-or-nothing.
+
+    - Emails are trimmed and lower-cased; the same pair twice is handled once (reported once).
+    - Invalid email, invalid/unknown/removed run, unknown user_id, email and user_id naming different
+      learners: a failure with a reason. An unknown but valid email: a pending enrollment.
+    - Each list of the result is in request order. With ``notify``, one email per newly enrolled or
+      newly pending learner is queued once the writes have committed.
+    """
+    backend = backend or enrollment_backend_get()
+    outcomes: dict[int, Outcome] = {}
+    seen: set[tuple[str | None, int | None, str]] = set()
+    run_keys: dict[str, str | None] = {}
+    email_ok: dict[str, bool] = {}
+    candidates: list[tuple[int, BulkEnrollmentItem]] = []
+    for index, raw in enumerate(items):
+        email = _normalise_email(raw.email) or None
+        if raw.course_run_key not in run_keys:
+            run_keys[raw.course_run_key] = _canonical_run_key(raw.course_run_key)
+        run_key = run_keys[raw.course_run_key] or raw.course_run_key.strip()
+        identity = (email, raw.user_id, run_key)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        item = replace(raw, email=email, course_run_key=run_key)
+        if email is not None and email not in email_ok:
+            email_ok[email] = _email_is_valid(email)
+        if email is not None and not email_ok[email]:
+            outcomes[index] = EnrollmentFailure(
+                email=email,
+                user_id=item.user_id,
+                course_run_key=run_key,
+                code=FailureCode.INVALID_EMAIL,
+                reason=f"{email!r} is not a valid email address.",
+            )
+        elif run_keys[raw.course_run_key] is None:
+            outcomes[index] = EnrollmentFailure(
+                email=email,
+                user_id=item.user_id,
+                course_run_key=run_key,
+                code=FailureCode.INVALID_COURSE_RUN_KEY,
+                reason=f"{run_key!r} is not a valid course run key.",
+            )
+        else:
+            candidates.append((index, item))
+
+    runs = course_runs_by_key(keys={item.course_run_key for _, item in candidates})
+    pairs: list[PreparedPair] = []
+    for index, item in candidates:
+        run = runs.get(item.course_run_key)
+        if run is not None and run.removed:
+            outcomes[index] = EnrollmentFailure(
+                email=item.email,
+                user_id=item.user_id,
+                course_run_key=item.course_run_key,
+                code=FailureCode.COURSE_RUN_REMOVED,
+                reason="The course run was removed from the catalog.",
+            )
+        elif run is None and backend.requires_known_runs:
+            outcomes[index] = EnrollmentFailure(
+                email=item.email,
+                user_id=item.user_id,
+                course_run_key=item.course_run_key,
+                code=FailureCode.UNKNOWN_COURSE_RUN,
+                reason="No course run has this key.",
+            )
+        else:
+            mode = item.mode or default_mode(item.license_uuid)
+            pairs.append(PreparedPair(index=index, item=item, run=run, mode=mode))
+
+    written = backend.enroll(pairs=pairs) if pairs else BackendResult()
+    outcomes.update(written.outcomes)
+    result = BulkEnrollmentResult(notifications=written.notifications)
+    for index in sorted(outcomes):
+        outcome = outcomes[index]
+        if isinstance(outcome, EnrollmentSuccess):
+            result.successes.append(outcome)
+        elif isinstance(outcome, EnrollmentPending):
+            result.pending.append(outcome)
+        else:
+            result.failures.append(outcome)
+
+    if notify and result.notifications:
+        payload = [asdict(notification) for notification in result.notifications]
+        transaction.on_commit(lambda: bulk_enrollment_notify_task.delay(notifications=payload))
+    log.info(
+        "bulk_enrollment_done",
+        extra={
+            "backend": backend.name,
+            "pairs": len(items),
+            "successes": len(result.successes),
+            "pending": len(result.pending),
+            "failures": len(result.failures),
+        },
+    )
+    return result
+
+
+def pending_enrollments_realize(*, learner: User) -> list[Enrollment]:
+    """Turn the pending enrollments of the learner's email into enrollments, exactly once.
+
+    The pending rows are locked, converted and deleted in one transaction: a concurrent call for the
+    same email waits for the lock, then finds nothing left. Returns the enrollments it created or
+    reactivated (empty when there was nothing to realise).
+    """
+    email = _normalise_email(learner.email)
+    if not email:
+        return []
+    with transaction.atomic():
+        pending = list(PendingEnrollment.objects.select_for_update().filter(email=email).order_by("pk"))
+        if not pending:
+            return []
+        existing = {
+            enrollment.course_run_id: enrollment
+            for enrollment in Enrollment.objects.select_for_update().filter(
+                learner=learner, course_run_id__in=[row.course_run_id for row in pending]
+            )
+        }
+        realised: list[Enrollment] = []
+        to_create: list[Enrollment] = []
+        for row in pending:
+            enrollment = existing.get(row.course_run_id)
+            if enrollment is None:
+                to_create.append(
+                    Enrollment(
+                        learner=learner,
+                        course_run_id=row.course_run_id,
+                        mode=row.mode,
+                        is_active=True,
+                        license_uuid=row.license_uuid,
+                    )
+                )
+            elif not enrollment.is_active:
+                enrollment.is_active = True
+                enrollment.mode = row.mode
+                enrollment.license_uuid = row.license_uuid or enrollment.license_uuid
+                enrollment.save(update_fields=["is_active", "mode", "license_uuid", "modified"])
+                realised.append(enrollment)
+        realised.extend(Enrollment.objects.bulk_create(to_create))
+        PendingEnrollment.objects.filter(pk__in=[row.pk for row in pending]).delete()
+    log.info(
+        "pending_enrollments_realized",
+        extra={"learner_id": learner.pk, "pending_rows": len(pending), "enrollments_written": len(realised)},
+    )
+    return realised
+
+
+def enrollment_unenroll(*, learner: User, course_run_key: str, backend: EnrollmentBackend | None = None) -> bool:
+    """Deactivate the learner's enrollment (through the LMS with the ``lms`` backend). Idempotent."""
+    backend = backend or enrollment_backend_get()
+    return backend.unenroll(learner=learner, course_run_key=course_run_key)
