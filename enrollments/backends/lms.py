@@ -41,6 +41,9 @@ from programs.services import course_run_ensure
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SEARCH_EMAILS_CHUNK = 100
+DEFAULT_MAX_WORKERS = 8
+DEFAULT_ATTEMPTS = 3
+DEFAULT_BACKOFF_SECONDS = 0.5
 
 
 def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFailure:
@@ -79,15 +82,15 @@ class LmsEnrollmentBackend:
         self,
         *,
         client: LmsClient,
-        max_workers: int = 8,
-        attempts: int = 3,
-        backoff_seconds: float = 0.5,
+        max_workers: int | None = None,
+        attempts: int | None = None,
+        backoff_seconds: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
-        self.max_workers = max_workers
-        self.attempts = attempts
-        self.backoff_seconds = backoff_seconds
+        self.max_workers = max_workers or DEFAULT_MAX_WORKERS
+        self.attempts = attempts or DEFAULT_ATTEMPTS
+        self.backoff_seconds = DEFAULT_BACKOFF_SECONDS if backoff_seconds is None else backoff_seconds
         self.sleep = sleep
 
     # --- calling the LMS ------------------------------------------------------------------------
@@ -254,9 +257,20 @@ class LmsEnrollmentBackend:
         learner_ids.update({name: user.pk for name, user in learners.items() if isinstance(user, User)})
         learner_emails = {row.pk: row.email for row in local_by_id.values()}
         learner_emails.update({user.pk: user.email for user in learners.values() if isinstance(user, User)})
+        learner_lms_ids = {row.pk: row.lms_user_id for row in local_by_id.values()}
+        learner_lms_ids.update({user.pk: user.lms_user_id for user in learners.values() if isinstance(user, User)})
 
-        accepted_keys = {pair.item.course_run_key for pair, answer in zip(to_enroll, enroll_answers, strict=True)}
-        accepted_keys |= {pair.item.course_run_key for pair in to_allow}
+        # Runs the LMS accepted and this service does not know yet are added to the catalog.
+        accepted_keys = {
+            pair.item.course_run_key
+            for (pair, _), answer in zip(to_enroll, enroll_answers, strict=True)
+            if not isinstance(answer, UpstreamError)
+        }
+        accepted_keys |= {
+            pair.item.course_run_key
+            for pair, answer in zip(to_allow, allow_answers, strict=True)
+            if not isinstance(answer, UpstreamError)
+        }
         runs = {key: course_run_ensure(key=key) for key in sorted(accepted_keys)}
 
         existing = enrollments_by_pair(learner_ids=learner_ids.values(), run_ids=[run.pk for run in runs.values()])
@@ -289,11 +303,7 @@ class LmsEnrollmentBackend:
                 enrolled[learner_id].append((run.key, run.title))
             result.outcomes[pair.index] = EnrollmentSuccess(
                 email=pair.item.email or learner_emails.get(learner_id) or None,
-                user_id=pair.item.user_id
-                or next(
-                    (u.lms_user_id for u in learners.values() if isinstance(u, User) and u.pk == learner_id),
-                    pair.item.user_id,
-                ),
+                user_id=learner_lms_ids.get(learner_id),
                 course_run_key=pair.item.course_run_key,
                 created=created,
             )
@@ -347,17 +357,18 @@ class LmsEnrollmentBackend:
 
     def unenroll(self, *, learner: User, course_run_key: str) -> bool:
         """Unenroll at the LMS (``is_active: false``), then mirror its answer. Raises ``UpstreamError``."""
+        enrollment = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key).first()
         answer = self._call(
             self.client.enrollment_set,
             username=learner.username,
             course_run_key=course_run_key,
-            mode="audit",
+            mode=enrollment.mode if enrollment is not None else "audit",
             is_active=False,
         )
-        enrollment = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key).first()
         if enrollment is None:
             return False
         was_active = enrollment.is_active
         enrollment.is_active = answer.is_active
-        enrollment.save(update_fields=["is_active", "modified"])
+        enrollment.mode = answer.mode
+        enrollment.save(update_fields=["is_active", "mode", "modified"])
         return was_active and not answer.is_active
