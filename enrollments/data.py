@@ -67,9 +67,14 @@ class EnrollmentNotification:
     pending: bool
 
 
+Outcome = EnrollmentSuccess | EnrollmentPending | EnrollmentFailure
+
+
 @dataclass
 class BulkEnrollmentResult:
     successes: list[EnrollmentSuccess] = field(default_factory=list)
     pending: list[EnrollmentPending] = field(default_factory=list)
     failures: list[EnrollmentFailure] = field(default_factory=list)
     notifications: list[EnrollmentNotification] = field(default_factory=list)
+    #: One outcome per requested item, in request order; a repeated pair shares its first outcome.
+    item_outcomes: list[Outcome] = field(default_factory=list)

@@ -12,7 +12,6 @@ from django.db import transaction
 from core.db import retry_on_integrity_error
 from core.models import User
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
-from enrollments.backends.base import Outcome
 from enrollments.data import (
     BulkEnrollmentItem,
     BulkEnrollmentResult,
@@ -20,6 +19,7 @@ from enrollments.data import (
     EnrollmentPending,
     EnrollmentSuccess,
     FailureCode,
+    Outcome,
 )
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import course_runs_by_key
@@ -86,7 +86,8 @@ def bulk_enroll(
     """
     backend = backend or enrollment_backend_get()
     outcomes: dict[int, Outcome] = {}
-    seen: set[tuple[str | None, int | None, str]] = set()
+    first_index: dict[tuple[str | None, int | None, str], int] = {}
+    duplicate_of: dict[int, int] = {}
     run_keys: dict[str, str | None] = {}
     email_ok: dict[str, bool] = {}
     candidates: list[tuple[int, BulkEnrollmentItem]] = []
@@ -96,9 +97,10 @@ def bulk_enroll(
             run_keys[raw.course_run_key] = _canonical_run_key(raw.course_run_key)
         run_key = run_keys[raw.course_run_key] or raw.course_run_key.strip()
         identity = (email, raw.user_id, run_key)
-        if identity in seen:
+        if identity in first_index:
+            duplicate_of[index] = first_index[identity]
             continue
-        seen.add(identity)
+        first_index[identity] = index
         item = replace(raw, email=email, course_run_key=run_key)
         if email is not None and email not in email_ok:
             email_ok[email] = _email_is_valid(email)
@@ -156,6 +158,7 @@ def bulk_enroll(
             result.pending.append(outcome)
         else:
             result.failures.append(outcome)
+    result.item_outcomes = [outcomes[duplicate_of.get(index, index)] for index in range(len(items))]
 
     if notify and result.notifications:
         payload = [asdict(notification) for notification in result.notifications]

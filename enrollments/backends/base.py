@@ -6,14 +6,12 @@ from typing import Protocol
 from core.models import User
 from enrollments.data import (
     BulkEnrollmentItem,
-    EnrollmentFailure,
     EnrollmentNotification,
-    EnrollmentPending,
-    EnrollmentSuccess,
+    Outcome,
 )
 from enrollments.selectors import RunRow
 
-Outcome = EnrollmentSuccess | EnrollmentPending | EnrollmentFailure
+__all__ = ["BackendResult", "EnrollmentBackend", "Outcome", "PreparedPair"]
 
 
 @dataclass(frozen=True)
