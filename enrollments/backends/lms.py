@@ -268,8 +268,8 @@ class LmsEnrollmentBackend:
         }
         accepted_keys |= {
             pair.item.course_run_key
-            for pair, answer in zip(to_allow, allow_answers, strict=True)
-            if not isinstance(answer, UpstreamError)
+            for pair, allowed in zip(to_allow, allow_answers, strict=True)
+            if not isinstance(allowed, UpstreamError)
         }
         runs = {key: course_run_ensure(key=key) for key in sorted(accepted_keys)}
 
@@ -314,10 +314,10 @@ class LmsEnrollmentBackend:
         )
         new_pending: dict[tuple[str, int], PendingEnrollment] = {}
         pended: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for pair, answer in zip(to_allow, allow_answers, strict=True):
+        for pair, allowed in zip(to_allow, allow_answers, strict=True):
             assert pair.item.email is not None
-            if isinstance(answer, UpstreamError):
-                result.outcomes[pair.index] = _lms_failure(pair, answer, self.attempts)
+            if isinstance(allowed, UpstreamError):
+                result.outcomes[pair.index] = _lms_failure(pair, allowed, self.attempts)
                 continue
             run = runs[pair.item.course_run_key]
             key_p = (pair.item.email, run.pk)
@@ -326,10 +326,10 @@ class LmsEnrollmentBackend:
                     email=pair.item.email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
                 )
             # 201 is new at the LMS; 409 means it already allowed this email (a replay): not new.
-            if answer:
+            if allowed:
                 pended[pair.item.email].append((run.key, run.title))
             result.outcomes[pair.index] = EnrollmentPending(
-                email=pair.item.email, course_run_key=pair.item.course_run_key, created=answer
+                email=pair.item.email, course_run_key=pair.item.course_run_key, created=allowed
             )
 
         with transaction.atomic():

@@ -22,6 +22,7 @@ from enrollments.data import (
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import (
     LearnerRow,
+    RunRow,
     enrollments_by_pair,
     learners_by_email,
     learners_by_lms_user_id,
@@ -81,39 +82,40 @@ class LocalEnrollmentBackend:
         by_email = learners_by_email(emails=[p.item.email for p in pairs if p.item.email])
         by_id = learners_by_lms_user_id(lms_user_ids=[p.item.user_id for p in pairs if p.item.user_id is not None])
 
-        to_enroll: list[tuple[PreparedPair, LearnerRow]] = []
-        to_pend: list[PreparedPair] = []
+        to_enroll: list[tuple[PreparedPair, RunRow, LearnerRow]] = []
+        to_pend: list[tuple[PreparedPair, RunRow, str]] = []
         for pair in pairs:
+            if pair.run is None:  # not reached: bulk_enroll refuses unknown runs for this backend
+                continue
             resolved = resolve_learner(pair, by_email, by_id)
             if isinstance(resolved, EnrollmentFailure):
                 result.outcomes[pair.index] = resolved
-            elif resolved is None:
-                to_pend.append(pair)
-            else:
-                to_enroll.append((pair, resolved))
+            elif resolved is not None:
+                to_enroll.append((pair, pair.run, resolved))
+            elif pair.item.email is not None:
+                to_pend.append((pair, pair.run, pair.item.email))
 
         now = timezone.now()
         existing = enrollments_by_pair(
-            learner_ids=[learner.pk for _, learner in to_enroll], run_ids=[pair.run.pk for pair, _ in to_enroll]
+            learner_ids=[learner.pk for _, _, learner in to_enroll], run_ids=[run.pk for _, run, _ in to_enroll]
         )
         upserts: dict[tuple[int, int], Enrollment] = {}
         license_updates: dict[tuple[int, int], Enrollment] = {}
-        enrolled: dict[int, list[PreparedPair]] = defaultdict(list)
+        enrolled: dict[int, list[RunRow]] = defaultdict(list)
         learner_email: dict[int, str] = {}
-        for pair, learner in to_enroll:
-            assert pair.run is not None
-            key = (learner.pk, pair.run.pk)
+        for pair, run, learner in to_enroll:
+            key = (learner.pk, run.pk)
             row = existing.get(key)
             created = key not in upserts and (row is None or not row.is_active)
             if created:
                 upserts[key] = Enrollment(
                     learner_id=learner.pk,
-                    course_run_id=pair.run.pk,
+                    course_run_id=run.pk,
                     mode=pair.mode,
                     is_active=True,
                     license_uuid=pair.item.license_uuid,
                 )
-                enrolled[learner.pk].append(pair)
+                enrolled[learner.pk].append(run)
                 learner_email[learner.pk] = learner.email or pair.item.email or ""
             elif row is not None and pair.item.license_uuid and row.license_uuid != pair.item.license_uuid:
                 license_updates[key] = Enrollment(pk=row.pk, license_uuid=pair.item.license_uuid, modified=now)
@@ -124,23 +126,21 @@ class LocalEnrollmentBackend:
                 created=created,
             )
 
-        known_pending = pending_pairs(emails=[p.item.email for p in to_pend], run_ids=[p.run.pk for p in to_pend])  # type: ignore[union-attr]
+        known_pending = pending_pairs(
+            emails=[email for _, _, email in to_pend], run_ids=[run.pk for _, run, _ in to_pend]
+        )
         new_pending: dict[tuple[str, int], PendingEnrollment] = {}
-        pended: dict[str, list[PreparedPair]] = defaultdict(list)
-        for pair in to_pend:
-            assert pair.run is not None and pair.item.email is not None
-            key_p = (pair.item.email, pair.run.pk)
+        pended: dict[str, list[RunRow]] = defaultdict(list)
+        for pair, run, email in to_pend:
+            key_p = (email, run.pk)
             created = key_p not in known_pending and key_p not in new_pending
             if created:
                 new_pending[key_p] = PendingEnrollment(
-                    email=pair.item.email,
-                    course_run_id=pair.run.pk,
-                    mode=pair.mode,
-                    license_uuid=pair.item.license_uuid,
+                    email=email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
                 )
-                pended[pair.item.email].append(pair)
+                pended[email].append(run)
             result.outcomes[pair.index] = EnrollmentPending(
-                email=pair.item.email, course_run_key=pair.item.course_run_key, created=created
+                email=email, course_run_key=pair.item.course_run_key, created=created
             )
 
         with transaction.atomic():
@@ -165,15 +165,13 @@ class LocalEnrollmentBackend:
 
         result.notifications = [
             EnrollmentNotification(
-                email=learner_email[learner_id],
-                course_runs=[(p.run.key, p.run.title) for p in ps],
-                pending=False,  # type: ignore[union-attr]
+                email=learner_email[learner_id], course_runs=[(r.key, r.title) for r in runs], pending=False
             )
-            for learner_id, ps in enrolled.items()
+            for learner_id, runs in enrolled.items()
             if learner_email[learner_id]
         ] + [
-            EnrollmentNotification(email=email, course_runs=[(p.run.key, p.run.title) for p in ps], pending=True)  # type: ignore[union-attr]
-            for email, ps in pended.items()
+            EnrollmentNotification(email=email, course_runs=[(r.key, r.title) for r in runs], pending=True)
+            for email, runs in pended.items()
         ]
         log.info(
             "bulk_enrollment_local_written",

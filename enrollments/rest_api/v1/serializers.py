@@ -57,7 +57,7 @@ class BulkEnrollmentItemInput(serializers.Serializer):
 
 
 class BulkEnrollmentInput(serializers.Serializer):
-    enrollments_info = BulkEnrollmentItemInput(
+    enrollments_info = BulkEnrollmentItemInput(  # type: ignore[call-arg]  # ListSerializer kwargs via many=True
         many=True,
         allow_empty=False,
         max_length=MAX_BULK_ENROLLMENT_PAIRS,
