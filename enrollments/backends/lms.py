@@ -32,7 +32,7 @@ from enrollments.data import (
     EnrollmentSuccess,
     FailureCode,
 )
-from enrollments.exceptions import UpstreamError, UpstreamNotFound, UpstreamRejected, UpstreamUnauthorized
+from enrollments.exceptions import UpstreamError, UpstreamNotFound, UpstreamUnauthorized
 from enrollments.lms import LmsAccount, LmsClient, LmsEnrollment
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import LearnerRow, chunked, enrollments_by_pair, learners_by_lms_user_id, pending_pairs
@@ -135,16 +135,14 @@ class LmsEnrollmentBackend:
                 continue
             try:
                 found = self._call(self.client.accounts_search_emails, emails=batch)
-            except (UpstreamNotFound, UpstreamRejected) as exc:
-                if isinstance(exc, UpstreamRejected) and exc.status_code != 405:
-                    raise
-                # An LMS without the batch endpoint: ask per email from here on.
-                log.info("lms_search_emails_unavailable", extra={"status": exc.status_code})
-                batch_available = False
-                one_by_one.extend(batch)
-                continue
             except UpstreamError as exc:
-                errors.update(dict.fromkeys(batch, exc))
+                if isinstance(exc, UpstreamNotFound) or exc.status_code == 405:
+                    # An LMS without the batch endpoint: ask per email from here on.
+                    log.info("lms_search_emails_unavailable", extra={"status": exc.status_code})
+                    batch_available = False
+                    one_by_one.extend(batch)
+                else:
+                    errors.update(dict.fromkeys(batch, exc))
                 continue
             accounts.update({account.email: account for account in found})
         answers = self._map(self.client.account_by_email, ({"email": email} for email in one_by_one))

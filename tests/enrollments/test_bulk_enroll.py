@@ -350,3 +350,19 @@ def test_query_count_does_not_grow_with_pairs(admin, django_assert_max_num_queri
         response = post(admin, items)
     assert response.status_code == 202
     assert Enrollment.objects.count() == 500 and PendingEnrollment.objects.count() == 501
+
+
+def test_user_id_with_an_email_nobody_has_enrolls_the_user_id_learner(admin, run):
+    bob = UserFactory(email="bob@example.com", lms_user_id=43)
+    response = post(admin, [{"email": "bob.new@example.com", "user_id": 43, "course_run_key": run.key}])
+    assert response.status_code == 201
+    assert Enrollment.objects.filter(learner=bob, course_run=run).exists()
+    assert not PendingEnrollment.objects.exists()
+
+
+def test_a_deactivated_learner_is_a_failure(admin, run):
+    UserFactory(email="gone@example.com", is_active=False)
+    response = post(admin, [{"email": "gone@example.com", "course_run_key": run.key}])
+    assert response.status_code == 409
+    assert response.json()["failures"][0]["code"] == "inactive_learner"
+    assert not Enrollment.objects.exists()

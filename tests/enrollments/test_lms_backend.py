@@ -337,3 +337,12 @@ def test_an_lms_answer_with_an_inactive_enrollment_is_not_a_success(admin, fake_
     assert response.status_code == 409
     assert response.json()["failures"][0]["code"] == "lms_refused"
     assert not Enrollment.objects.filter(is_active=True).exists()
+
+
+def test_a_refused_account_search_fails_those_pairs_with_the_reason(admin, fake_lms):
+    fake_lms.add(responses.POST, SEARCH_URL, status=403, json={"detail": "You do not have permission."})
+    response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 409
+    failure = response.json()["failures"][0]
+    assert failure["code"] == "lms_refused" and "permission" in failure["reason"]
+    assert not calls_to(fake_lms, ENROLL_URL) and not calls_to(fake_lms, ALLOWED_URL)
