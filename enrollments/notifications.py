@@ -1,6 +1,7 @@
 """The emails bulk enrollment sends: one per learner, listing the runs they were enrolled in or invited to."""
 
 import logging
+import smtplib
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -25,12 +26,20 @@ def _message(notification: EnrollmentNotification) -> mail.EmailMessage:
     return mail.EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.email])
 
 
-def enrollment_notifications_send(*, notifications: Iterable[EnrollmentNotification]) -> int:
-    """Send the emails over one connection. Returns how many were sent."""
-    messages = [_message(notification) for notification in notifications]
-    if not messages:
-        return 0
+def enrollment_notifications_send(*, notifications: Iterable[EnrollmentNotification]) -> list[EnrollmentNotification]:
+    """Send one email per notification over one connection. Returns those that could not be sent.
+
+    Each message is sent on its own, so a transient SMTP failure leaves the others sent and only the
+    failed ones need another try (a retry never emails a learner twice).
+    """
+    failed: list[EnrollmentNotification] = []
+    sent = 0
     with mail.get_connection() as connection:
-        sent = connection.send_messages(messages) or 0
-    log.info("bulk_enrollment_notifications_sent", extra={"count": sent})
-    return sent
+        for notification in notifications:
+            try:
+                sent += connection.send_messages([_message(notification)]) or 0
+            except (smtplib.SMTPException, OSError):
+                log.warning("bulk_enrollment_notification_failed", extra={"pending": notification.pending})
+                failed.append(notification)
+    log.info("bulk_enrollment_notifications_sent", extra={"count": sent, "failed": len(failed)})
+    return failed

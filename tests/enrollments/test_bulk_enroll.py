@@ -1,5 +1,7 @@
 """POST /api/enrollments/v1/bulk_enroll/ on the local backend: every line of bulk-enrollment.md."""
 
+import json
+import smtplib
 import uuid
 
 import pytest
@@ -366,3 +368,58 @@ def test_a_deactivated_learner_is_a_failure(admin, run):
     assert response.status_code == 409
     assert response.json()["failures"][0]["code"] == "inactive_learner"
     assert not Enrollment.objects.exists()
+
+
+def test_an_email_the_mail_server_refuses_is_retried_alone(admin, run, settings, django_capture_on_commit_callbacks):
+    """A transient SMTP failure for one learner is retried without emailing the others twice."""
+    from unittest import mock
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    UserFactory(email="ana@example.com")
+    attempts: list[str] = []
+    real_send = EmailBackend.send_messages
+
+    def flaky_send(self, messages):
+        attempts.extend(m.to[0] for m in messages)
+        if messages[0].to == ["new@example.com"] and attempts.count("new@example.com") == 1:
+            raise smtplib.SMTPServerDisconnected("try again")
+        return real_send(self, messages)
+
+    items = [
+        {"email": "ana@example.com", "course_run_key": run.key},
+        {"email": "new@example.com", "course_run_key": run.key},
+    ]
+    with mock.patch.object(EmailBackend, "send_messages", flaky_send), django_capture_on_commit_callbacks(execute=True):
+        post(admin, items, notify=True)
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.com", "new@example.com"]
+    assert sorted(attempts) == ["ana@example.com", "new@example.com", "new@example.com"]
+
+
+def test_with_a_broker_only_the_refused_emails_are_requeued():
+    from unittest import mock
+
+    from celery.exceptions import Retry
+
+    from enrollments.tasks import bulk_enrollment_notify_task
+
+    notifications = [
+        {"email": "ok@example.com", "course_runs": [["course-v1:edX+DemoX+1T2024", "Demo"]], "pending": False},
+        {"email": "refused@example.com", "course_runs": [["course-v1:edX+DemoX+1T2024", "Demo"]], "pending": True},
+    ]
+
+    def refuse_one(self, messages):
+        if messages[0].to == ["refused@example.com"]:
+            raise smtplib.SMTPRecipientsRefused({"refused@example.com": (450, b"busy")})
+        mail.outbox.extend(messages)
+        return len(messages)
+
+    with (
+        mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse_one),
+        mock.patch.object(bulk_enrollment_notify_task, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
+        bulk_enrollment_notify_task.run(notifications=notifications)
+    assert [m.to[0] for m in mail.outbox] == ["ok@example.com"]
+    requeued = json.loads(json.dumps(retry.call_args.kwargs["kwargs"]))  # as the broker would carry it
+    assert requeued == {"notifications": [notifications[1]]}
