@@ -73,6 +73,72 @@ def default_mode(license_uuid: UUID | None) -> str:
     return "verified" if license_uuid is not None else "audit"
 
 
+def _failure(item: BulkEnrollmentItem, code: FailureCode, reason: str) -> EnrollmentFailure:
+    return EnrollmentFailure(
+        email=item.email, user_id=item.user_id, course_run_key=item.course_run_key, code=code, reason=reason
+    )
+
+
+def _distinct_items(items: Sequence[BulkEnrollmentItem]) -> tuple[dict[int, BulkEnrollmentItem], dict[int, int]]:
+    """Items normalised (email trimmed and lower-cased, run key canonical) and without repeats.
+
+    Returns the distinct items by request index, and ``{index of a repeat: index of its first}``.
+    """
+    distinct: dict[int, BulkEnrollmentItem] = {}
+    first_index: dict[tuple[str | None, int | None, str], int] = {}
+    duplicate_of: dict[int, int] = {}
+    canonical: dict[str, str] = {}
+    for index, raw in enumerate(items):
+        if raw.course_run_key not in canonical:
+            canonical[raw.course_run_key] = _canonical_run_key(raw.course_run_key) or raw.course_run_key.strip()
+        item = replace(raw, email=_normalise_email(raw.email) or None, course_run_key=canonical[raw.course_run_key])
+        identity = (item.email, item.user_id, item.course_run_key)
+        if identity in first_index:
+            duplicate_of[index] = first_index[identity]
+        else:
+            first_index[identity] = index
+            distinct[index] = item
+    return distinct, duplicate_of
+
+
+def _prepare(
+    items: dict[int, BulkEnrollmentItem], backend: EnrollmentBackend
+) -> tuple[list[PreparedPair], dict[int, Outcome]]:
+    """The pairs worth giving to the backend, and the failures decided without it (syntax, catalog)."""
+    failures: dict[int, Outcome] = {}
+    email_ok: dict[str, bool] = {}
+    run_key_ok: dict[str, bool] = {}
+    candidates: dict[int, BulkEnrollmentItem] = {}
+    for index, item in items.items():
+        if item.email is not None and item.email not in email_ok:
+            email_ok[item.email] = _email_is_valid(item.email)
+        if item.course_run_key not in run_key_ok:
+            run_key_ok[item.course_run_key] = _canonical_run_key(item.course_run_key) is not None
+        if item.email is not None and not email_ok[item.email]:
+            failures[index] = _failure(item, FailureCode.INVALID_EMAIL, f"{item.email!r} is not a valid email address.")
+        elif not run_key_ok[item.course_run_key]:
+            failures[index] = _failure(
+                item, FailureCode.INVALID_COURSE_RUN_KEY, f"{item.course_run_key!r} is not a valid course run key."
+            )
+        else:
+            candidates[index] = item
+
+    runs = course_runs_by_key(keys={item.course_run_key for item in candidates.values()})
+    pairs: list[PreparedPair] = []
+    for index, item in candidates.items():
+        run = runs.get(item.course_run_key)
+        if run is not None and run.removed:
+            failures[index] = _failure(
+                item, FailureCode.COURSE_RUN_REMOVED, "The course run was removed from the catalog."
+            )
+        elif run is None and backend.requires_known_runs:
+            failures[index] = _failure(item, FailureCode.UNKNOWN_COURSE_RUN, "No course run has this key.")
+        else:
+            mode = item.mode or default_mode(item.license_uuid)
+            pairs.append(PreparedPair(index=index, item=item, run=run, mode=mode))
+    return pairs, failures
+
+
 def bulk_enroll(
     *, items: Sequence[BulkEnrollmentItem], notify: bool = False, backend: EnrollmentBackend | None = None
 ) -> BulkEnrollmentResult:
@@ -81,74 +147,16 @@ def bulk_enroll(
     - Emails are trimmed and lower-cased; the same pair twice is handled once (reported once).
     - Invalid email, invalid/unknown/removed run, unknown user_id, email and user_id naming different
       learners: a failure with a reason. An unknown but valid email: a pending enrollment.
-    - Each list of the result is in request order. With ``notify``, one email per newly enrolled or
-      newly pending learner is queued once the writes have committed.
+    - Each list of the result is in request order; ``item_outcomes`` has one outcome per item.
+    - With ``notify``, one email per newly enrolled or newly pending learner is queued once the
+      writes have committed.
     """
     backend = backend or enrollment_backend_get()
-    outcomes: dict[int, Outcome] = {}
-    first_index: dict[tuple[str | None, int | None, str], int] = {}
-    duplicate_of: dict[int, int] = {}
-    run_keys: dict[str, str | None] = {}
-    email_ok: dict[str, bool] = {}
-    candidates: list[tuple[int, BulkEnrollmentItem]] = []
-    for index, raw in enumerate(items):
-        email = _normalise_email(raw.email) or None
-        if raw.course_run_key not in run_keys:
-            run_keys[raw.course_run_key] = _canonical_run_key(raw.course_run_key)
-        run_key = run_keys[raw.course_run_key] or raw.course_run_key.strip()
-        identity = (email, raw.user_id, run_key)
-        if identity in first_index:
-            duplicate_of[index] = first_index[identity]
-            continue
-        first_index[identity] = index
-        item = replace(raw, email=email, course_run_key=run_key)
-        if email is not None and email not in email_ok:
-            email_ok[email] = _email_is_valid(email)
-        if email is not None and not email_ok[email]:
-            outcomes[index] = EnrollmentFailure(
-                email=email,
-                user_id=item.user_id,
-                course_run_key=run_key,
-                code=FailureCode.INVALID_EMAIL,
-                reason=f"{email!r} is not a valid email address.",
-            )
-        elif run_keys[raw.course_run_key] is None:
-            outcomes[index] = EnrollmentFailure(
-                email=email,
-                user_id=item.user_id,
-                course_run_key=run_key,
-                code=FailureCode.INVALID_COURSE_RUN_KEY,
-                reason=f"{run_key!r} is not a valid course run key.",
-            )
-        else:
-            candidates.append((index, item))
-
-    runs = course_runs_by_key(keys={item.course_run_key for _, item in candidates})
-    pairs: list[PreparedPair] = []
-    for index, item in candidates:
-        run = runs.get(item.course_run_key)
-        if run is not None and run.removed:
-            outcomes[index] = EnrollmentFailure(
-                email=item.email,
-                user_id=item.user_id,
-                course_run_key=item.course_run_key,
-                code=FailureCode.COURSE_RUN_REMOVED,
-                reason="The course run was removed from the catalog.",
-            )
-        elif run is None and backend.requires_known_runs:
-            outcomes[index] = EnrollmentFailure(
-                email=item.email,
-                user_id=item.user_id,
-                course_run_key=item.course_run_key,
-                code=FailureCode.UNKNOWN_COURSE_RUN,
-                reason="No course run has this key.",
-            )
-        else:
-            mode = item.mode or default_mode(item.license_uuid)
-            pairs.append(PreparedPair(index=index, item=item, run=run, mode=mode))
-
+    distinct, duplicate_of = _distinct_items(items)
+    pairs, outcomes = _prepare(distinct, backend)
     written = backend.enroll(pairs=pairs) if pairs else BackendResult()
     outcomes.update(written.outcomes)
+
     result = BulkEnrollmentResult(notifications=written.notifications)
     for index in sorted(outcomes):
         outcome = outcomes[index]
