@@ -224,7 +224,8 @@ def pending_enrollments_realize(*, learner: User) -> list[Enrollment]:
                 enrollment.license_uuid = row.license_uuid or enrollment.license_uuid
                 enrollment.save(update_fields=["is_active", "mode", "license_uuid", "modified"])
                 realised.append(enrollment)
-        realised.extend(Enrollment.objects.bulk_create(to_create))
+        # ignore_conflicts: a bulk enrollment may insert the same (learner, run) meanwhile; it stays.
+        realised.extend(Enrollment.objects.bulk_create(to_create, ignore_conflicts=True))
         PendingEnrollment.objects.filter(pk__in=[row.pk for row in pending]).delete()
     log.info(
         "pending_enrollments_realized",

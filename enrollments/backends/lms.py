@@ -25,6 +25,7 @@ from core.exceptions import LearnerIdentityConflict
 from core.models import User
 from core.services import learner_get_or_create
 from enrollments.backends.base import BackendResult, PreparedPair
+from enrollments.backends.writes import enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
     EnrollmentNotification,
@@ -331,18 +332,9 @@ class LmsEnrollmentBackend:
             )
 
         with transaction.atomic():
-            if upserts:
-                Enrollment.objects.bulk_create(
-                    list(upserts.values()),
-                    batch_size=1000,
-                    update_conflicts=True,
-                    unique_fields=["learner", "course_run"],
-                    update_fields=["is_active", "mode", "license_uuid", "modified"],
-                )
-            if new_pending:
-                PendingEnrollment.objects.bulk_create(
-                    list(new_pending.values()), batch_size=1000, ignore_conflicts=True
-                )
+            enrollment_rows_upsert(list(upserts.values()))
+            pending_rows_insert(list(new_pending.values()))
+
         result.notifications = [
             EnrollmentNotification(email=learner_emails[learner_id], course_runs=runs_, pending=False)
             for learner_id, runs_ in enrolled.items()

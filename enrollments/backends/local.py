@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.models import User
 from enrollments.backends.base import BackendResult, PreparedPair
+from enrollments.backends.writes import BATCH_SIZE, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
     EnrollmentNotification,
@@ -30,7 +31,6 @@ from enrollments.selectors import (
 )
 
 log = logging.getLogger(__name__)
-BATCH_SIZE = 1000
 
 
 def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFailure:
@@ -144,24 +144,14 @@ class LocalEnrollmentBackend:
             )
 
         with transaction.atomic():
-            if upserts:
-                # A concurrent identical request may have inserted some rows since the read above:
-                # update them instead of failing, so no pair is lost and no duplicate is made.
-                Enrollment.objects.bulk_create(
-                    list(upserts.values()),
-                    batch_size=BATCH_SIZE,
-                    update_conflicts=True,
-                    unique_fields=["learner", "course_run"],
-                    update_fields=["is_active", "mode", "license_uuid", "modified"],
-                )
+            # A concurrent identical request may have inserted some rows since the read above:
+            # they are updated instead of failing, so no pair is lost and no duplicate is made.
+            enrollment_rows_upsert(list(upserts.values()))
             if license_updates:
                 Enrollment.objects.bulk_update(
                     list(license_updates.values()), ["license_uuid", "modified"], batch_size=BATCH_SIZE
                 )
-            if new_pending:
-                PendingEnrollment.objects.bulk_create(
-                    list(new_pending.values()), batch_size=BATCH_SIZE, ignore_conflicts=True
-                )
+            pending_rows_insert(list(new_pending.values()))
 
         result.notifications = [
             EnrollmentNotification(
