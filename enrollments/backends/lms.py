@@ -110,17 +110,21 @@ class LmsEnrollmentBackend:
         raise AssertionError("unreachable")
 
     def _map(self, call: Callable[..., T], kwargs_list: Iterable[dict[str, Any]]) -> list[T | UpstreamError]:
-        """Run ``self._call(call, **kwargs)`` for each on the pool; a failure is returned, not raised."""
+        """``self._call(call, **kwargs)`` for each, on the pool; a failure is returned, not raised."""
+        return self._run_all([(call, kwargs) for kwargs in kwargs_list])
 
-        def one(kwargs: dict[str, Any]) -> T | UpstreamError:
+    def _run_all(self, jobs: list[tuple[Callable[..., Any], dict[str, Any]]]) -> list[Any]:
+        """Run ``(call, kwargs)`` jobs (with retries) on at most ``max_workers`` threads, answers in order."""
+
+        def one(job: tuple[Callable[..., Any], dict[str, Any]]) -> Any:
+            call, kwargs = job
             try:
                 return self._call(call, **kwargs)
             except UpstreamError as exc:
                 return exc
 
-        jobs = list(kwargs_list)
         if len(jobs) <= 1:
-            return [one(kwargs) for kwargs in jobs]
+            return [one(job) for job in jobs]
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(jobs))) as pool:
             return list(pool.map(one, jobs))
 
@@ -183,17 +187,24 @@ class LmsEnrollmentBackend:
             else:
                 to_enroll.append((pair, target))
 
-        enroll_answers = self._map(
-            self.client.enrollment_set,
-            (
-                {"username": username, "course_run_key": pair.item.course_run_key, "mode": pair.mode}
+        # One pool for both kinds of call, so neither waits for the other's tail.
+        answers = self._run_all(
+            [
+                (
+                    self.client.enrollment_set,
+                    {"username": username, "course_run_key": pair.item.course_run_key, "mode": pair.mode},
+                )
                 for pair, username in to_enroll
-            ),
+            ]
+            + [
+                (
+                    self.client.enrollment_allowed_create,
+                    {"email": pair.item.email, "course_run_key": pair.item.course_run_key},
+                )
+                for pair in to_allow
+            ]
         )
-        allow_answers = self._map(
-            self.client.enrollment_allowed_create,
-            ({"email": pair.item.email, "course_run_key": pair.item.course_run_key} for pair in to_allow),
-        )
+        enroll_answers, allow_answers = answers[: len(to_enroll)], answers[len(to_enroll) :]
         self._mirror(result, to_enroll, enroll_answers, to_allow, allow_answers, learners, local_by_id)
         return result
 
