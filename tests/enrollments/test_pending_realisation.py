@@ -160,3 +160,26 @@ def test_two_concurrent_ingest_arrivals_of_the_same_learner(runs, pending):
     assert _enrolled("newbie") == sorted(run.key for run in runs)
     assert Enrollment.objects.count() == 2
     assert not PendingEnrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_credential_ingest_naming_the_email_realises_pending(
+    jwt_client, runs, pending, django_capture_on_commit_callbacks
+):
+    client = jwt_client("lms_worker", roles=["credential_issuers"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/credentials/v1/course_run_credentials/",
+            {
+                "username": "newbie",
+                "lms_user_id": 777,
+                "email": "NEWBIE@example.com",
+                "course_run_key": runs[0].key,
+                "status": "awarded",
+                "type": "verified",
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert _enrolled("newbie") == sorted(run.key for run in runs)
+    assert not PendingEnrollment.objects.exists()
