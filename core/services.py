@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
+from core.signals import learner_identified
 
 log = logging.getLogger(__name__)
 
@@ -23,20 +24,26 @@ def learner_get_or_create(*, username: str, lms_user_id: int | None = None, emai
       ``LearnerIdentityConflict`` and changes nothing.
     - ``email`` (lower-cased) replaces the stored one when given.
     Safe under concurrent callers: a lost creation race re-reads the winner's row.
+    Sends ``core.signals.learner_identified`` when the row gains or changes its email.
     """
     email = email.strip().lower() if email else None
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _learner_upsert(username=username, lms_user_id=lms_user_id, email=email)
+                user, email_set = _learner_upsert(username=username, lms_user_id=lms_user_id, email=email)
         except IntegrityError:
             if attempt:
                 raise
             log.info("learner_upsert_race", extra={"username": username, "lms_user_id": lms_user_id})
+            continue
+        if email_set:
+            learner_identified.send(sender=User, learner=user)
+        return user
     raise AssertionError("unreachable")
 
 
-def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None) -> User:
+def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None) -> tuple[User, bool]:
+    """The learner, and whether its email was set by this call."""
     by_name = User.objects.select_for_update().filter(username=username).first()
     user = by_name
     if lms_user_id is not None:
@@ -55,7 +62,7 @@ def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None
             by_id.save(update_fields=["username"])
         user = by_id or by_name
     if user is None:
-        return User.objects.create(username=username, lms_user_id=lms_user_id, email=email or "")
+        return User.objects.create(username=username, lms_user_id=lms_user_id, email=email or ""), bool(email)
     changed = []
     if lms_user_id is not None and user.lms_user_id is None:
         user.lms_user_id = lms_user_id
@@ -65,4 +72,4 @@ def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None
         changed.append("email")
     if changed:
         user.save(update_fields=changed)
-    return user
+    return user, "email" in changed

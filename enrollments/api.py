@@ -1,6 +1,15 @@
 """What other apps may use of enrollments."""
 
-from enrollments.models import Enrollment
-from enrollments.services import enrollment_upsert
+from enrollments.data import BulkEnrollmentItem, BulkEnrollmentResult
+from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.services import bulk_enroll, enrollment_upsert, pending_enrollments_realize
 
-__all__ = ["Enrollment", "enrollment_upsert"]
+__all__ = [
+    "BulkEnrollmentItem",
+    "BulkEnrollmentResult",
+    "Enrollment",
+    "PendingEnrollment",
+    "bulk_enroll",
+    "enrollment_upsert",
+    "pending_enrollments_realize",
+]

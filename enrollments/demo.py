@@ -1,11 +1,14 @@
-"""Demo enrollments: ``demo`` is enrolled (verified) in PhysX 1T2026."""
+"""Demo enrollments: ``demo`` is enrolled (verified) in PhysX 1T2026; ``invited@example.com`` is pending there."""
 
 from core.models import User
+from enrollments.models import PendingEnrollment
 from enrollments.services import enrollment_upsert
 from programs.models import CourseRun
 
 
 def load_demo() -> str:
     demo = User.objects.get(username="demo")
-    enrollment_upsert(learner=demo, course_run=CourseRun.objects.get(key="course-v1:edX+PhysX+1T2026"), mode="verified")
-    return "demo enrolled in course-v1:edX+PhysX+1T2026"
+    run = CourseRun.objects.get(key="course-v1:edX+PhysX+1T2026")
+    enrollment_upsert(learner=demo, course_run=run, mode="verified")
+    PendingEnrollment.objects.get_or_create(email="invited@example.com", course_run=run, defaults={"mode": "audit"})
+    return f"demo enrolled in {run.key}; invited@example.com pending there (realised when that learner appears)"

@@ -20,3 +20,24 @@ class Enrollment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.learner_id}:{self.course_run_id}:{'active' if self.is_active else 'inactive'}"
+
+
+class PendingEnrollment(TimeStampedModel):
+    """An enrollment waiting for a learner with this email to appear (registers, authenticates, is ingested).
+
+    ``email`` is stored trimmed and lower-cased. Realising the row creates the Enrollment and deletes
+    this row in one transaction, so it happens exactly once.
+    """
+
+    email = models.EmailField(max_length=254, db_index=True)
+    course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="pending_enrollments")
+    mode = models.CharField(max_length=100, default="audit")
+    license_uuid = models.UUIDField(null=True, blank=True, help_text="Subscription license that pays for it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email", "course_run"], name="unique_pending_enrollment_per_email_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}:{self.course_run_id}:pending"

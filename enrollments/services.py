@@ -1,11 +1,30 @@
-"""Writes of enrollments as learner records."""
+"""Writes of enrollments: single learner records, bulk enrollment, pending enrollments realised."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import asdict, replace
 from uuid import UUID
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
 
 from core.db import retry_on_integrity_error
 from core.models import User
-from enrollments.models import Enrollment
+from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
+from enrollments.data import (
+    BulkEnrollmentItem,
+    BulkEnrollmentResult,
+    EnrollmentFailure,
+    EnrollmentPending,
+    EnrollmentSuccess,
+    FailureCode,
+    Outcome,
+)
+from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.selectors import course_runs_by_key
+from enrollments.tasks import bulk_enrollment_notify_task
+from programs.api import InvalidCourseRunKey, parse_course_run_key
 from programs.models import CourseRun
 
 log = logging.getLogger(__name__)
@@ -28,3 +47,194 @@ def enrollment_upsert(
         extra={"learner_id": learner.pk, "course_run_key": course_run.key, "active": is_active, "was_created": created},
     )
     return enrollment, created
+
+
+def _normalise_email(value: str | None) -> str | None:
+    return value.strip().lower() if value is not None else None
+
+
+def _email_is_valid(email: str) -> bool:
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        return False
+    return True
+
+
+def _canonical_run_key(value: str) -> str | None:
+    try:
+        return parse_course_run_key(value).run_key
+    except InvalidCourseRunKey:
+        return None
+
+
+def default_mode(license_uuid: UUID | None) -> str:
+    """Subscription (licensed) enrollments are verified seats; others default to audit."""
+    return "verified" if license_uuid is not None else "audit"
+
+
+def _failure(item: BulkEnrollmentItem, code: FailureCode, reason: str) -> EnrollmentFailure:
+    return EnrollmentFailure(
+        email=item.email, user_id=item.user_id, course_run_key=item.course_run_key, code=code, reason=reason
+    )
+
+
+def _distinct_items(items: Sequence[BulkEnrollmentItem]) -> tuple[dict[int, BulkEnrollmentItem], dict[int, int]]:
+    """Items normalised (email trimmed and lower-cased, run key canonical) and without repeats.
+
+    Returns the distinct items by request index, and ``{index of a repeat: index of its first}``.
+    """
+    distinct: dict[int, BulkEnrollmentItem] = {}
+    first_index: dict[tuple[str | None, int | None, str], int] = {}
+    duplicate_of: dict[int, int] = {}
+    canonical: dict[str, str] = {}
+    for index, raw in enumerate(items):
+        if raw.course_run_key not in canonical:
+            canonical[raw.course_run_key] = _canonical_run_key(raw.course_run_key) or raw.course_run_key.strip()
+        item = replace(raw, email=_normalise_email(raw.email) or None, course_run_key=canonical[raw.course_run_key])
+        identity = (item.email, item.user_id, item.course_run_key)
+        if identity in first_index:
+            duplicate_of[index] = first_index[identity]
+        else:
+            first_index[identity] = index
+            distinct[index] = item
+    return distinct, duplicate_of
+
+
+def _prepare(
+    items: dict[int, BulkEnrollmentItem], backend: EnrollmentBackend
+) -> tuple[list[PreparedPair], dict[int, Outcome]]:
+    """The pairs worth giving to the backend, and the failures decided without it (syntax, catalog)."""
+    failures: dict[int, Outcome] = {}
+    email_ok: dict[str, bool] = {}
+    run_key_ok: dict[str, bool] = {}
+    candidates: dict[int, BulkEnrollmentItem] = {}
+    for index, item in items.items():
+        if item.email is not None and item.email not in email_ok:
+            email_ok[item.email] = _email_is_valid(item.email)
+        if item.course_run_key not in run_key_ok:
+            run_key_ok[item.course_run_key] = _canonical_run_key(item.course_run_key) is not None
+        if item.email is not None and not email_ok[item.email]:
+            failures[index] = _failure(item, FailureCode.INVALID_EMAIL, f"{item.email!r} is not a valid email address.")
+        elif not run_key_ok[item.course_run_key]:
+            failures[index] = _failure(
+                item, FailureCode.INVALID_COURSE_RUN_KEY, f"{item.course_run_key!r} is not a valid course run key."
+            )
+        else:
+            candidates[index] = item
+
+    runs = course_runs_by_key(keys={item.course_run_key for item in candidates.values()})
+    pairs: list[PreparedPair] = []
+    for index, item in candidates.items():
+        run = runs.get(item.course_run_key)
+        if run is not None and run.removed:
+            failures[index] = _failure(
+                item, FailureCode.COURSE_RUN_REMOVED, "The course run was removed from the catalog."
+            )
+        elif run is None and backend.requires_known_runs:
+            failures[index] = _failure(item, FailureCode.UNKNOWN_COURSE_RUN, "No course run has this key.")
+        else:
+            mode = item.mode or default_mode(item.license_uuid)
+            pairs.append(PreparedPair(index=index, item=item, run=run, mode=mode))
+    return pairs, failures
+
+
+def bulk_enroll(
+    *, items: Sequence[BulkEnrollmentItem], notify: bool = False, backend: EnrollmentBackend | None = None
+) -> BulkEnrollmentResult:
+    """Enroll every (learner, course run) pair it can; best effort, idempotent, never all-or-nothing.
+
+    - Emails are trimmed and lower-cased; the same pair twice is handled once (reported once).
+    - Invalid email, invalid/unknown/removed run, unknown user_id, email and user_id naming different
+      learners: a failure with a reason. An unknown but valid email: a pending enrollment.
+    - Each list of the result is in request order; ``item_outcomes`` has one outcome per item.
+    - With ``notify``, one email per newly enrolled or newly pending learner is queued once the
+      writes have committed.
+    """
+    backend = backend or enrollment_backend_get()
+    distinct, duplicate_of = _distinct_items(items)
+    pairs, outcomes = _prepare(distinct, backend)
+    written = backend.enroll(pairs=pairs) if pairs else BackendResult()
+    outcomes.update(written.outcomes)
+
+    result = BulkEnrollmentResult(notifications=written.notifications)
+    for index in sorted(outcomes):
+        outcome = outcomes[index]
+        if isinstance(outcome, EnrollmentSuccess):
+            result.successes.append(outcome)
+        elif isinstance(outcome, EnrollmentPending):
+            result.pending.append(outcome)
+        else:
+            result.failures.append(outcome)
+    result.item_outcomes = [outcomes[duplicate_of.get(index, index)] for index in range(len(items))]
+
+    if notify and result.notifications:
+        payload = [asdict(notification) for notification in result.notifications]
+        transaction.on_commit(lambda: bulk_enrollment_notify_task.delay(notifications=payload))
+    log.info(
+        "bulk_enrollment_done",
+        extra={
+            "backend": backend.name,
+            "pairs": len(items),
+            "successes": len(result.successes),
+            "pending": len(result.pending),
+            "failures": len(result.failures),
+        },
+    )
+    return result
+
+
+def pending_enrollments_realize(*, learner: User) -> list[Enrollment]:
+    """Turn the pending enrollments of the learner's email into enrollments, exactly once.
+
+    The pending rows are locked, converted and deleted in one transaction: a concurrent call for the
+    same email waits for the lock, then finds nothing left. Returns the enrollments it created or
+    reactivated (empty when there was nothing to realise).
+    """
+    email = _normalise_email(learner.email)
+    if not email:
+        return []
+    with transaction.atomic():
+        pending = list(PendingEnrollment.objects.select_for_update().filter(email=email).order_by("pk"))
+        if not pending:
+            return []
+        existing = {
+            enrollment.course_run_id: enrollment
+            for enrollment in Enrollment.objects.select_for_update().filter(
+                learner=learner, course_run_id__in=[row.course_run_id for row in pending]
+            )
+        }
+        realised: list[Enrollment] = []
+        to_create: list[Enrollment] = []
+        for row in pending:
+            enrollment = existing.get(row.course_run_id)
+            if enrollment is None:
+                to_create.append(
+                    Enrollment(
+                        learner=learner,
+                        course_run_id=row.course_run_id,
+                        mode=row.mode,
+                        is_active=True,
+                        license_uuid=row.license_uuid,
+                    )
+                )
+            elif not enrollment.is_active:
+                enrollment.is_active = True
+                enrollment.mode = row.mode
+                enrollment.license_uuid = row.license_uuid or enrollment.license_uuid
+                enrollment.save(update_fields=["is_active", "mode", "license_uuid", "modified"])
+                realised.append(enrollment)
+        # ignore_conflicts: a bulk enrollment may insert the same (learner, run) meanwhile; it stays.
+        realised.extend(Enrollment.objects.bulk_create(to_create, ignore_conflicts=True))
+        PendingEnrollment.objects.filter(pk__in=[row.pk for row in pending]).delete()
+    log.info(
+        "pending_enrollments_realized",
+        extra={"learner_id": learner.pk, "pending_rows": len(pending), "enrollments_written": len(realised)},
+    )
+    return realised
+
+
+def enrollment_unenroll(*, learner: User, course_run_key: str, backend: EnrollmentBackend | None = None) -> bool:
+    """Deactivate the learner's enrollment (through the LMS with the ``lms`` backend). Idempotent."""
+    backend = backend or enrollment_backend_get()
+    return backend.unenroll(learner=learner, course_run_key=course_run_key)

@@ -3,6 +3,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.fields import StrictCharField, StrictIntegerField
+from enrollments.data import MAX_BULK_ENROLLMENT_PAIRS, BulkEnrollmentItem
 from programs.keys import is_course_run_key
 
 
@@ -38,3 +39,70 @@ class EnrollmentOutput(serializers.Serializer):
     license_uuid = serializers.UUIDField(allow_null=True)
     created = serializers.DateTimeField()
     modified = serializers.DateTimeField()
+
+
+class BulkEnrollmentItemInput(serializers.Serializer):
+    """One pair. The email's syntax and the run key are checked per pair (a failure, not a 400)."""
+
+    email = StrictCharField(required=False, max_length=254, trim_whitespace=True)
+    user_id = StrictIntegerField(required=False, min_value=1)
+    course_run_key = StrictCharField(max_length=255)
+    license_uuid = serializers.UUIDField(required=False, allow_null=True)
+    mode = StrictCharField(required=False, max_length=100)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("email") and attrs.get("user_id") is None:
+            raise serializers.ValidationError({"non_field_errors": ["Name the learner by email and/or user_id."]})
+        return attrs
+
+
+class BulkEnrollmentInput(serializers.Serializer):
+    enrollments_info = BulkEnrollmentItemInput(  # type: ignore[call-arg]  # ListSerializer kwargs via many=True
+        many=True,
+        allow_empty=False,
+        max_length=MAX_BULK_ENROLLMENT_PAIRS,
+        error_messages={
+            "max_length": f"At most {MAX_BULK_ENROLLMENT_PAIRS:,} pairs per request; split larger batches.",
+            "empty": "Send at least one pair.",
+        },
+    )
+    notify = serializers.BooleanField(required=False, default=False)
+
+    def to_items(self) -> list[BulkEnrollmentItem]:
+        return [
+            BulkEnrollmentItem(
+                course_run_key=item["course_run_key"],
+                email=item.get("email") or None,
+                user_id=item.get("user_id"),
+                license_uuid=item.get("license_uuid"),
+                mode=item.get("mode"),
+            )
+            for item in self.validated_data["enrollments_info"]
+        ]
+
+
+class BulkEnrollmentSuccessOutput(serializers.Serializer):
+    email = serializers.CharField(allow_null=True)
+    user_id = serializers.IntegerField(allow_null=True)
+    course_run_key = serializers.CharField()
+    created = serializers.BooleanField()
+
+
+class BulkEnrollmentPendingOutput(serializers.Serializer):
+    email = serializers.CharField()
+    course_run_key = serializers.CharField()
+    created = serializers.BooleanField()
+
+
+class BulkEnrollmentFailureOutput(serializers.Serializer):
+    email = serializers.CharField(allow_null=True)
+    user_id = serializers.IntegerField(allow_null=True)
+    course_run_key = serializers.CharField()
+    reason = serializers.CharField()
+    code = serializers.CharField(help_text="Stable reason slug, e.g. invalid_email, unknown_course_run.")
+
+
+class BulkEnrollmentOutput(serializers.Serializer):
+    successes = BulkEnrollmentSuccessOutput(many=True)
+    pending = BulkEnrollmentPendingOutput(many=True)
+    failures = BulkEnrollmentFailureOutput(many=True)

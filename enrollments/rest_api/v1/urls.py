@@ -6,4 +6,5 @@ app_name = "enrollments_v1"
 
 urlpatterns = [
     path("enrollments/", views.EnrollmentIngestView.as_view(), name="enrollments"),
+    path("bulk_enroll/", views.BulkEnrollView.as_view(), name="bulk_enroll"),
 ]

@@ -1,6 +1,6 @@
-"""Enrollment ingest: the LMS (or an operator) records a learner's enrollment in a run."""
+"""Enrollment ingest (the LMS records a learner's enrollment) and bulk enrollment (admins enroll many)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -8,10 +8,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.models import User
-from core.permissions import IsCredentialIssuer
+from core.permissions import IsCredentialIssuer, IsEnrollmentAdmin
 from core.services import learner_get_or_create
-from enrollments.rest_api.v1.serializers import EnrollmentOutput, EnrollmentRecordInput
-from enrollments.services import enrollment_upsert
+from enrollments.data import BulkEnrollmentResult
+from enrollments.rest_api.v1.serializers import (
+    BulkEnrollmentInput,
+    BulkEnrollmentOutput,
+    EnrollmentOutput,
+    EnrollmentRecordInput,
+)
+from enrollments.services import bulk_enroll, enrollment_upsert
 from programs.services import course_run_ensure
 
 
@@ -47,3 +53,42 @@ class EnrollmentIngestView(APIView):
         return Response(
             EnrollmentOutput(enrollment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+def _bulk_status(result: BulkEnrollmentResult) -> int:
+    if result.failures:
+        return status.HTTP_409_CONFLICT
+    if result.pending:
+        return status.HTTP_202_ACCEPTED
+    return status.HTTP_201_CREATED
+
+
+class BulkEnrollView(APIView):
+    """Enroll many (learner, course run) pairs at once; best effort (docs/decisions/0007)."""
+
+    permission_classes = [IsEnrollmentAdmin]
+
+    @extend_schema(
+        request=BulkEnrollmentInput,
+        responses={
+            201: OpenApiResponse(BulkEnrollmentOutput, description="Every pair enrolled."),
+            202: OpenApiResponse(BulkEnrollmentOutput, description="Some pairs pending, none failed."),
+            409: OpenApiResponse(
+                BulkEnrollmentOutput, description="Some pairs failed; the successes and pending are committed."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = BulkEnrollmentInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = bulk_enroll(items=body.to_items(), notify=body.validated_data["notify"])
+        code = _bulk_status(result)
+        data = dict(BulkEnrollmentOutput(result).data)
+        if code == status.HTTP_409_CONFLICT:
+            # The error envelope's code and message, alongside the per-pair lists callers read.
+            data["code"] = "bulk_enrollment_failures"
+            data["detail"] = (
+                f"{len(result.failures)} pair(s) failed; {len(result.successes)} enrolled and "
+                f"{len(result.pending)} pending were committed."
+            )
+        return Response(data, status=code)

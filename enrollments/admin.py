@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from enrollments.models import Enrollment, PendingEnrollment
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("learner", "course_run", "mode", "is_active", "license_uuid", "created", "modified")
+    list_filter = ("is_active", "mode", "created", "course_run__course__organization")
+    list_select_related = ("learner", "course_run")
+    search_fields = (
+        "learner__username",
+        "learner__email",
+        "=learner__lms_user_id",
+        "course_run__key",
+        "course_run__course__key",
+        "=license_uuid",
+    )
+    raw_id_fields = ("learner", "course_run")
+    readonly_fields = ("created", "modified")
+    date_hierarchy = "created"
+
+
+@admin.register(PendingEnrollment)
+class PendingEnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("email", "course_run", "mode", "license_uuid", "created")
+    list_filter = ("mode", "created", "course_run__course__organization")
+    list_select_related = ("course_run",)
+    search_fields = ("email", "course_run__key", "course_run__course__key", "=license_uuid")
+    raw_id_fields = ("course_run",)
+    readonly_fields = ("created", "modified")
+    date_hierarchy = "created"

@@ -1,0 +1,48 @@
+"""What every enrollment backend takes and returns."""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from core.models import User
+from enrollments.data import (
+    BulkEnrollmentItem,
+    EnrollmentNotification,
+    Outcome,
+)
+from enrollments.selectors import RunRow
+
+__all__ = ["BackendResult", "EnrollmentBackend", "Outcome", "PreparedPair"]
+
+
+@dataclass(frozen=True)
+class PreparedPair:
+    """A distinct, syntactically valid pair: email normalised, run key canonical, mode decided.
+
+    ``run`` is the local catalog row, ``None`` when this service does not know the run (only the
+    ``lms`` backend accepts those: the LMS decides).
+    """
+
+    index: int
+    item: BulkEnrollmentItem
+    run: RunRow | None
+    mode: str
+
+
+@dataclass
+class BackendResult:
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # by PreparedPair.index
+    notifications: list[EnrollmentNotification] = field(default_factory=list)
+
+
+class EnrollmentBackend(Protocol):
+    name: str
+    #: Refuse pairs whose run this service does not know (the local backend cannot enroll in them).
+    requires_known_runs: bool
+
+    def enroll(self, *, pairs: list[PreparedPair]) -> BackendResult:
+        """Enroll every pair it can; one outcome per pair. Never raises for a single pair's failure."""
+        ...
+
+    def unenroll(self, *, learner: User, course_run_key: str) -> bool:
+        """Deactivate the learner's enrollment. True when an active enrollment was deactivated."""
+        ...

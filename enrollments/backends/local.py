@@ -1,0 +1,176 @@
+"""The ``local`` backend: this service is the system of record for enrollments.
+
+A whole batch costs a fixed number of queries per chunk of learners and runs (reads in
+``enrollments.selectors``, writes as a few bulk statements), never a query per pair.
+"""
+
+import logging
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import User
+from enrollments.backends.base import BackendResult, PreparedPair
+from enrollments.backends.writes import BATCH_SIZE, enrollment_rows_upsert, pending_rows_insert
+from enrollments.data import (
+    EnrollmentFailure,
+    EnrollmentNotification,
+    EnrollmentPending,
+    EnrollmentSuccess,
+    FailureCode,
+)
+from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.selectors import (
+    LearnerRow,
+    RunRow,
+    enrollments_by_pair,
+    learners_by_email,
+    learners_by_lms_user_id,
+    pending_pairs,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFailure:
+    return EnrollmentFailure(
+        email=pair.item.email,
+        user_id=pair.item.user_id,
+        course_run_key=pair.item.course_run_key,
+        code=code,
+        reason=reason,
+    )
+
+
+def resolve_learner(
+    pair: PreparedPair, by_email: dict[str, list[LearnerRow]], by_id: dict[int, LearnerRow]
+) -> LearnerRow | EnrollmentFailure | None:
+    """The learner a pair names, a failure, or ``None`` for an unknown email (-> pending)."""
+    item = pair.item
+    learner: LearnerRow | None = None
+    if item.user_id is not None:
+        learner = by_id.get(item.user_id)
+        if learner is None:
+            return _failure(pair, FailureCode.UNKNOWN_USER_ID, f"No learner has LMS user id {item.user_id}.")
+    if item.email is not None:
+        matches = by_email.get(item.email, [])
+        if learner is not None:
+            if matches and learner.pk not in {match.pk for match in matches}:
+                return _failure(
+                    pair,
+                    FailureCode.LEARNER_MISMATCH,
+                    f"LMS user id {item.user_id} and email {item.email} belong to different learners.",
+                )
+        elif len(matches) > 1:
+            return _failure(
+                pair, FailureCode.AMBIGUOUS_EMAIL, f"Several learners have the email {item.email}; send the user_id."
+            )
+        elif matches:
+            learner = matches[0]
+    if learner is not None and not learner.is_active:
+        return _failure(pair, FailureCode.INACTIVE_LEARNER, "The learner's account is deactivated.")
+    return learner
+
+
+class LocalEnrollmentBackend:
+    name = "local"
+    requires_known_runs = True
+
+    def enroll(self, *, pairs: list[PreparedPair]) -> BackendResult:
+        result = BackendResult()
+        by_email = learners_by_email(emails=[p.item.email for p in pairs if p.item.email])
+        by_id = learners_by_lms_user_id(lms_user_ids=[p.item.user_id for p in pairs if p.item.user_id is not None])
+
+        to_enroll: list[tuple[PreparedPair, RunRow, LearnerRow]] = []
+        to_pend: list[tuple[PreparedPair, RunRow, str]] = []
+        for pair in pairs:
+            if pair.run is None:  # not reached: bulk_enroll refuses unknown runs for this backend
+                continue
+            resolved = resolve_learner(pair, by_email, by_id)
+            if isinstance(resolved, EnrollmentFailure):
+                result.outcomes[pair.index] = resolved
+            elif resolved is not None:
+                to_enroll.append((pair, pair.run, resolved))
+            elif pair.item.email is not None:
+                to_pend.append((pair, pair.run, pair.item.email))
+
+        now = timezone.now()
+        existing = enrollments_by_pair(
+            learner_ids=[learner.pk for _, _, learner in to_enroll], run_ids=[run.pk for _, run, _ in to_enroll]
+        )
+        upserts: dict[tuple[int, int], Enrollment] = {}
+        license_updates: dict[tuple[int, int], Enrollment] = {}
+        enrolled: dict[int, list[RunRow]] = defaultdict(list)
+        learner_email: dict[int, str] = {}
+        for pair, run, learner in to_enroll:
+            key = (learner.pk, run.pk)
+            row = existing.get(key)
+            created = key not in upserts and (row is None or not row.is_active)
+            if created:
+                upserts[key] = Enrollment(
+                    learner_id=learner.pk,
+                    course_run_id=run.pk,
+                    mode=pair.mode,
+                    is_active=True,
+                    license_uuid=pair.item.license_uuid,
+                )
+                enrolled[learner.pk].append(run)
+                learner_email[learner.pk] = learner.email or pair.item.email or ""
+            elif row is not None and pair.item.license_uuid and row.license_uuid != pair.item.license_uuid:
+                license_updates[key] = Enrollment(pk=row.pk, license_uuid=pair.item.license_uuid, modified=now)
+            result.outcomes[pair.index] = EnrollmentSuccess(
+                email=pair.item.email or learner.email or None,
+                user_id=learner.lms_user_id,
+                course_run_key=pair.item.course_run_key,
+                created=created,
+            )
+
+        known_pending = pending_pairs(
+            emails=[email for _, _, email in to_pend], run_ids=[run.pk for _, run, _ in to_pend]
+        )
+        new_pending: dict[tuple[str, int], PendingEnrollment] = {}
+        pended: dict[str, list[RunRow]] = defaultdict(list)
+        for pair, run, email in to_pend:
+            key_p = (email, run.pk)
+            created = key_p not in known_pending and key_p not in new_pending
+            if created:
+                new_pending[key_p] = PendingEnrollment(
+                    email=email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
+                )
+                pended[email].append(run)
+            result.outcomes[pair.index] = EnrollmentPending(
+                email=email, course_run_key=pair.item.course_run_key, created=created
+            )
+
+        with transaction.atomic():
+            # A concurrent identical request may have inserted some rows since the read above:
+            # they are updated instead of failing, so no pair is lost and no duplicate is made.
+            enrollment_rows_upsert(list(upserts.values()))
+            if license_updates:
+                Enrollment.objects.bulk_update(
+                    list(license_updates.values()), ["license_uuid", "modified"], batch_size=BATCH_SIZE
+                )
+            pending_rows_insert(list(new_pending.values()))
+
+        result.notifications = [
+            EnrollmentNotification(
+                email=learner_email[learner_id], course_runs=[(r.key, r.title) for r in runs], pending=False
+            )
+            for learner_id, runs in enrolled.items()
+            if learner_email[learner_id]
+        ] + [
+            EnrollmentNotification(email=email, course_runs=[(r.key, r.title) for r in runs], pending=True)
+            for email, runs in pended.items()
+        ]
+        log.info(
+            "bulk_enrollment_local_written",
+            extra={"enrollments_written": len(upserts), "pending_written": len(new_pending)},
+        )
+        return result
+
+    def unenroll(self, *, learner: User, course_run_key: str) -> bool:
+        updated = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key, is_active=True).update(
+            is_active=False, modified=timezone.now()
+        )
+        return bool(updated)

@@ -1,0 +1,210 @@
+"""The LMS client: transport only (no database writes, no retries, no business decisions).
+
+Built on edx-rest-api-client's ``OAuthAPIClient`` (OAuth2 client-credentials grant, JWT cached until
+it expires). Every call goes through ``_request()``, which applies the timeouts from settings, logs,
+and maps failures to the typed errors of ``enrollments.exceptions`` so callers can tell retryable
+ones (timeout, 5xx, 429) from permanent ones (other 4xx). Shapes: docs of seed 004 (lms-api.md).
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from edx_rest_api_client.client import OAuthAPIClient
+from requests.adapters import HTTPAdapter
+
+from enrollments.exceptions import (
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnauthorized,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+REQUIRED_SETTINGS = ("LMS_URL", "OAUTH2_PROVIDER_URL", "OAUTH2_CLIENT_ID", "OAUTH2_CLIENT_SECRET")
+
+
+@dataclass(frozen=True)
+class LmsAccount:
+    username: str
+    email: str
+    id: int
+
+
+@dataclass(frozen=True)
+class LmsEnrollment:
+    """What the LMS answered for an enrollment write."""
+
+    username: str
+    course_run_key: str
+    mode: str
+    is_active: bool
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("message", "error_msg", "detail", "developer_message", "user_message"):
+            if body.get(key):
+                return str(body[key])
+    return ""
+
+
+def _transport_error(exc: requests.RequestException, method: str, path: str) -> UpstreamError:
+    """Map a ``requests`` failure (no answer, or a failed token fetch) to a typed error."""
+    if isinstance(exc, requests.Timeout):
+        log.warning("lms_timeout", extra={"method": method, "path": path})
+        return UpstreamTimeout(f"The LMS did not answer {method} {path} in time.")
+    if isinstance(exc, requests.HTTPError):
+        # Raised by the token fetch: OAuthAPIClient calls raise_for_status on the token endpoint.
+        code = exc.response.status_code if exc.response is not None else None
+        log.warning("lms_token_failed", extra={"status": code})
+        if code is not None and (code >= 500 or code == 429):
+            return UpstreamUnavailable("The LMS token endpoint failed.", status_code=code)
+        return UpstreamUnauthorized("The LMS refused this service's OAuth2 credentials.", status_code=code)
+    log.warning("lms_unreachable", extra={"method": method, "path": path, "error": type(exc).__name__})
+    return UpstreamUnavailable(f"The LMS could not be reached for {method} {path}.")
+
+
+class LmsClient:
+    """The LMS enrollment and account APIs. Safe to share between threads (one pooled session)."""
+
+    def __init__(
+        self,
+        *,
+        lms_url: str,
+        oauth2_provider_url: str,
+        client_id: str,
+        client_secret: str,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        pool_size: int = 16,
+    ) -> None:
+        self.lms_url = lms_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.session = OAuthAPIClient(oauth2_provider_url, client_id, client_secret, timeout=self.timeout)
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    @classmethod
+    def from_settings(cls) -> "LmsClient":
+        """A client from the LMS settings; ``ImproperlyConfigured`` naming every missing one."""
+        missing = [name for name in REQUIRED_SETTINGS if not getattr(settings, name, None)]
+        if missing:
+            raise ImproperlyConfigured(
+                f"ENROLLMENT_BACKEND=lms needs these settings (environment variables): {', '.join(missing)}."
+            )
+        return cls(
+            lms_url=settings.LMS_URL,
+            oauth2_provider_url=settings.OAUTH2_PROVIDER_URL,
+            client_id=settings.OAUTH2_CLIENT_ID,
+            client_secret=settings.OAUTH2_CLIENT_SECRET,
+            connect_timeout=settings.UPSTREAM_CONNECT_TIMEOUT_SECONDS,
+            read_timeout=settings.UPSTREAM_READ_TIMEOUT_SECONDS,
+        )
+
+    # --- transport --------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None) -> Any:
+        """One call; the parsed JSON body (``None`` when empty) of a 2xx answer, else a typed error."""
+        url = f"{self.lms_url}{path}"
+        started = time.monotonic()
+        try:
+            response = self.session.request(method, url, json=json, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise _transport_error(exc, method, path) from exc
+        elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+        code = response.status_code
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None
+        log.info("lms_call", extra={"method": method, "path": path, "status": code, "elapsed_ms": elapsed_ms})
+        if code < 300:
+            return body
+        message = _message(body) or response.reason or f"HTTP {code}"
+        error_class: type[UpstreamError]
+        if code == 429:
+            error_class = UpstreamRateLimited
+        elif code >= 500:
+            error_class = UpstreamUnavailable
+        elif code == 401:
+            error_class = UpstreamUnauthorized
+        elif code == 404:
+            error_class = UpstreamNotFound
+        else:
+            error_class = UpstreamRejected
+        raise error_class(message, status_code=code, body=body)
+
+    def ensure_token(self) -> None:
+        """Fetch (or reuse the cached) OAuth2 JWT now, so concurrent calls do not all fetch one."""
+        try:
+            self.session.get_jwt_access_token()
+        except requests.RequestException as exc:
+            raise _transport_error(exc, "POST", "/oauth2/access_token") from exc
+
+    # --- accounts ---------------------------------------------------------------------------------
+
+    def accounts_search_emails(self, emails: list[str]) -> list[LmsAccount]:
+        """The accounts among ``emails`` (staff-only batch endpoint). ``UpstreamNotFound`` when the LMS lacks it."""
+        body = self._request("POST", "/api/user/v1/accounts/search_emails", json={"emails": emails})
+        return [
+            LmsAccount(username=row["username"], email=row["email"].lower(), id=int(row["id"])) for row in body or []
+        ]
+
+    def account_by_email(self, email: str) -> LmsAccount | None:
+        """The account with this email, ``None`` when the LMS knows none (unknown or retired)."""
+        try:
+            body = self._request("GET", "/api/user/v1/accounts", params={"email": email})
+        except UpstreamNotFound:
+            return None
+        rows = body if isinstance(body, list) else [body] if body else []
+        if not rows:
+            return None
+        row = rows[0]
+        return LmsAccount(username=row["username"], email=(row.get("email") or email).lower(), id=int(row["id"]))
+
+    # --- enrollments ------------------------------------------------------------------------------
+
+    def enrollment_set(self, *, username: str, course_run_key: str, mode: str, is_active: bool = True) -> LmsEnrollment:
+        """Enroll (or with ``is_active=False`` unenroll). The LMS answers 200 for new and existing ones."""
+        body = self._request(
+            "POST",
+            "/api/enrollment/v1/enrollment",
+            json={
+                "user": username,
+                "mode": mode,
+                "is_active": is_active,
+                "course_details": {"course_id": course_run_key},
+                "force_enrollment": False,
+            },
+        )
+        body = body or {}
+        return LmsEnrollment(
+            username=body.get("user") or username,
+            course_run_key=(body.get("course_details") or {}).get("course_id") or course_run_key,
+            mode=body.get("mode") or mode,
+            is_active=bool(body.get("is_active")),
+        )
+
+    def enrollment_allowed_create(self, *, email: str, course_run_key: str) -> bool:
+        """Let a not-yet-registered email enroll on registration. True when created, False when it existed (409)."""
+        try:
+            self._request(
+                "POST",
+                "/api/enrollment/v1/enrollment_allowed/",
+                json={"email": email, "course_id": course_run_key, "auto_enroll": True},
+            )
+        except UpstreamRejected as exc:
+            if exc.status_code == 409:
+                return False
+            raise
+        return True

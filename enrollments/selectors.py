@@ -1,0 +1,121 @@
+"""Reads for bulk enrollment: whole batches at a time, a few queries per chunk of learners or runs."""
+
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple, TypeVar
+from uuid import UUID
+
+from django.db.models.functions import Lower
+
+from core.models import User
+from enrollments.models import Enrollment, PendingEnrollment
+from programs.models import CourseRun
+
+# Bounded IN lists: SQLite and Oracle-style limits on bound parameters, and plans stay simple.
+CHUNK = 2000
+T = TypeVar("T")
+
+
+class LearnerRow(NamedTuple):
+    pk: int
+    username: str
+    email: str
+    lms_user_id: int | None
+    is_active: bool
+
+
+class RunRow(NamedTuple):
+    pk: int
+    key: str
+    title: str
+    removed: bool
+
+
+class EnrollmentRow(NamedTuple):
+    pk: int
+    is_active: bool
+    license_uuid: UUID | None
+
+
+def chunked(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_LEARNER_FIELDS = ("pk", "username", "email_lower", "lms_user_id", "is_active")
+
+
+def learners_by_email(*, emails: Iterable[str]) -> dict[str, list[LearnerRow]]:
+    """Learners whose email, compared case-insensitively, is one of ``emails`` (lower-cased).
+
+    A list per email: the user table does not make emails unique, and callers must refuse to guess.
+    """
+    found: dict[str, list[LearnerRow]] = {}
+    for batch in chunked(sorted(set(emails))):
+        rows = (
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=batch)
+            .values_list(*_LEARNER_FIELDS)
+        )
+        for row in rows:
+            learner = LearnerRow(*row)
+            found.setdefault(learner.email, []).append(learner)
+    return found
+
+
+def learners_by_lms_user_id(*, lms_user_ids: Iterable[int]) -> dict[int, LearnerRow]:
+    found: dict[int, LearnerRow] = {}
+    for batch in chunked(sorted(set(lms_user_ids))):
+        rows = (
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(lms_user_id__in=batch)
+            .values_list(*_LEARNER_FIELDS)
+        )
+        for row in rows:
+            learner = LearnerRow(*row)
+            found[learner.lms_user_id] = learner  # type: ignore[index]
+    return found
+
+
+def course_runs_by_key(*, keys: Iterable[str]) -> dict[str, RunRow]:
+    found: dict[str, RunRow] = {}
+    for batch in chunked(sorted(set(keys))):
+        for pk, key, title, removed_at in CourseRun.objects.filter(key__in=batch).values_list(
+            "pk", "key", "title", "removed_at"
+        ):
+            found[key] = RunRow(pk, key, title, removed_at is not None)
+    return found
+
+
+def enrollments_by_pair(*, learner_ids: Iterable[int], run_ids: Iterable[int]) -> dict[tuple[int, int], EnrollmentRow]:
+    """Existing enrollments of these learners in these runs, keyed by ``(learner_id, course_run_id)``."""
+    run_list = sorted(set(run_ids))
+    found: dict[tuple[int, int], EnrollmentRow] = {}
+    if not run_list:
+        return found
+    for batch in chunked(sorted(set(learner_ids)), CHUNK // 2):
+        for pk, learner_id, run_id, is_active, license_uuid in Enrollment.objects.filter(
+            learner_id__in=batch, course_run_id__in=run_list
+        ).values_list("pk", "learner_id", "course_run_id", "is_active", "license_uuid"):
+            found[(learner_id, run_id)] = EnrollmentRow(pk, is_active, license_uuid)
+    return found
+
+
+def pending_pairs(*, emails: Iterable[str], run_ids: Iterable[int]) -> set[tuple[str, int]]:
+    """Existing pending enrollments among these emails and runs, as ``(email, course_run_id)``."""
+    run_list = sorted(set(run_ids))
+    found: set[tuple[str, int]] = set()
+    if not run_list:
+        return found
+    for batch in chunked(sorted(set(emails)), CHUNK // 2):
+        found.update(
+            PendingEnrollment.objects.filter(email__in=batch, course_run_id__in=run_list).values_list(
+                "email", "course_run_id"
+            )
+        )
+    return found

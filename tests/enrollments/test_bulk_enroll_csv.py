@@ -1,0 +1,73 @@
+"""python manage.py bulk_enroll_csv: the same service from a CSV, with progress and a results CSV."""
+
+import csv
+import io
+import uuid
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from enrollments.models import Enrollment, PendingEnrollment
+from tests.factories import CourseRunFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _local_backend(settings):
+    settings.ENROLLMENT_BACKEND = "local"
+
+
+def run_command(tmp_path, text, *args):
+    source = tmp_path / "in.csv"
+    source.write_text(text)
+    output = tmp_path / "out.csv"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("bulk_enroll_csv", str(source), "--output", str(output), *args, stdout=stdout, stderr=stderr)
+    with output.open() as handle:
+        return list(csv.DictReader(handle)), stdout.getvalue(), stderr.getvalue()
+
+
+def test_csv_rows_are_enrolled_pending_or_failed_with_a_results_file(tmp_path):
+    run = CourseRunFactory(key="course-v1:edX+DemoX+1T2024")
+    ana = UserFactory(email="ana@example.com")
+    license_uuid = uuid.uuid4()
+    rows, stdout, stderr = run_command(
+        tmp_path,
+        "email,course_run_key,license_uuid\n"
+        f" Ana@Example.com ,{run.key},{license_uuid}\n"
+        f"new@example.com,{run.key}\n"
+        "\n"
+        f"bad-email,{run.key}\n"
+        f"x@example.com,{run.key},not-a-uuid\n"
+        f"ana@example.com,{run.key},{license_uuid}\n",
+    )
+    assert [(r["row"], r["outcome"], r["code"]) for r in rows] == [
+        ("2", "enrolled", ""),
+        ("3", "pending", ""),
+        ("5", "failed", "invalid_email"),
+        ("6", "failed", "invalid_license_uuid"),
+        ("7", "enrolled", ""),  # the same pair again: handled once, reported for both rows
+    ]
+    assert rows[0]["created"] == "True" and rows[0]["user_id"] == str(ana.lms_user_id)
+    assert rows[2]["reason"]
+    assert Enrollment.objects.get(learner=ana).license_uuid == license_uuid
+    assert PendingEnrollment.objects.filter(email="new@example.com").exists()
+    assert "2 enrolled, 1 pending, 2 failed" in stdout
+    assert "4/4 pairs" in stderr  # progress indicator
+
+
+def test_chunks_keep_one_learners_rows_together_and_notify_once(tmp_path, django_capture_on_commit_callbacks):
+    runs = [CourseRunFactory() for _ in range(3)]
+    lines = [f"l{i}@example.com,{run.key}" for run in runs for i in range(4)]  # emails interleaved across runs
+    with django_capture_on_commit_callbacks(execute=True):
+        rows, _, stderr = run_command(tmp_path, "\n".join(lines) + "\n", "--notify", "--chunk-size", "5")
+    assert all(r["outcome"] == "pending" and r["created"] == "True" for r in rows)
+    assert sorted(m.to[0] for m in mail.outbox) == [f"l{i}@example.com" for i in range(4)]
+    assert "12/12 pairs" in stderr
+
+
+def test_missing_input_file_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("bulk_enroll_csv", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "out.csv"))

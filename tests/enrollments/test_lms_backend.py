@@ -1,0 +1,348 @@
+"""The ``lms`` backend against a fake LMS at the HTTP boundary (``responses``), with lms-api.md's shapes."""
+
+import json
+
+import pytest
+import requests
+import responses
+from django.core import mail
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from edx_django_utils.cache import RequestCache
+from responses import matchers
+
+from enrollments.backends import enrollment_backend_get
+from enrollments.backends import lms as lms_backend
+from enrollments.exceptions import UpstreamUnavailable
+from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.services import enrollment_unenroll
+from tests.factories import CourseRunFactory, EnrollmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+LMS = "http://lms.test"
+TOKEN_URL = f"{LMS}/oauth2/access_token"
+SEARCH_URL = f"{LMS}/api/user/v1/accounts/search_emails"
+ACCOUNTS_URL = f"{LMS}/api/user/v1/accounts"
+ENROLL_URL = f"{LMS}/api/enrollment/v1/enrollment"
+ALLOWED_URL = f"{LMS}/api/enrollment/v1/enrollment_allowed/"
+BULK_URL = "/api/enrollments/v1/bulk_enroll/"
+RUN = "course-v1:edX+DemoX+1T2024"
+RUN2 = "course-v1:edX+StatsX+3T2025"
+
+
+@pytest.fixture(autouse=True)
+def lms_settings(settings, monkeypatch):
+    settings.ENROLLMENT_BACKEND = "lms"
+    settings.LMS_URL = LMS
+    settings.OAUTH2_PROVIDER_URL = LMS
+    settings.OAUTH2_CLIENT_ID = "credentials-status"
+    settings.OAUTH2_CLIENT_SECRET = "s3cret"
+    monkeypatch.setattr(lms_backend, "DEFAULT_BACKOFF_SECONDS", 0)
+    # The OAuth2 token is cached across calls (TieredCache); each test starts without one.
+    cache.clear()
+    RequestCache.clear_all_namespaces()
+    yield
+    cache.clear()
+    RequestCache.clear_all_namespaces()
+
+
+@pytest.fixture
+def fake_lms():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.POST, TOKEN_URL, json={"access_token": "lms-jwt", "expires_in": 3600, "token_type": "JWT"})
+        yield rsps
+
+
+@pytest.fixture
+def admin(jwt_client):
+    return jwt_client("license_manager", roles=["enrollment_admins"], lms_user_id=90001)
+
+
+def enrollment_answer(user, course_id, mode="verified", is_active=True):
+    return {
+        "created": "2024-03-01T10:00:00Z",
+        "mode": mode,
+        "is_active": is_active,
+        "user": user,
+        "course_details": {"course_id": course_id, "course_name": "Demo", "invite_only": False},
+    }
+
+
+def enroll_callback(known_users, mode="verified"):
+    def callback(request):
+        body = json.loads(request.body)
+        if body["user"] not in known_users:
+            return 406, {}, json.dumps({"message": f"The user {body['user']} does not exist."})
+        return 200, {}, json.dumps(enrollment_answer(body["user"], body["course_details"]["course_id"], mode))
+
+    return callback
+
+
+def calls_to(rsps, url, method="POST"):
+    return [call for call in rsps.calls if call.request.url.split("?")[0] == url and call.request.method == method]
+
+
+def post(client, items, **extra):
+    return client.post(BULK_URL, {"enrollments_info": items, **extra}, format="json")
+
+
+def test_known_learner_is_enrolled_at_the_lms_and_mirrored_locally(admin, fake_lms):
+    CourseRunFactory(key=RUN)
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana"}, mode="verified"))
+
+    response = post(admin, [{"email": "Ana@Example.com", "course_run_key": RUN, "mode": "audit"}])
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["successes"] == [
+        {"email": "ana@example.com", "user_id": 42, "course_run_key": RUN, "created": True}
+    ]
+    # The OAuth2 client-credentials grant, then the JWT on every LMS call.
+    token_call = calls_to(fake_lms, TOKEN_URL)[0]
+    assert "grant_type=client_credentials" in token_call.request.body
+    assert "client_id=credentials-status" in token_call.request.body
+    enroll_call = calls_to(fake_lms, ENROLL_URL)[0]
+    assert enroll_call.request.headers["Authorization"] == "JWT lms-jwt"
+    assert json.loads(enroll_call.request.body) == {
+        "user": "ana",
+        "mode": "audit",
+        "is_active": True,
+        "course_details": {"course_id": RUN},
+        "force_enrollment": False,
+    }
+    # The local row mirrors what the LMS answered (it enrolled her as verified), the learner is recorded.
+    enrollment = Enrollment.objects.get(course_run__key=RUN)
+    assert (enrollment.learner.username, enrollment.learner.lms_user_id) == ("ana", 42)
+    assert (enrollment.mode, enrollment.is_active) == ("verified", True)
+
+
+def test_replay_with_the_lms_backend_is_created_false_without_a_second_email(
+    admin, fake_lms, django_capture_on_commit_callbacks
+):
+    CourseRunFactory(key=RUN)
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana"}))
+    items = [{"email": "ana@example.com", "course_run_key": RUN}]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(admin, items, notify=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = post(admin, items, notify=True)
+    assert [first.status_code, second.status_code] == [201, 201]
+    assert first.json()["successes"][0]["created"] is True
+    assert second.json()["successes"][0]["created"] is False
+    assert len(mail.outbox) == 1
+    assert Enrollment.objects.count() == 1
+
+
+def test_unknown_email_404_becomes_pending_through_enrollment_allowed(admin, fake_lms):
+    """An LMS without the batch endpoint: one GET per email; 404 -> enrollment_allowed -> pending."""
+    fake_lms.add(responses.POST, SEARCH_URL, status=404)
+    fake_lms.add(responses.GET, ACCOUNTS_URL, status=404, body=b"")
+    fake_lms.add(
+        responses.POST,
+        ALLOWED_URL,
+        status=201,
+        json={"email": "new@example.com", "course_id": RUN, "auto_enroll": True},
+        match=[matchers.json_params_matcher({"email": "new@example.com", "course_id": RUN, "auto_enroll": True})],
+    )
+
+    response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}])
+
+    assert response.status_code == 202, response.json()
+    assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": True}]
+    assert calls_to(fake_lms, ACCOUNTS_URL, "GET")[0].request.params == {"email": "new@example.com"}
+    # The run the LMS accepted is now in the local catalog, with the mirrored pending row.
+    assert PendingEnrollment.objects.get().course_run.key == RUN
+    assert not calls_to(fake_lms, ENROLL_URL)
+
+
+def test_retired_email_404_with_error_body_is_pending_too(admin, fake_lms):
+    fake_lms.add(responses.POST, SEARCH_URL, status=404)
+    fake_lms.add(responses.GET, ACCOUNTS_URL, status=404, json={"error_msg": "retired"})
+    fake_lms.add(responses.POST, ALLOWED_URL, status=201, json={})
+    assert post(admin, [{"email": "gone@example.com", "course_run_key": RUN}]).status_code == 202
+
+
+def test_duplicate_enrollment_allowed_409_is_pending_not_new(admin, fake_lms, django_capture_on_commit_callbacks):
+    fake_lms.add(responses.POST, SEARCH_URL, json=[])
+    fake_lms.add(responses.POST, ALLOWED_URL, status=409, json={"message": "already exists"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}], notify=True)
+    assert response.status_code == 202
+    assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": False}]
+    assert PendingEnrollment.objects.filter(email="new@example.com").exists()
+    assert mail.outbox == []  # the LMS already had it: nothing new to tell
+
+
+def test_406_400_403_are_failures_with_reasons_and_the_success_is_committed(admin, fake_lms):
+    fake_lms.add(
+        responses.POST,
+        SEARCH_URL,
+        json=[
+            {"username": "ana", "email": "ana@example.com", "id": 42},
+            {"username": "ghost", "email": "ghost@example.com", "id": 43},
+        ],
+    )
+
+    def callback(request):
+        body = json.loads(request.body)
+        course_id = body["course_details"]["course_id"]
+        if body["user"] == "ghost":
+            return 406, {}, json.dumps({"message": "The user ghost does not exist."})
+        if course_id == "course-v1:edX+Bad+1T2024":
+            return 400, {}, json.dumps({"message": "No course 'course-v1:edX+Bad+1T2024' found for enrollment"})
+        if course_id == "course-v1:edX+Invite+1T2024":
+            return 403, {}, json.dumps({"message": "Course is invite only"})
+        return 200, {}, json.dumps(enrollment_answer(body["user"], course_id))
+
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=callback)
+    response = post(
+        admin,
+        [
+            {"email": "ana@example.com", "course_run_key": RUN},
+            {"email": "ghost@example.com", "course_run_key": RUN},
+            {"email": "ana@example.com", "course_run_key": "course-v1:edX+Bad+1T2024"},
+            {"email": "ana@example.com", "course_run_key": "course-v1:edX+Invite+1T2024"},
+        ],
+    )
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert [s["course_run_key"] for s in body["successes"]] == [RUN]
+    failures = {(f["email"], f["course_run_key"]): f for f in body["failures"]}
+    assert failures[("ghost@example.com", RUN)]["code"] == "lms_unknown_user"
+    assert "does not exist" in failures[("ghost@example.com", RUN)]["reason"]
+    bad = failures[("ana@example.com", "course-v1:edX+Bad+1T2024")]
+    assert bad["code"] == "lms_refused" and "No course" in bad["reason"]
+    invite = failures[("ana@example.com", "course-v1:edX+Invite+1T2024")]
+    assert invite["code"] == "lms_refused" and "invite only" in invite["reason"]
+    # 4xx are never retried: one call per pair.
+    assert len(calls_to(fake_lms, ENROLL_URL)) == 4
+    assert list(Enrollment.objects.values_list("learner__username", "course_run__key")) == [("ana", RUN)]
+
+
+@pytest.mark.parametrize("transient", [429, 503])
+def test_429_and_503_are_retried_until_the_lms_answers(admin, fake_lms, transient):
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add(responses.POST, ENROLL_URL, status=transient, json={"detail": "slow down"})
+    fake_lms.add(responses.POST, ENROLL_URL, json=enrollment_answer("ana", RUN))
+    response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 201, response.json()
+    assert len(calls_to(fake_lms, ENROLL_URL)) == 2
+    assert Enrollment.objects.filter(learner__username="ana", is_active=True).exists()
+
+
+def test_timeouts_are_retried_then_reported_as_failure_never_as_success(admin, fake_lms):
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add(responses.POST, ENROLL_URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 409
+    failure = response.json()["failures"][0]
+    assert failure["code"] == "lms_unavailable"
+    assert "3 attempts" in failure["reason"] and "not enrolled" in failure["reason"]
+    assert response.json()["successes"] == []
+    assert len(calls_to(fake_lms, ENROLL_URL)) == 3
+    assert not Enrollment.objects.exists()
+
+
+def test_backoff_grows_between_retries(fake_lms):
+    fake_lms.add(responses.POST, ENROLL_URL, status=503)
+    sleeps: list[float] = []
+    backend = enrollment_backend_get()
+    backend.backoff_seconds, backend.sleep = 1.0, sleeps.append
+    with pytest.raises(UpstreamUnavailable):
+        backend._call(backend.client.enrollment_set, username="ana", course_run_key=RUN, mode="audit")
+    assert len(sleeps) == 2 and 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
+
+
+def test_token_refused_fails_every_pair_without_calling_the_apis(admin):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.POST, TOKEN_URL, status=401, json={"error": "invalid_client"})
+        response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+        assert response.status_code == 409
+        assert response.json()["failures"][0]["code"] == "lms_unavailable"
+        assert "credentials" in response.json()["failures"][0]["reason"]
+        assert len(rsps.calls) == 1
+
+
+def test_user_id_and_email_of_different_lms_learners_fail(admin, fake_lms):
+    UserFactory(username="bob", email="bob@example.com", lms_user_id=43)
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    response = post(admin, [{"email": "ana@example.com", "user_id": 43, "course_run_key": RUN}])
+    assert response.status_code == 409
+    assert response.json()["failures"][0]["code"] == "learner_mismatch"
+    assert not calls_to(fake_lms, ENROLL_URL)
+
+
+def test_user_id_only_is_enrolled_by_the_local_username(admin, fake_lms):
+    UserFactory(username="bob", email="bob@example.com", lms_user_id=43)
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"bob"}))
+    response = post(admin, [{"user_id": 43, "course_run_key": RUN}, {"user_id": 44, "course_run_key": RUN}])
+    assert response.status_code == 409
+    assert response.json()["successes"][0]["user_id"] == 43
+    assert response.json()["failures"][0]["code"] == "unknown_user_id"
+
+
+def test_an_lms_lookup_realises_local_pending_enrollments(admin, fake_lms, django_capture_on_commit_callbacks):
+    """A learner first seen in the LMS's answer is an arrival: their pending rows become enrollments."""
+    other = CourseRunFactory(key=RUN2)
+    PendingEnrollment.objects.create(email="ana@example.com", course_run=other, mode="verified")
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 201
+    assert sorted(Enrollment.objects.filter(learner__username="ana").values_list("course_run__key", flat=True)) == [
+        RUN,
+        RUN2,
+    ]
+    assert not PendingEnrollment.objects.exists()
+
+
+def test_unenroll_posts_is_active_false_and_mirrors_the_answer(fake_lms):
+    enrollment = EnrollmentFactory(learner__username="ana", course_run__key=RUN, mode="verified")
+    fake_lms.add(
+        responses.POST,
+        ENROLL_URL,
+        json=enrollment_answer("ana", RUN, is_active=False),
+        match=[matchers.json_params_matcher({"is_active": False}, strict_match=False)],
+    )
+    assert enrollment_unenroll(learner=enrollment.learner, course_run_key=RUN) is True
+    enrollment.refresh_from_db()
+    assert enrollment.is_active is False
+
+
+def test_lms_backend_without_its_settings_names_them(settings):
+    settings.LMS_URL = None
+    settings.OAUTH2_CLIENT_SECRET = ""
+    with pytest.raises(ImproperlyConfigured, match="LMS_URL, OAUTH2_CLIENT_SECRET"):
+        enrollment_backend_get()
+
+
+def test_many_pairs_run_concurrently_and_all_succeed(admin, fake_lms):
+    runs = [CourseRunFactory().key for _ in range(5)]
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(20)]
+    fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({a["username"] for a in accounts}))
+    response = post(admin, [{"email": a["email"], "course_run_key": run} for a in accounts for run in runs])
+    assert response.status_code == 201
+    assert len(response.json()["successes"]) == 100
+    assert Enrollment.objects.count() == 100
+    assert len(calls_to(fake_lms, TOKEN_URL)) == 1
+
+
+def test_an_lms_answer_with_an_inactive_enrollment_is_not_a_success(admin, fake_lms):
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add(responses.POST, ENROLL_URL, json=enrollment_answer("ana", RUN, is_active=False))
+    response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 409
+    assert response.json()["failures"][0]["code"] == "lms_refused"
+    assert not Enrollment.objects.filter(is_active=True).exists()
+
+
+def test_a_refused_account_search_fails_those_pairs_with_the_reason(admin, fake_lms):
+    fake_lms.add(responses.POST, SEARCH_URL, status=403, json={"detail": "You do not have permission."})
+    response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 409
+    failure = response.json()["failures"][0]
+    assert failure["code"] == "lms_refused" and "permission" in failure["reason"]
+    assert not calls_to(fake_lms, ENROLL_URL) and not calls_to(fake_lms, ALLOWED_URL)

@@ -1,0 +1,185 @@
+"""Pending enrollments become enrollments exactly once when a learner with that email appears."""
+
+import threading
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from core.api import learner_get_or_create
+from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.services import pending_enrollments_realize
+from tests.factories import CourseRunFactory, EnrollmentFactory, UserFactory
+
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture
+def runs(db):
+    return [CourseRunFactory(), CourseRunFactory()]
+
+
+@pytest.fixture
+def pending(runs):
+    license_uuid = uuid.uuid4()
+    return [
+        PendingEnrollment.objects.create(
+            email="newbie@example.com", course_run=run, mode="verified", license_uuid=license_uuid
+        )
+        for run in runs
+    ]
+
+
+def _enrolled(username):
+    return sorted(
+        Enrollment.objects.filter(learner__username=username, is_active=True).values_list("course_run__key", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_first_jwt_authentication_realises_pending_enrollments(
+    jwt_client, runs, pending, django_capture_on_commit_callbacks
+):
+    client = jwt_client("newbie", lms_user_id=777, email="NewBie@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/credentials/v1/learner_cert_status/",
+            {"username": "newbie", "course_runs": [runs[0].key]},
+            format="json",
+        )
+    assert response.status_code == 200
+    assert _enrolled("newbie") == sorted(run.key for run in runs)
+    enrollment = Enrollment.objects.get(learner__username="newbie", course_run=runs[0])
+    assert (enrollment.mode, enrollment.license_uuid) == ("verified", pending[0].license_uuid)
+    assert not PendingEnrollment.objects.exists()
+
+    # Later requests find nothing left to do and change nothing.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(
+            "/api/credentials/v1/learner_cert_status/",
+            {"username": "newbie", "course_runs": [runs[0].key]},
+            format="json",
+        )
+    assert callbacks == []
+    assert Enrollment.objects.filter(learner__username="newbie").count() == 2
+
+
+@pytest.mark.django_db
+def test_enrollment_ingest_naming_the_email_realises_pending(
+    jwt_client, runs, pending, django_capture_on_commit_callbacks
+):
+    client = jwt_client("lms_worker", roles=["credential_issuers"])
+    other_run = CourseRunFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/enrollments/v1/enrollments/",
+            {"username": "newbie", "email": "newbie@example.com", "course_run_key": other_run.key, "mode": "audit"},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert _enrolled("newbie") == sorted([*(run.key for run in runs), other_run.key])
+    assert not PendingEnrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_realising_twice_creates_nothing_the_second_time(runs, pending):
+    learner = UserFactory(username="newbie", email="newbie@example.com")
+    assert len(pending_enrollments_realize(learner=learner)) == 2
+    assert pending_enrollments_realize(learner=learner) == []
+    assert Enrollment.objects.filter(learner=learner).count() == 2
+
+
+@pytest.mark.django_db
+def test_realising_keeps_an_existing_enrollment_and_reactivates_an_inactive_one(runs, pending):
+    learner = UserFactory(username="newbie", email="newbie@example.com")
+    EnrollmentFactory(learner=learner, course_run=runs[0], mode="audit", is_active=True)
+    EnrollmentFactory(learner=learner, course_run=runs[1], mode="audit", is_active=False)
+    pending_enrollments_realize(learner=learner)
+    modes = dict(Enrollment.objects.filter(learner=learner).values_list("course_run_id", "mode"))
+    assert modes == {runs[0].pk: "audit", runs[1].pk: "verified"}
+    assert Enrollment.objects.filter(learner=learner, is_active=True).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not IS_POSTGRES, reason="LOUD SKIP: concurrent arrivals need PostgreSQL row locks (DATABASE_URL=postgres://...)"
+)
+def test_two_concurrent_arrivals_realise_each_pending_enrollment_once(runs, pending):
+    learner = UserFactory(username="newbie", email="newbie@example.com")
+    barrier = threading.Barrier(2)
+    realised: list[int] = []
+    errors: list[BaseException] = []
+
+    def arrive() -> None:
+        try:
+            barrier.wait(timeout=10)
+            realised.append(len(pending_enrollments_realize(learner=learner)))
+        except BaseException as exc:  # reported below; a thread must not swallow it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=arrive) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(realised) == [0, 2]
+    assert Enrollment.objects.filter(learner=learner).count() == 2
+    assert not PendingEnrollment.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not IS_POSTGRES, reason="LOUD SKIP: concurrent arrivals need PostgreSQL row locks (DATABASE_URL=postgres://...)"
+)
+def test_two_concurrent_ingest_arrivals_of_the_same_learner(runs, pending):
+    """The real path: two ingest calls create the learner at once; each pending row is realised once."""
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def arrive() -> None:
+        try:
+            barrier.wait(timeout=10)
+            learner_get_or_create(username="newbie", lms_user_id=777, email="newbie@example.com")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=arrive) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert _enrolled("newbie") == sorted(run.key for run in runs)
+    assert Enrollment.objects.count() == 2
+    assert not PendingEnrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_credential_ingest_naming_the_email_realises_pending(
+    jwt_client, runs, pending, django_capture_on_commit_callbacks
+):
+    client = jwt_client("lms_worker", roles=["credential_issuers"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/credentials/v1/course_run_credentials/",
+            {
+                "username": "newbie",
+                "lms_user_id": 777,
+                "email": "NEWBIE@example.com",
+                "course_run_key": runs[0].key,
+                "status": "awarded",
+                "type": "verified",
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert _enrolled("newbie") == sorted(run.key for run in runs)
+    assert not PendingEnrollment.objects.exists()
