@@ -52,7 +52,9 @@ class CourseRun(TimeStampedModel):
     )
     status = models.CharField(max_length=32, blank=True, help_text="Discovery status, e.g. published, unpublished.")
     type = models.CharField(max_length=64, blank=True, help_text="Discovery seat type of the run, e.g. verified.")
-    restriction_type = models.CharField(max_length=64, blank=True, help_text="custom-b2c, custom-b2b-enterprise or empty.")
+    restriction_type = models.CharField(
+        max_length=64, blank=True, help_text="custom-b2c, custom-b2b-enterprise or empty."
+    )
     hidden = models.BooleanField(default=False)
 
     class Meta:
