@@ -171,7 +171,7 @@ class FakeDiscovery:
     def fail(
         self, resource: str, status: int, *, page: int | None = None, times: int = 1, headers: dict | None = None
     ) -> None:
-        """The next ``times`` requests for ``resource`` (e.g. ``programs``; only its ``page`` if given) get ``status``."""
+        """The next ``times`` requests for ``resource`` (``programs``; only page ``page`` if given) fail."""
         key = f"{resource}:{page}" if page else resource
         self.failures.setdefault(key, []).extend([(status, headers or {})] * times)
 
