@@ -25,6 +25,11 @@ class ProgramIsSynced(Conflict):
     default_code = "program_synced_from_discovery"
 
 
+class ProgramExists(Conflict):
+    default_detail = "A program with this uuid exists."
+    default_code = "program_exists"
+
+
 class InvalidExclusion(exceptions.ValidationError):
     default_detail = "An excluded course run must be a run of one of the program's courses."
     default_code = "invalid_exclusion"
