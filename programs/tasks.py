@@ -22,7 +22,7 @@ BACKOFF_CAP_SECONDS = 30 * 60
 
 
 def retry_countdown(retries: int, exc: DiscoveryError, *, rng: random.Random | None = None) -> float:
-    """Seconds before the next attempt: exponential backoff with jitter (half to all of the step), never less than Retry-After."""
+    """Seconds before the next attempt: jittered exponential backoff, never below Retry-After."""
     ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
     delay = (rng or random).uniform(ceiling / 2, ceiling)
     retry_after = getattr(exc, "retry_after", None)
