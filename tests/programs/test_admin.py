@@ -1,4 +1,4 @@
-"""The program admin: filters and search, an exclusion editor limited to the program's runs, read-only synced programs."""
+"""The program admin: filters, search, an exclusion editor limited to the program's runs, read-only synced programs."""
 
 import pytest
 from django.urls import reverse
