@@ -176,35 +176,39 @@ class _ProgramSync:
         if not rows:
             return 0, 0, {}
         manager = model._default_manager  # type: ignore[attr-defined]
-        existing = {obj.key: obj for obj in manager.filter(key__in=list(rows))}
+        keys = list(rows)
+        fields = sorted({name for row in rows.values() for name in row})
+        # Plain tuples, not model instances: most rows of a re-sync are unchanged.
+        existing = {values[1]: values for values in manager.filter(key__in=keys).values_list("pk", "key", *fields)}
         uuids = [row["uuid"] for row in rows.values() if row.get("uuid")]
-        taken = dict(manager.filter(uuid__in=uuids).exclude(key__in=list(rows)).values_list("uuid", "key"))
+        taken = dict(manager.filter(uuid__in=uuids).exclude(key__in=keys).values_list("uuid", "key"))
         to_create, to_update, changed_fields = [], [], set()
         for key, row in rows.items():
             if row.get("uuid") in taken:
                 log.warning("program_sync_uuid_taken", extra={"kind": kind, "key": key, "holder": taken[row["uuid"]]})
                 self.counts.errors += 1
                 row = {name: value for name, value in row.items() if name not in ("uuid", "uuid_from_discovery")}
-            obj = existing.get(key)
-            if obj is None:
+            values = existing.get(key)
+            if values is None:
                 to_create.append(model(key=key, **row))
                 continue
-            diff = [name for name, value in row.items() if getattr(obj, name) != value]
+            current = dict(zip(fields, values[2:], strict=True))
+            diff = [name for name, value in row.items() if current[name] != value]
             if diff:
-                for name in diff:
-                    setattr(obj, name, row[name])
                 changed_fields.update(diff)
-                to_update.append(obj)
+                to_update.append(model(pk=values[0], key=key, **{**current, **row}))
         if to_create:
-            manager.bulk_create(to_create, batch_size=1000, **_upsert_conflicts(list(rows[next(iter(rows))])))
+            manager.bulk_create(to_create, batch_size=1000, **_upsert_conflicts(fields))
         if to_update:
-            fields = sorted(changed_fields)
+            update_fields = sorted(changed_fields)
             if hasattr(model, "modified"):
                 for obj in to_update:
                     obj.modified = self.now  # type: ignore[attr-defined]
-                fields.append("modified")
-            manager.bulk_update(to_update, fields, batch_size=1000)
-        pks = dict(manager.filter(key__in=list(rows)).values_list("key", "pk"))
+                update_fields.append("modified")
+            manager.bulk_update(to_update, update_fields, batch_size=1000)
+        pks = {key: values[0] for key, values in existing.items()}
+        if to_create:
+            pks.update(manager.filter(key__in=[obj.key for obj in to_create]).values_list("key", "pk"))
         return len(to_create), len(to_update), pks
 
     # --- organizations -------------------------------------------------------------------------
