@@ -99,13 +99,13 @@ class ProgramAdminForm(forms.ModelForm):
         if field is None:
             return
         if self.instance.pk:
-            field.queryset = (
+            field.queryset = (  # type: ignore[attr-defined]
                 CourseRun.objects.filter(course__program_courses__program=self.instance)
                 .select_related("course")
                 .order_by("course__key", "key")
             )
         else:
-            field.queryset = CourseRun.objects.none()
+            field.queryset = CourseRun.objects.none()  # type: ignore[attr-defined]
             field.help_text = "Save the program with its courses first; then exclude runs of those courses."
 
     def clean_excluded_course_runs(self) -> Any:

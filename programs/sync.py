@@ -208,7 +208,8 @@ class _ProgramSync:
             manager.bulk_update(to_update, update_fields, batch_size=1000)
         pks = {key: values[0] for key, values in existing.items()}
         if to_create:
-            pks.update(manager.filter(key__in=[obj.key for obj in to_create]).values_list("key", "pk"))
+            new_keys = [obj.key for obj in to_create]  # type: ignore[attr-defined]
+            pks.update(manager.filter(key__in=new_keys).values_list("key", "pk"))
         return len(to_create), len(to_update), pks
 
     # --- organizations -------------------------------------------------------------------------
@@ -408,7 +409,7 @@ class _ProgramSync:
             self._describe_exclusions(excluded_diff, {v: k for k, v in program_pk.items()})
 
     def _desired_program(self, item: dict[str, Any]) -> dict[str, Any]:
-        type_attrs = item.get("type_attrs") if isinstance(item.get("type_attrs"), dict) else {}
+        type_attrs: dict[str, Any] = item["type_attrs"] if isinstance(item.get("type_attrs"), dict) else {}
         status = item.get("status") if item.get("status") in ProgramStatus.values else ProgramStatus.ACTIVE
         fields: dict[str, Any] = {
             "title": _text(item.get("title")),

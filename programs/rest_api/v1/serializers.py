@@ -102,7 +102,7 @@ class ProgramWriteInput(serializers.Serializer):
 
     def service_arguments(self) -> dict[str, Any]:
         """The validated body as keyword arguments of program_create / program_update."""
-        data = dict(self.validated_data)
+        data: dict[str, Any] = dict(self.validated_data)
         renames = {"authoring_organizations": "organization_keys", "courses": "course_keys"}
         return {renames.get(name, name): value for name, value in data.items()}
 
@@ -121,10 +121,10 @@ class ExclusionsPutInput(serializers.Serializer):
 class ProgramSummaryOutput(serializers.Serializer):
     uuid = serializers.UUIDField()
     title = serializers.CharField()
-    type = serializers.CharField()
+    type = serializers.CharField()  # type: ignore[assignment]
     type_slug = serializers.CharField()
     status = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     data_modified_timestamp = serializers.DateTimeField(allow_null=True)
     authoring_organizations = OrganizationOutput(many=True)
 
@@ -189,7 +189,7 @@ class SyncRunOutput(serializers.Serializer):
     updated = serializers.IntegerField(source="counts.updated", allow_null=True, default=None)
     unchanged = serializers.IntegerField(source="counts.unchanged", allow_null=True, default=None)
     retired = serializers.IntegerField(source="counts.retired", allow_null=True, default=None)
-    errors = serializers.IntegerField(source="counts.errors", allow_null=True, default=None)
+    errors = serializers.IntegerField(source="counts.errors", allow_null=True, default=None)  # type: ignore[assignment]
     counts = serializers.DictField()
     error = serializers.CharField()
     changes = serializers.ListField(child=serializers.CharField())
