@@ -127,7 +127,7 @@ class _ProgramSync:
     def run(self) -> SyncResult:
         log.info("program_sync_started", extra={"dry_run": self.dry_run, "program_uuids": self.program_uuids})
         with transaction.atomic():
-            synced_before = Program.objects.filter(source=ProgramSource.DISCOVERY).count()
+            synced_before = _live_discovery_programs().count()
             self._each_page("organizations", self.client.organization_pages(), self._apply_organizations)
             self._each_page("courses", self.client.course_pages(), self._apply_courses)
             self._each_page(
@@ -526,9 +526,7 @@ class _ProgramSync:
 
     # --- retirement ----------------------------------------------------------------------------
     def _retire_missing(self, synced_before: int) -> None:
-        live = Program.objects.filter(source=ProgramSource.DISCOVERY).exclude(
-            status__in=[ProgramStatus.RETIRED, ProgramStatus.DELETED]
-        )
+        live = _live_discovery_programs()
         missing = [
             (pk, uuid, title)
             for pk, uuid, title in live.values_list("pk", "uuid", "title")
@@ -539,7 +537,7 @@ class _ProgramSync:
         share = len(missing) / max(synced_before, 1)
         if share > self.max_retire_fraction:
             message = (
-                f"Stopped: Discovery no longer lists {len(missing)} of {synced_before} synced programs "
+                f"Stopped: Discovery no longer lists {len(missing)} of {synced_before} synced live programs "
                 f"({share:.0%} > the {self.max_retire_fraction:.0%} limit, PROGRAM_SYNC_MAX_RETIRE_FRACTION). "
                 "Nothing was changed; check Discovery, or raise the limit if the removal is real."
             )
@@ -551,6 +549,13 @@ class _ProgramSync:
         self.counts.programs_retired += len(missing)
         for _, uuid, title in missing:
             self._record(f"retire program {uuid} {title!r} (gone from Discovery)")
+
+
+def _live_discovery_programs() -> "models.QuerySet[Program]":
+    """Discovery programs not retired or deleted: the ones a sync may retire, and the guard's base."""
+    return Program.objects.filter(source=ProgramSource.DISCOVERY).exclude(
+        status__in=[ProgramStatus.RETIRED, ProgramStatus.DELETED]
+    )
 
 
 def _discovery_uuid(item: dict[str, Any], *, flag: bool = True) -> dict[str, Any]:
@@ -565,7 +570,8 @@ def _upsert_conflicts(fields: list[str]) -> dict[str, Any]:
     """bulk_create options that make a concurrent insert of the same key (an LMS PUT) update instead."""
     if not connection.features.supports_update_conflicts:
         return {}
-    update_fields = [f for f in fields if f != "uuid"] or ["key"]
+    # The uuid stays the row's own on a conflict (the next sync adopts Discovery's, with its flag).
+    update_fields = [f for f in fields if f not in ("uuid", "uuid_from_discovery")] or ["key"]
     if connection.features.supports_update_conflicts_with_target:
         return {"update_conflicts": True, "unique_fields": ["key"], "update_fields": update_fields}
     return {"update_conflicts": True, "update_fields": update_fields}
