@@ -293,3 +293,40 @@ def test_only_the_named_programs_are_synced_and_nothing_is_retired(discovery, ma
     assert Program.objects.get(uuid=uuid).title == "Renamed"
     assert Program.objects.get(uuid=other).title == "Other"
     assert any(f"uuids={uuid}" in r for r in discovery.requests)
+
+
+def test_upstream_status_and_hidden_runs_are_kept(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    discovery.courses["edX+DemoX"]["course_runs"].append(
+        {
+            **discovery.courses["edX+DemoX"]["course_runs"][0],
+            "key": DEMO_2T2023,
+            "uuid": fake_uuid("hidden"),
+            "hidden": True,
+            "status": "unpublished",
+        }
+    )
+    uuid = discovery.add_program("Retired upstream", ["edX+DemoX"], status="retired")
+
+    program_sync(client=make_client())
+
+    assert Program.objects.get(uuid=uuid).status == ProgramStatus.RETIRED
+    hidden = CourseRun.objects.get(key=DEMO_2T2023)
+    assert (hidden.hidden, hidden.status) == (True, "unpublished")
+    assert excluded_keys(uuid) == set()  # nested in the program too: not excluded
+
+
+def test_the_retire_guard_counts_only_live_programs(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    live = [discovery.add_program(f"Live {i}", ["edX+DemoX"]) for i in range(3)]
+    for i in range(30):
+        discovery.add_program(f"Retired {i}", ["edX+DemoX"], status="retired")
+    program_sync(client=make_client(page_size=50))
+    del discovery.programs[live[0]]  # 1 of 3 live programs (33%), though only 1 of 33 programs
+
+    with pytest.raises(SyncAborted):
+        program_sync(client=make_client(page_size=50))
+    assert Program.objects.get(uuid=live[0]).status == ProgramStatus.ACTIVE
+
+    result = program_sync(client=make_client(page_size=50), max_retire_fraction=0.5)
+    assert result.counts.programs_retired == 1
