@@ -82,7 +82,8 @@ def test_without_discovery_the_api_says_the_sync_is_not_configured(no_discovery,
     response = publisher.post(SYNCS, {}, format="json")
 
     assert response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
-    assert response.json()["code"] == "sync_not_configured" or response.json().get("reason") == "sync_not_configured"
+    assert (response.json()["code"], response.json()["reason"]) == ("sync-not-configured", "sync_not_configured")
+    assert response.json()["title"] == "Discovery Sync Not Configured"
     assert "DISCOVERY_API_URL" in response.json()["detail"]
     assert not SyncRun.objects.exists()
 

@@ -176,7 +176,7 @@ class ProgramExclusionsView(APIView):
 
 
 class SyncListView(APIView):
-    """POST: queue a Discovery sync (202 ``{"id", "status", ...}``; 503 ``sync_not_configured`` when
+    """POST: queue a Discovery sync (202 ``{"id", "status", ...}``; 503 ``sync-not-configured`` when
     DISCOVERY_API_URL is unset). GET: recent syncs (paginated)."""
 
     permission_classes = [IsCatalogPublisher]
