@@ -39,6 +39,7 @@ from programs.models import Course, CourseRun, Organization, Program, ProgramCou
 log = logging.getLogger(__name__)
 
 MAX_RECORDED_CHANGES = 500
+SYNC_LOCK_ID = 0x50524F47  # "PROG": the advisory lock key of the program sync
 Progress = Callable[[str, int, int], None]
 
 
@@ -127,6 +128,7 @@ class _ProgramSync:
     def run(self) -> SyncResult:
         log.info("program_sync_started", extra={"dry_run": self.dry_run, "program_uuids": self.program_uuids})
         with transaction.atomic():
+            _serialize_syncs()
             synced_before = _live_discovery_programs().count()
             self._each_page("organizations", self.client.organization_pages(), self._apply_organizations)
             self._each_page("courses", self.client.course_pages(), self._apply_courses)
@@ -549,6 +551,16 @@ class _ProgramSync:
         self.counts.programs_retired += len(missing)
         for _, uuid, title in missing:
             self._record(f"retire program {uuid} {title!r} (gone from Discovery)")
+
+
+def _serialize_syncs() -> None:
+    """One sync at a time: a second one (the schedule and an API call) waits for the first to commit.
+
+    A PostgreSQL transaction-level advisory lock; SQLite serializes writers by itself.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK_ID])
 
 
 def _live_discovery_programs() -> "models.QuerySet[Program]":

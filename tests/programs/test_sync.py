@@ -330,3 +330,47 @@ def test_the_retire_guard_counts_only_live_programs(discovery, make_client):
 
     result = program_sync(client=make_client(page_size=50), max_retire_fraction=0.5)
     assert result.counts.programs_retired == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIPPED: concurrent syncs need PostgreSQL (SQLite serializes writers by itself)")
+    import threading
+
+    from django.db import connections
+
+    sample_catalog(discovery)
+    program_sync(client=make_client())
+    # A new program, and nothing else new: only the program insert can collide.
+    uuid = discovery.add_program("New", ["edX+DemoX"], excluded=(DEMO_2T2023,))
+    outcomes: list[object] = []
+    first_holds_its_transaction, release_first = threading.Event(), threading.Event()
+
+    def pause_first(stage: str, page: int, done: int) -> None:
+        if stage == "programs":  # programs written, transaction still open
+            first_holds_its_transaction.set()
+            release_first.wait(timeout=10)
+
+    def sync(progress: object = None) -> None:
+        try:
+            outcomes.append(program_sync(client=make_client(), progress=progress).counts)  # type: ignore[arg-type]
+        except Exception as exc:  # collected for the assertion below
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=sync, args=(pause_first,))
+    second = threading.Thread(target=sync)
+    first.start()
+    assert first_holds_its_transaction.wait(timeout=10)
+    second.start()
+    second.join(timeout=1)  # it must wait for the first sync's commit, not write alongside it
+    release_first.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert [o.programs_created for o in outcomes] == [1, 0]  # type: ignore[attr-defined]
+    assert excluded_keys(uuid) == {DEMO_2T2023}
