@@ -39,6 +39,7 @@ from programs.models import Course, CourseRun, Organization, Program, ProgramCou
 log = logging.getLogger(__name__)
 
 MAX_RECORDED_CHANGES = 500
+CONFIRM_CHUNK = 50  # uuids per confirmation request (keeps the URL short)
 SYNC_LOCK_ID = 0x50524F47  # "PROG": the advisory lock key of the program sync
 Progress = Callable[[str, int, int], None]
 
@@ -300,6 +301,8 @@ class _ProgramSync:
                 log.warning("program_sync_bad_program", extra={"uuid": str(item.get("uuid"))})
                 self.counts.errors += 1
                 continue
+            if uuid in self.seen_program_uuids:  # listed twice (pages shifted upstream): once is enough
+                continue
             payloads[uuid] = item
             self.seen_program_uuids.add(uuid)
         if not payloads:
@@ -545,6 +548,15 @@ class _ProgramSync:
             )
             log.error("program_sync_aborted", extra={"would_retire": len(missing), "total": synced_before})
             raise SyncAborted(message, would_retire=len(missing), total=synced_before)
+        # A program added or removed upstream while we paged shifts the pages: one may have been
+        # skipped, not deleted. Ask for the missing ones by uuid before retiring anything.
+        missing_uuids = [str(uuid) for _, uuid, _ in missing]
+        for start in range(0, len(missing_uuids), CONFIRM_CHUNK):
+            for page in self.client.program_pages(uuids=missing_uuids[start : start + CONFIRM_CHUNK]):
+                self._apply_programs([item for item in page if isinstance(item, dict)])
+        missing = [row for row in missing if row[1] not in self.seen_program_uuids]
+        if not missing:
+            return
         Program.objects.filter(pk__in=[pk for pk, _, _ in missing]).update(
             status=ProgramStatus.RETIRED, missing_upstream_since=self.now, modified=self.now
         )

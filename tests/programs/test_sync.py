@@ -374,3 +374,24 @@ def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert [o.programs_created for o in outcomes] == [1, 0]  # type: ignore[attr-defined]
     assert excluded_keys(uuid) == {DEMO_2T2023}
+
+
+def test_a_program_skipped_by_shifting_pages_is_not_retired(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(10)]
+    program_sync(client=make_client(page_size=5))
+    # Discovery's list skips Program 2 this time (an insert upstream shifted the pages), though it exists.
+    original_answer = discovery.answer
+
+    def answer_skipping(method, url, headers, body=""):  # type: ignore[no-untyped-def]
+        status_code, extra, payload = original_answer(method, url, headers, body)
+        if "/programs/" in url and "uuids=" not in url and isinstance(payload, dict):
+            payload["results"] = [p for p in payload["results"] if p["uuid"] != uuids[2]]
+        return status_code, extra, payload
+
+    discovery.answer = answer_skipping  # type: ignore[method-assign]
+    result = program_sync(client=make_client(page_size=5))
+
+    assert Program.objects.get(uuid=uuids[2]).status == ProgramStatus.ACTIVE
+    assert result.counts.programs_retired == 0 and result.counts.programs_unchanged == 10
+    assert any(f"uuids={uuids[2]}" in r for r in discovery.requests)
