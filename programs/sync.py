@@ -378,6 +378,8 @@ class _ProgramSync:
                     self.counts.errors += 1
                     continue
                 want_excluded[pk].add(info[0])
+        self._keep_uninferable_exclusions(desired, program_pk, want_excluded)
+        for pk in pks:
             self.counts.excluded_runs_found += len(want_excluded[pk])
 
         relation_changes: dict[int, list[str]] = defaultdict(list)
@@ -413,6 +415,20 @@ class _ProgramSync:
         if excluded_diff:
             self._describe_exclusions(excluded_diff, {v: k for k, v in program_pk.items()})
 
+    def _keep_uninferable_exclusions(
+        self, desired: dict[UUID, dict[str, Any]], program_pk: dict[UUID, int], want: dict[int, set[int]]
+    ) -> None:
+        keep = {program_pk[uuid]: set(d["uninferable"]) for uuid, d in desired.items() if d["uninferable"]}
+        if not keep:
+            return
+        through = Program.excluded_course_runs.through
+        rows = through.objects.filter(
+            program_id__in=list(keep), courserun__course__key__in={k for keys in keep.values() for k in keys}
+        ).values_list("program_id", "courserun_id", "courserun__course__key")
+        for program_id, run_id, course_key in rows:
+            if course_key in keep[program_id]:
+                want[program_id].add(run_id)
+
     def _desired_program(self, item: dict[str, Any]) -> dict[str, Any]:
         type_attrs: dict[str, Any] = item["type_attrs"] if isinstance(item.get("type_attrs"), dict) else {}
         status = item.get("status") if item.get("status") in ProgramStatus.values else ProgramStatus.ACTIVE
@@ -439,6 +455,7 @@ class _ProgramSync:
                 _str_key(run.get("key")) or "" for run in course.get("course_runs") or [] if isinstance(run, dict)
             )
         explicit = item.get("excluded_course_runs")
+        uninferable: list[str] = []
         if isinstance(explicit, list):
             # A patched Discovery that states the exclusions: believe it over inference.
             excluded_keys = [
@@ -451,12 +468,20 @@ class _ProgramSync:
                 for run_key in self.listed_runs.get(key, [])
                 if run_key not in nested_runs[key]
             ]
+            # A course the listing did not carry has no known run list: keep its exclusions as they are.
+            uninferable = [key for key in course_keys if key not in self.listed_runs]
         org_keys = [
             _str_key(org.get("key"))
             for org in item.get("authoring_organizations") or []
             if isinstance(org, dict) and _str_key(org.get("key"))
         ]
-        return {"fields": fields, "course_keys": course_keys, "excluded_keys": excluded_keys, "org_keys": org_keys}
+        return {
+            "fields": fields,
+            "course_keys": course_keys,
+            "excluded_keys": excluded_keys,
+            "org_keys": org_keys,
+            "uninferable": uninferable,
+        }
 
     def _sync_program_courses(
         self, pks: list[int], want: dict[int, dict[int, int]], changes: dict[int, list[str]]

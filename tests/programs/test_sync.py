@@ -395,3 +395,24 @@ def test_a_program_skipped_by_shifting_pages_is_not_retired(discovery, make_clie
     assert Program.objects.get(uuid=uuids[2]).status == ProgramStatus.ACTIVE
     assert result.counts.programs_retired == 0 and result.counts.programs_unchanged == 10
     assert any(f"uuids={uuids[2]}" in r for r in discovery.requests)
+
+
+def test_a_course_missing_from_the_listing_keeps_its_exclusions(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    program_sync(client=make_client())
+    # This time /courses/ does not carry DemoX (a shifted page): its full run list is unknown.
+    demo = discovery.courses.pop("edX+DemoX")
+    original_nested = discovery._nested_program
+
+    def nested(program, restricted):  # type: ignore[no-untyped-def]
+        discovery.courses["edX+DemoX"] = demo
+        try:
+            return original_nested(program, restricted)
+        finally:
+            discovery.courses.pop("edX+DemoX")
+
+    discovery._nested_program = nested  # type: ignore[method-assign]
+    result = program_sync(client=make_client())
+
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+    assert result.counts.programs_unchanged == 1
