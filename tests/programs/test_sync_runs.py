@@ -170,3 +170,15 @@ def test_the_command_fails_loudly_on_an_upstream_error(discovery):
     with pytest.raises(CommandError, match="failed: UpstreamUnavailable"):
         call_command("sync_programs")
     assert SyncRun.objects.get().status == SyncStatus.FAILED
+
+
+def test_the_schedule_queues_a_full_sync(discovery, django_capture_on_commit_callbacks, settings):
+    sample_catalog(discovery)
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_run_id = program_sync_scheduled()
+
+    sync_run = SyncRun.objects.get(pk=sync_run_id)
+    assert (sync_run.trigger, sync_run.status, sync_run.program_uuids) == ("schedule", SyncStatus.SUCCEEDED, [])
+    entry = settings.CELERY_BEAT_SCHEDULE["program-sync"]
+    assert entry["task"] == "programs.tasks.program_sync_scheduled"
+    assert entry["schedule"] == settings.PROGRAM_SYNC_INTERVAL_MINUTES * 60
