@@ -193,3 +193,17 @@ class SyncRunOutput(serializers.Serializer):
     counts = serializers.DictField()
     error = serializers.CharField()
     changes = serializers.ListField(child=serializers.CharField())
+
+
+def paginated(output: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The page envelope of ``core.pagination.DefaultPagination`` around ``output`` (for the OpenAPI schema)."""
+    return type(
+        f"Paginated{output.__name__}",
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": output(many=True),
+        },
+    )

@@ -36,6 +36,7 @@ from programs.rest_api.v1.serializers import (
     ProgramWriteInput,
     SyncCreateInput,
     SyncRunOutput,
+    paginated,
     program_detail_data,
 )
 from programs.selectors import (
@@ -56,6 +57,11 @@ from programs.services import (
     program_update,
     sync_run_request,
 )
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number (from 1)."),
+    OpenApiParameter("page_size", int, description="Items per page (default 100, at most 1000)."),
+]
 
 
 def _page(request: Request, view: APIView, queryset: QuerySet, output: type[serializers.Serializer]) -> Response:
@@ -99,7 +105,11 @@ class CourseRunIngestView(APIView):
 class OrganizationListView(APIView):
     """Organizations, by key (paginated)."""
 
-    @extend_schema(responses={200: OrganizationOutput(many=True)})
+    @extend_schema(
+        operation_id="programs_v1_organizations_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(OrganizationOutput)},
+    )
     def get(self, request: Request) -> Response:
         return _page(request, self, organization_list(), OrganizationOutput)
 
@@ -107,7 +117,11 @@ class OrganizationListView(APIView):
 class CourseListView(APIView):
     """Courses, by key (paginated); ``?organization=KEY`` filters."""
 
-    @extend_schema(parameters=[CourseFilterInput], responses={200: CourseOutput(many=True)})
+    @extend_schema(
+        operation_id="programs_v1_courses_list",
+        parameters=[CourseFilterInput, *PAGE_PARAMETERS],
+        responses={200: paginated(CourseOutput)},
+    )
     def get(self, request: Request) -> Response:
         return _page(request, self, course_list(**_filters(request, CourseFilterInput)), CourseOutput)
 
@@ -115,7 +129,11 @@ class CourseListView(APIView):
 class CourseRunListView(APIView):
     """Course runs, by key (paginated); ``?course=KEY`` and ``?organization=KEY`` filter."""
 
-    @extend_schema(parameters=[CourseRunFilterInput], responses={200: CourseRunListOutput(many=True)})
+    @extend_schema(
+        operation_id="programs_v1_course_runs_list",
+        parameters=[CourseRunFilterInput, *PAGE_PARAMETERS],
+        responses={200: paginated(CourseRunListOutput)},
+    )
     def get(self, request: Request) -> Response:
         return _page(request, self, course_run_list(**_filters(request, CourseRunFilterInput)), CourseRunListOutput)
 
@@ -125,7 +143,11 @@ class ProgramListView(APIView):
 
     permission_classes = [ReadCatalogOrPublish]
 
-    @extend_schema(parameters=[ProgramFilterInput], responses={200: ProgramSummaryOutput(many=True)})
+    @extend_schema(
+        operation_id="programs_v1_programs_list",
+        parameters=[ProgramFilterInput, *PAGE_PARAMETERS],
+        responses={200: paginated(ProgramSummaryOutput)},
+    )
     def get(self, request: Request) -> Response:
         return _page(request, self, program_list(**_filters(request, ProgramFilterInput)), ProgramSummaryOutput)
 
@@ -193,7 +215,9 @@ class SyncListView(APIView):
         sync_run.refresh_from_db()  # without a broker the sync already ran in this process
         return Response(SyncRunOutput(sync_run).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={200: SyncRunOutput(many=True)})
+    @extend_schema(
+        operation_id="programs_v1_syncs_list", parameters=PAGE_PARAMETERS, responses={200: paginated(SyncRunOutput)}
+    )
     def get(self, request: Request) -> Response:
         return _page(request, self, sync_run_list(), SyncRunOutput)
 
