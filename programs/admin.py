@@ -1,6 +1,13 @@
-from django.contrib import admin
+"""Admin for the catalog, programs (ordered courses, exclusion editor) and Discovery sync runs."""
 
-from programs.models import Course, CourseRun, Organization
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, ProgramSource, SyncRun
 
 
 @admin.register(Organization)
@@ -43,8 +50,125 @@ class RemovedFilter(admin.SimpleListFilter):
 
 @admin.register(CourseRun)
 class CourseRunAdmin(admin.ModelAdmin):
-    list_display = ("key", "title", "course", "start", "end", "removed_at")
-    list_filter = (RemovedFilter, "course__organization")
+    list_display = ("key", "title", "course", "start", "end", "status", "removed_at")
+    list_filter = (RemovedFilter, "status", "restriction_type", "course__organization")
     list_select_related = ("course",)
     search_fields = ("key", "uuid", "title", "course__key")
     raw_id_fields = ("course",)
+
+
+class ProgramCourseInline(admin.TabularInline):
+    model = ProgramCourse
+    fields = ("position", "course")
+    ordering = ("position", "id")
+    autocomplete_fields = ("course",)
+    extra = 0
+
+    def _editable(self, obj: Program | None) -> bool:
+        return obj is None or not obj.is_synced
+
+    def has_add_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:  # type: ignore[override]
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:  # type: ignore[override]
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:  # type: ignore[override]
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class ProgramAdminForm(forms.ModelForm):
+    """The exclusion editor offers only runs of the program's (saved) courses, and checks it on save."""
+
+    class Meta:
+        model = Program
+        fields = (
+            "uuid",
+            "title",
+            "type",
+            "type_slug",
+            "status",
+            "authoring_organizations",
+            "applicable_seat_types",
+            "excluded_course_runs",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("excluded_course_runs")
+        if field is None:
+            return
+        if self.instance.pk:
+            field.queryset = (  # type: ignore[attr-defined]
+                CourseRun.objects.filter(course__program_courses__program=self.instance)
+                .select_related("course")
+                .order_by("course__key", "key")
+            )
+        else:
+            field.queryset = CourseRun.objects.none()  # type: ignore[attr-defined]
+            field.help_text = "Save the program with its courses first; then exclude runs of those courses."
+
+    def clean_excluded_course_runs(self) -> Any:
+        runs = self.cleaned_data["excluded_course_runs"]
+        course_ids = set(ProgramCourse.objects.filter(program=self.instance).values_list("course_id", flat=True))
+        outside = [run.key for run in runs if run.course_id not in course_ids]
+        if outside:
+            raise forms.ValidationError(f"Not runs of this program's courses: {', '.join(outside)}.")
+        return runs
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    """Programs defined here are editable; Discovery programs are read-only (Discovery is their source)."""
+
+    form = ProgramAdminForm
+    list_display = ("title", "uuid", "type", "status", "source", "data_modified_timestamp", "modified")
+    list_filter = ("status", "type", "source", "authoring_organizations")
+    search_fields = ("title", "uuid", "program_courses__course__course_runs__key", "program_courses__course__key")
+    readonly_fields = ("source", "data_modified_timestamp", "missing_upstream_since", "created", "modified")
+    filter_horizontal = ("authoring_organizations", "excluded_course_runs")
+    inlines = [ProgramCourseInline]
+    fieldsets = (
+        (None, {"fields": ("uuid", "title", "type", "type_slug", "status", "source", "authoring_organizations")}),
+        ("Certificates", {"fields": ("applicable_seat_types",)}),
+        ("Excluded course runs", {"fields": ("excluded_course_runs",)}),
+        ("History", {"fields": ("data_modified_timestamp", "missing_upstream_since", "created", "modified")}),
+    )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+    def has_change_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
+        return (obj is None or not obj.is_synced) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
+        return (obj is None or not obj.is_synced) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
+        if not change:
+            obj.source = ProgramSource.LOCAL
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "status", "trigger", "dry_run", "requested_by", "queued_at", "finished_at", "summary")
+    list_filter = ("status", "trigger", "dry_run")
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    @admin.display(description="programs created / updated / unchanged / retired, errors")
+    def summary(self, obj: SyncRun) -> str:
+        c = obj.counts or {}
+        if "programs_created" not in c:
+            return "-"
+        return (
+            f"{c['programs_created']} / {c['programs_updated']} / {c['programs_unchanged']} / "
+            f"{c['programs_retired']}, {c['errors']}"
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SyncRun | None = None) -> bool:
+        return False

@@ -25,6 +25,9 @@ class Course(TimeStampedModel):
     uuid = models.UUIDField(default=uuid4, unique=True, help_text="Discovery's uuid once synced.")
     title = models.CharField(max_length=255, blank=True)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="courses")
+    uuid_from_discovery = models.BooleanField(
+        default=False, help_text="True once the uuid is Discovery's (a course first made from a key has a local one)."
+    )
 
     def __str__(self) -> str:
         return self.key
@@ -43,6 +46,16 @@ class CourseRun(TimeStampedModel):
         db_index=True,
         help_text="Set when the LMS deleted the run: it no longer counts toward programs; learner records stay.",
     )
+    # Discovery's view of the run (empty until a sync meets it).
+    uuid_from_discovery = models.BooleanField(
+        default=False, help_text="True once the uuid is Discovery's (a run first made from a key has a local one)."
+    )
+    status = models.CharField(max_length=32, blank=True, help_text="Discovery status, e.g. published, unpublished.")
+    type = models.CharField(max_length=64, blank=True, help_text="Discovery seat type of the run, e.g. verified.")
+    restriction_type = models.CharField(
+        max_length=64, blank=True, help_text="custom-b2c, custom-b2b-enterprise or empty."
+    )
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["course", "start"], name="programs_run_course_start_idx")]
@@ -90,6 +103,14 @@ class Program(TimeStampedModel):
         help_text="Runs of the program's courses that do not count.",
     )
     data_modified_timestamp = models.DateTimeField(null=True, blank=True)
+    missing_upstream_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a sync first found this Discovery program gone from Discovery (it was then retired).",
+    )
+
+    class Meta:
+        ordering = ["title", "id"]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.uuid})"
@@ -112,3 +133,39 @@ class ProgramCourse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_id}:{self.position}:{self.course_id}"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying", "Retrying after a transient upstream error"
+    SUCCEEDED = "succeeded"
+    ABORTED = "aborted", "Aborted: would retire too many programs"
+    FAILED = "failed"
+
+
+class SyncRun(models.Model):
+    """One Discovery sync: who asked, when it ran, what it changed (or would have, for a dry run)."""
+
+    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.QUEUED, db_index=True)
+    dry_run = models.BooleanField(default=False)
+    program_uuids = models.JSONField(default=list, blank=True, help_text="Only these programs; empty means all.")
+    trigger = models.CharField(max_length=16, default="api", help_text="api, schedule or command.")
+    requested_by = models.CharField(max_length=150, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    changes = models.JSONField(default=list, blank=True, help_text="What changed (the first entries), one line each.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sync {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (SyncStatus.SUCCEEDED, SyncStatus.ABORTED, SyncStatus.FAILED)

@@ -1,13 +1,33 @@
-"""Writes to the catalog."""
+"""Writes to the catalog: LMS run ingest, local programs and their exclusions, Discovery sync runs."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
+from programs.data import SyncResult
+from programs.discovery import DiscoveryClient, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
+from programs.exceptions import InvalidExclusion, ProgramExists, ProgramIsSynced, SyncAborted, SyncNotConfigured
 from programs.keys import parse_course_run_key
-from programs.models import Course, CourseRun, Organization
+from programs.models import (
+    Course,
+    CourseRun,
+    Organization,
+    Program,
+    ProgramCourse,
+    ProgramSource,
+    ProgramStatus,
+    SyncRun,
+    SyncStatus,
+)
+from programs.sync import CatalogSource, Progress, program_sync
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +99,229 @@ def _course_run_get_or_create(run_key: str, course_key: str, org_key: str) -> tu
     org, _ = Organization.objects.get_or_create(key=org_key, defaults={"name": org_key})
     course, _ = Course.objects.get_or_create(key=course_key, defaults={"organization": org})
     return CourseRun.objects.get_or_create(key=run_key, defaults={"course": course})
+
+
+# --- Programs defined in this service ----------------------------------------------------------
+def _refuse_synced(program: Program) -> None:
+    if program.source == ProgramSource.DISCOVERY:
+        raise ProgramIsSynced(f"Program {program.uuid} is synced from Discovery; change it there.")
+
+
+def _resolve_keys(model: type[Organization] | type[Course], keys: Sequence[str], field: str) -> list[int]:
+    """Primary keys of ``keys`` in order; unknown or repeated keys raise a 400 naming their index."""
+    found = dict(model.objects.filter(key__in=list(keys)).values_list("key", "pk"))
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for index, key in enumerate(keys):
+        if key not in found:
+            errors[f"{field}.{index}"] = [f"Unknown key {key!r}."]
+        elif key in seen:
+            errors[f"{field}.{index}"] = [f"{key!r} is listed twice."]
+        seen.add(key)
+    if errors:
+        raise ValidationError(errors)
+    return [found[key] for key in keys]
+
+
+def _exclusion_run_pks(program: Program, course_run_keys: Sequence[str], field: str) -> list[int]:
+    """The runs to exclude; each must be a run of one of the program's courses (400 naming the index)."""
+    course_ids = set(ProgramCourse.objects.filter(program=program).values_list("course_id", flat=True))
+    runs = {
+        key: (pk, course_id)
+        for key, pk, course_id in CourseRun.objects.filter(key__in=list(course_run_keys)).values_list(
+            "key", "pk", "course_id"
+        )
+    }
+    errors: dict[str, list[str]] = {}
+    for index, key in enumerate(course_run_keys):
+        if key not in runs:
+            errors[f"{field}.{index}"] = [f"Unknown course run {key!r}."]
+        elif runs[key][1] not in course_ids:
+            errors[f"{field}.{index}"] = [f"{key!r} is not a run of one of the program's courses."]
+    if errors:
+        raise InvalidExclusion(errors)
+    return sorted({runs[key][0] for key in course_run_keys})
+
+
+def _set_courses(program: Program, course_pks: list[int]) -> None:
+    ProgramCourse.objects.filter(program=program).exclude(course_id__in=course_pks).delete()
+    current = {pc.course_id: pc for pc in ProgramCourse.objects.filter(program=program)}
+    moved = []
+    for position, course_id in enumerate(course_pks):
+        if course_id in current and current[course_id].position != position:
+            current[course_id].position = position
+            moved.append(current[course_id])
+    ProgramCourse.objects.bulk_create(
+        [ProgramCourse(program=program, course_id=c, position=p) for p, c in enumerate(course_pks) if c not in current]
+    )
+    ProgramCourse.objects.bulk_update(moved, ["position"])
+    # Exclusions of runs of courses no longer in the program would break the rule: drop them.
+    program.excluded_course_runs.remove(*program.excluded_course_runs.exclude(course_id__in=course_pks))
+
+
+def program_create(
+    *,
+    title: str,
+    uuid: UUID | None = None,
+    type: str = "",
+    type_slug: str = "",
+    status: str = ProgramStatus.ACTIVE,
+    applicable_seat_types: Sequence[str] = (),
+    organization_keys: Sequence[str] = (),
+    course_keys: Sequence[str] = (),
+    excluded_course_run_keys: Sequence[str] = (),
+) -> Program:
+    """Create a program defined in this service (source ``local``). A taken uuid is a 409."""
+    with transaction.atomic():
+        if uuid is not None and Program.objects.filter(uuid=uuid).exists():
+            raise ProgramExists(f"A program with uuid {uuid} exists.")
+        org_pks = _resolve_keys(Organization, organization_keys, "authoring_organizations")
+        course_pks = _resolve_keys(Course, course_keys, "courses")
+        program = Program.objects.create(
+            **({"uuid": uuid} if uuid else {}),
+            title=title,
+            type=type,
+            type_slug=type_slug,
+            status=status,
+            source=ProgramSource.LOCAL,
+            applicable_seat_types=list(applicable_seat_types),
+        )
+        program.authoring_organizations.set(org_pks)
+        _set_courses(program, course_pks)
+        program.excluded_course_runs.set(
+            _exclusion_run_pks(program, excluded_course_run_keys, "excluded_course_run_keys")
+        )
+    log.info("program_created", extra={"program_uuid": str(program.uuid)})
+    return program
+
+
+def program_update(*, program: Program, **changes: Any) -> Program:
+    """Change a local program. Keys: title, type, type_slug, status, applicable_seat_types,
+    organization_keys, course_keys (replaces the ordered list; exclusions of dropped courses go),
+    excluded_course_run_keys (replaces the set). A Discovery program raises ``ProgramIsSynced`` (409).
+    """
+    _refuse_synced(program)
+    scalar = {
+        k: changes.pop(k) for k in ("title", "type", "type_slug", "status", "applicable_seat_types") if k in changes
+    }
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        _refuse_synced(program)
+        for name, value in scalar.items():
+            setattr(program, name, list(value) if name == "applicable_seat_types" else value)
+        program.save()
+        if "organization_keys" in changes:
+            program.authoring_organizations.set(
+                _resolve_keys(Organization, changes.pop("organization_keys"), "authoring_organizations")
+            )
+        if "course_keys" in changes:
+            _set_courses(program, _resolve_keys(Course, changes.pop("course_keys"), "courses"))
+        if "excluded_course_run_keys" in changes:
+            keys = changes.pop("excluded_course_run_keys")
+            program.excluded_course_runs.set(_exclusion_run_pks(program, keys, "excluded_course_run_keys"))
+        if changes:
+            raise TypeError(f"Unknown program fields: {sorted(changes)}")
+    log.info("program_updated", extra={"program_uuid": str(program.uuid)})
+    return program
+
+
+def program_exclusions_set(*, program: Program, course_run_keys: Sequence[str]) -> Program:
+    """Replace a local program's exclusion list; every key must name a run of one of its courses."""
+    _refuse_synced(program)
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        program.excluded_course_runs.set(_exclusion_run_pks(program, course_run_keys, "course_run_keys"))
+        program.save(update_fields=["modified"])
+    log.info("program_exclusions_set", extra={"program_uuid": str(program.uuid), "count": len(course_run_keys)})
+    return program
+
+
+def program_delete(*, program: Program) -> None:
+    """Delete a local program: its course list and exclusions go; learner records (kept per run) stay."""
+    _refuse_synced(program)
+    uuid = str(program.uuid)
+    program.delete()
+    log.info("program_deleted", extra={"program_uuid": uuid})
+
+
+# --- Discovery sync runs -----------------------------------------------------------------------
+def sync_run_request(
+    *, requested_by: str, trigger: str = "api", dry_run: bool = False, program_uuids: Sequence[str] = ()
+) -> SyncRun:
+    """Record a sync and queue it (after commit). Raises ``SyncNotConfigured`` when Discovery is unset."""
+    from programs.tasks import program_sync_run  # tasks import services: import here
+
+    try:
+        discovery_config_from_settings()
+    except DiscoveryNotConfigured as exc:
+        raise SyncNotConfigured(str(exc)) from exc
+    sync_run = SyncRun.objects.create(
+        requested_by=requested_by, trigger=trigger, dry_run=dry_run, program_uuids=[str(u) for u in program_uuids]
+    )
+    transaction.on_commit(lambda: program_sync_run.delay(sync_run.pk))
+    log.info("program_sync_queued", extra={"sync_run_id": sync_run.pk, "trigger": trigger})
+    return sync_run
+
+
+def sync_run_execute(
+    *,
+    sync_run_id: int,
+    client: CatalogSource | None = None,
+    final_attempt: bool = True,
+    progress: Progress | None = None,
+) -> tuple[SyncRun, SyncResult | None]:
+    """Run a recorded sync and store its outcome on the SyncRun.
+
+    Outcomes: ``succeeded`` (counts and changes stored), ``aborted`` (retire guard), ``failed``
+    (permanent upstream error, or a transient one on the final attempt). A transient upstream error
+    before the final attempt sets ``retrying`` and is re-raised for the caller (the Celery task) to
+    retry; anything unexpected sets ``failed`` and is re-raised.
+    """
+    SyncRun.objects.filter(pk=sync_run_id).update(
+        status=SyncStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error=""
+    )
+    sync_run = SyncRun.objects.get(pk=sync_run_id)
+    result = None
+    try:
+        result = program_sync(
+            client=client or DiscoveryClient.from_settings(),
+            dry_run=sync_run.dry_run,
+            program_uuids=sync_run.program_uuids or None,
+            progress=progress,
+        )
+    except SyncAborted as exc:
+        _finish(
+            sync_run, SyncStatus.ABORTED, error=str(exc), counts={"would_retire": exc.would_retire, "total": exc.total}
+        )
+    except DiscoveryError as exc:
+        if exc.retryable and not final_attempt:
+            _finish(sync_run, SyncStatus.RETRYING, error=str(exc), finished=False)
+            raise
+        _finish(sync_run, SyncStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        _finish(sync_run, SyncStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
+        raise
+    else:
+        counts = asdict(result.counts)
+        counts.update(
+            created=result.counts.created,
+            updated=result.counts.updated,
+            unchanged=result.counts.unchanged,
+            retired=result.counts.retired,
+            discovery_requests=result.discovery_requests,
+        )
+        sync_run.changes = result.changes + (["... (more changes not listed)"] if result.changes_truncated else [])
+        _finish(sync_run, SyncStatus.SUCCEEDED, counts=counts)
+    return sync_run, result
+
+
+def _finish(
+    sync_run: SyncRun, status: str, *, error: str = "", counts: dict | None = None, finished: bool = True
+) -> None:
+    sync_run.status = status
+    sync_run.error = error
+    if counts is not None:
+        sync_run.counts = counts
+    sync_run.finished_at = timezone.now() if finished else None
+    sync_run.save(update_fields=["status", "error", "counts", "changes", "finished_at"])
+    log.info("program_sync_run_finished", extra={"sync_run_id": sync_run.pk, "status": status})

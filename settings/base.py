@@ -185,6 +185,12 @@ UPSTREAM_CONNECT_TIMEOUT_SECONDS = float(env_str("UPSTREAM_CONNECT_TIMEOUT_SECON
 UPSTREAM_READ_TIMEOUT_SECONDS = float(env_str("UPSTREAM_READ_TIMEOUT_SECONDS", "30"))
 ENROLLMENT_BACKEND = env_str("ENROLLMENT_BACKEND", "local")
 PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60)
+# A sync that would retire more than this share of the synced programs stops instead (outage guard).
+PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTION", "0.1"))
+# Items per Discovery page: large pages keep a sync under Discovery's 200 requests/hour throttle.
+PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100)
+# Restricted run types to request from Discovery (sent identically to the course and program calls).
+PROGRAM_SYNC_INCLUDE_RESTRICTED = env_list("PROGRAM_SYNC_INCLUDE_RESTRICTED")
 
 # --- Credit -----------------------------------------------------------------------------------
 CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {})
@@ -200,6 +206,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULE = {
+    "program-sync": {
+        "task": "programs.tasks.program_sync_scheduled",
+        "schedule": PROGRAM_SYNC_INTERVAL_MINUTES * 60.0,
+    },
+}
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")

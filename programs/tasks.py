@@ -1,0 +1,59 @@
+"""Celery tasks of the programs app: run a recorded Discovery sync, and the periodic sync.
+
+Transient upstream failures (timeout, connection, 5xx, 429) are retried with exponential backoff
+and jitter (at least the ``Retry-After`` Discovery asked for); permanent ones (401/403/404/other
+4xx) and the retire guard are never retried: the SyncRun records them.
+"""
+
+import logging
+import random
+
+from celery import shared_task
+from celery.app.task import Task
+
+from programs.discovery import RETRYABLE_ERRORS, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
+from programs.services import sync_run_execute, sync_run_request
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 30 * 60
+
+
+def retry_countdown(retries: int, exc: DiscoveryError, *, rng: random.Random | None = None) -> float:
+    """Seconds before the next attempt: jittered exponential backoff, never below Retry-After."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
+    delay = (rng or random).uniform(ceiling / 2, ceiling)
+    retry_after = getattr(exc, "retry_after", None)
+    return max(delay, float(retry_after)) if retry_after else delay
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, name="programs.tasks.program_sync_run")
+def program_sync_run(self: Task, sync_run_id: int) -> str:
+    """Execute SyncRun ``sync_run_id``; returns its final status."""
+    final_attempt = self.request.retries >= self.max_retries
+    try:
+        sync_run, _ = sync_run_execute(sync_run_id=sync_run_id, final_attempt=final_attempt)
+    except RETRYABLE_ERRORS as exc:
+        countdown = retry_countdown(self.request.retries, exc)
+        log.warning(
+            "program_sync_retry",
+            extra={"sync_run_id": sync_run_id, "retries": self.request.retries, "countdown": round(countdown, 1)},
+        )
+        if self.request.is_eager:
+            # No broker (local use, tests): retry at once, in this process (no countdown).
+            return str(self.apply(args=[sync_run_id], retries=self.request.retries + 1).result)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return sync_run.status
+
+
+@shared_task(name="programs.tasks.program_sync_scheduled")
+def program_sync_scheduled() -> int | None:
+    """Celery beat entry (every PROGRAM_SYNC_INTERVAL_MINUTES): queue a full sync when configured."""
+    try:
+        discovery_config_from_settings()
+    except DiscoveryNotConfigured as exc:
+        log.info("program_sync_not_configured", extra={"reason": str(exc)})
+        return None
+    return sync_run_request(requested_by="", trigger="schedule").pk

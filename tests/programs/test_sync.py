@@ -1,0 +1,418 @@
+"""The Discovery sync against a fake Discovery at the HTTP boundary (real payload shapes)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from freezegun import freeze_time
+
+from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
+from programs.exceptions import SyncAborted
+from programs.models import Course, CourseRun, Organization, Program, ProgramSource, ProgramStatus
+from programs.services import course_run_remove, course_run_upsert
+from programs.sync import program_sync
+from tests.factories import CredentialFactory
+from tests.programs.fake_discovery import fake_uuid
+
+pytestmark = pytest.mark.django_db
+
+DEMO_1T2024 = "course-v1:edX+DemoX+1T2024"
+DEMO_2T2023 = "course-v1:edX+DemoX+2T2023"
+STATS_RUNS = ["course-v1:edX+StatsX+1T2025", "course-v1:edX+StatsX+2T2025"]
+
+
+def sample_catalog(fake):  # type: ignore[no-untyped-def]
+    """The sample of discovery-api.md: DemoX has 2T2023 in /courses/ but not in the program."""
+    fake.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
+    fake.add_course("edX+StatsX", STATS_RUNS)
+    return fake.add_program("Data Science Fundamentals", ["edX+DemoX", "edX+StatsX"], excluded=(DEMO_2T2023,))
+
+
+def excluded_keys(uuid: str) -> set[str]:
+    return set(Program.objects.get(uuid=uuid).excluded_course_runs.values_list("key", flat=True))
+
+
+def test_a_run_missing_from_the_program_payload_is_excluded(discovery, make_client):
+    uuid = sample_catalog(discovery)
+
+    result = program_sync(client=make_client())
+
+    program = Program.objects.get(uuid=uuid)
+    assert program.source == ProgramSource.DISCOVERY
+    assert program.status == ProgramStatus.ACTIVE
+    assert (program.title, program.type, program.type_slug) == (
+        "Data Science Fundamentals",
+        "Professional Certificate",
+        "professional-certificate",
+    )
+    assert [pc.course.key for pc in program.program_courses.select_related("course")] == ["edX+DemoX", "edX+StatsX"]
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+    assert list(program.authoring_organizations.values_list("key", flat=True)) == ["edX"]
+    assert program.data_modified_timestamp.isoformat() == "2025-09-02T10:11:12.345678+00:00"
+    run = CourseRun.objects.get(key=DEMO_1T2024)
+    assert str(run.uuid) == fake_uuid(f"run:{DEMO_1T2024}")
+    assert (run.status, run.type, run.uuid_from_discovery) == ("published", "verified", True)
+    assert result.counts.programs_created == 1
+    assert result.counts.excluded_runs_found == 1
+    assert result.counts.course_runs_created == 4
+
+
+def test_restricted_runs_are_not_mistaken_for_excluded_ones(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    discovery.courses["edX+DemoX"]["course_runs"].append(
+        {
+            **discovery.courses["edX+DemoX"]["course_runs"][0],
+            "key": "course-v1:edX+DemoX+B2C",
+            "uuid": fake_uuid("b2c"),
+            "restriction_type": "custom-b2c",
+        }
+    )
+    uuid = discovery.add_program("Restricted", ["edX+DemoX"])
+
+    program_sync(client=make_client())
+    assert excluded_keys(uuid) == set()
+
+    # Asked for restricted runs (on both calls), the run is synced and still not excluded.
+    program_sync(client=make_client(include_restricted=("custom-b2c", "custom-b2b-enterprise")))
+    assert CourseRun.objects.get(key="course-v1:edX+DemoX+B2C").restriction_type == "custom-b2c"
+    assert excluded_keys(uuid) == set()
+    assert all(
+        "include_restricted=custom-b2c" in r for r in discovery.requests[-2:] if "programs" in r or "courses" in r
+    )
+
+
+def test_an_explicit_excluded_course_runs_list_wins_over_inference(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    # A patched Discovery states the list: StatsX 1T2025 (nested all the same) and not DemoX 2T2023.
+    discovery.programs[uuid]["excluded_course_runs"] = [{"key": STATS_RUNS[0]}]
+
+    program_sync(client=make_client())
+
+    assert excluded_keys(uuid) == {STATS_RUNS[0]}
+
+
+def test_pages_are_followed_with_page_and_page_size(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(5)]
+
+    program_sync(client=make_client(page_size=2))
+
+    assert set(Program.objects.values_list("uuid", flat=True)) == {__import__("uuid").UUID(u) for u in uuids}
+    program_calls = [r for r in discovery.requests if "/programs/" in r]
+    assert len(program_calls) == 3
+    assert all("page_size=2" in r and "page=" in r for r in program_calls)
+
+
+def test_the_token_is_fetched_once_reused_and_refreshed_when_expired_or_refused(discovery, make_client):
+    sample_catalog(discovery)
+    program_sync(client=make_client(page_size=1))
+    assert discovery.tokens_issued == 1  # one token for the ~8 page requests
+
+    with freeze_time(timezone.now() + timedelta(hours=2)):
+        program_sync(client=make_client())
+    assert discovery.tokens_issued == 2  # the cached one had expired
+
+    discovery.tokens_issued += 1  # Discovery revokes the token we hold: the next call gets a 401
+    result = program_sync(client=make_client())
+    assert discovery.tokens_issued == 4  # fetched again after the 401, and the sync went through
+    assert result.counts.programs_unchanged == 1
+
+
+def test_429_raises_rate_limited_with_retry_after_and_applies_nothing(discovery, make_client):
+    sample_catalog(discovery)
+    discovery.fail("programs", 429, headers={"Retry-After": "120"})
+
+    with pytest.raises(UpstreamRateLimited) as caught:
+        program_sync(client=make_client())
+
+    assert caught.value.retry_after == 120
+    assert caught.value.retryable
+    assert not Organization.objects.exists() and not CourseRun.objects.exists() and not Program.objects.exists()
+
+
+def test_a_500_midway_leaves_the_previous_catalog_intact(discovery, make_client):
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(4)]
+    discovery.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
+    program_sync(client=make_client(page_size=2))
+    discovery.programs[uuids[0]]["title"] = "Renamed"
+    discovery.exclusions[uuids[0]] = {DEMO_2T2023}
+    discovery.courses["edX+DemoX"]["title"] = "New course title"
+    discovery.add_program("Brand new", ["edX+DemoX"])
+    discovery.fail("programs", 500, page=2)
+
+    with pytest.raises(UpstreamUnavailable):
+        program_sync(client=make_client(page_size=2))
+
+    assert Program.objects.get(uuid=uuids[0]).title == "Program 0"  # page 1 was not half-applied
+    assert excluded_keys(uuids[0]) == set()
+    assert Course.objects.get(key="edX+DemoX").title == "Course edX+DemoX"
+    assert Program.objects.count() == 4
+
+
+def test_an_empty_program_list_retires_nothing_and_reports(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    program_sync(client=make_client())
+    discovery.programs.clear()  # an outage answering 200 with no results
+
+    with pytest.raises(SyncAborted) as caught:
+        program_sync(client=make_client())
+
+    assert (caught.value.would_retire, caught.value.total) == (1, 1)
+    assert "PROGRAM_SYNC_MAX_RETIRE_FRACTION" in str(caught.value)
+    assert Program.objects.get(uuid=uuid).status == ProgramStatus.ACTIVE
+
+
+def test_a_program_removed_upstream_is_retired_never_deleted(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(10)]
+    program_sync(client=make_client(page_size=5))
+    credential = CredentialFactory(course_run=CourseRun.objects.get(key=DEMO_1T2024))
+    local = Program.objects.create(title="Defined here")  # local programs are never retired by a sync
+    del discovery.programs[uuids[3]]
+
+    result = program_sync(client=make_client(page_size=5))
+
+    gone = Program.objects.get(uuid=uuids[3])
+    assert gone.status == ProgramStatus.RETIRED
+    assert gone.missing_upstream_since is not None
+    assert gone.program_courses.count() == 1
+    assert result.counts.programs_retired == 1 and result.counts.programs_unchanged == 9
+    assert any(uuids[3] in line and "retire" in line for line in result.changes)
+    credential.refresh_from_db()
+    local.refresh_from_db()
+    assert local.status == ProgramStatus.ACTIVE
+
+    # It comes back: active again, no longer marked missing.
+    discovery.add_program("Program 3", ["edX+DemoX"])
+    program_sync(client=make_client(page_size=5))
+    gone.refresh_from_db()
+    assert (gone.status, gone.missing_upstream_since) == (ProgramStatus.ACTIVE, None)
+
+
+def test_a_run_moved_to_another_course_moves_and_stops_being_excluded(discovery, make_client):
+    moving = "course-v1:edX+DemoX+3T2024"
+    discovery.add_course("edX+DemoX", [DEMO_1T2024, moving])
+    discovery.add_course("edX+StatsX", STATS_RUNS)
+    uuid = discovery.add_program("P", ["edX+DemoX"], excluded=(moving,))
+    program_sync(client=make_client())
+    assert excluded_keys(uuid) == {moving}
+
+    run = discovery.courses["edX+DemoX"]["course_runs"].pop()
+    discovery.courses["edX+StatsX"]["course_runs"].append(run)
+    discovery.exclusions[uuid] = set()
+    program_sync(client=make_client())
+
+    assert CourseRun.objects.get(key=moving).course.key == "edX+StatsX"
+    assert CourseRun.objects.filter(key=moving).count() == 1
+    assert excluded_keys(uuid) == set()
+
+
+def test_unknown_extra_fields_are_ignored(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    discovery.organizations[0]["brand_new_field"] = {"nested": [1, 2]}
+    for course in discovery.courses.values():
+        course["future_field"] = None
+        for run in course["course_runs"]:
+            run["another_new_field"] = ["x"]
+    discovery.programs[uuid]["level_of_awesome"] = 11
+
+    program_sync(client=make_client())
+
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+
+
+def test_rows_the_lms_created_merge_and_adopt_discoverys_uuid(discovery, make_client):
+    sample_catalog(discovery)
+    run, _ = course_run_upsert(key=DEMO_2T2023, title="From the LMS")
+    course_run_remove(key=DEMO_2T2023)
+    local_course_uuid = run.course.uuid
+
+    program_sync(client=make_client())
+
+    run.refresh_from_db()
+    assert CourseRun.objects.filter(key=DEMO_2T2023).count() == 1
+    assert str(run.uuid) == fake_uuid(f"run:{DEMO_2T2023}")
+    assert run.course.uuid != local_course_uuid
+    assert str(run.course.uuid) == fake_uuid("course:edX+DemoX") and run.course.uuid_from_discovery
+    assert run.removed_at is not None  # the LMS deletion stands: Discovery does not resurrect runs
+    assert Course.objects.filter(key="edX+DemoX").count() == 1
+
+
+def test_a_resync_with_nothing_changed_writes_nothing(discovery, make_client):
+    sample_catalog(discovery)
+    program_sync(client=make_client())
+
+    with CaptureQueriesContext(connection) as ctx:
+        result = program_sync(client=make_client())
+
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+    assert result.counts.programs_unchanged == 1 and result.counts.programs_updated == 0
+    assert result.changes == []
+
+
+def test_queries_grow_with_pages_not_rows(discovery, make_client, django_assert_max_num_queries):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
+    for i in range(3):
+        discovery.add_program(f"Small {i}", ["edX+DemoX"], excluded=(DEMO_2T2023,))
+    with CaptureQueriesContext(connection) as small:
+        program_sync(client=make_client(page_size=100))
+
+    Program.objects.all().delete()
+    for i in range(40):
+        key = f"edX+C{i}"
+        discovery.add_course(key, [f"course-v1:{key}+{n}T2025" for n in range(6)])
+        discovery.add_program(f"Large {i}", [key, "edX+DemoX"], excluded=(f"course-v1:{key}+0T2025",))
+    with django_assert_max_num_queries(len(small.captured_queries) + 3):
+        result = program_sync(client=make_client(page_size=100))
+    assert result.counts.programs_created == 43
+
+
+def test_a_dry_run_changes_nothing_and_lists_what_would_change(discovery, make_client):
+    uuid = sample_catalog(discovery)
+
+    result = program_sync(client=make_client(), dry_run=True)
+
+    assert not Program.objects.exists() and not CourseRun.objects.exists()
+    assert result.counts.programs_created == 1
+    assert any(line.startswith(f"create program {uuid}") for line in result.changes)
+    assert f"  program {uuid} excludes {DEMO_2T2023}" in result.changes
+
+
+def test_only_the_named_programs_are_synced_and_nothing_is_retired(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    other = discovery.add_program("Other", ["edX+StatsX"])
+    program_sync(client=make_client())
+    discovery.programs[uuid]["title"] = "Renamed"
+    discovery.programs[other]["title"] = "Other renamed"
+
+    program_sync(client=make_client(), program_uuids=[uuid])
+
+    assert Program.objects.get(uuid=uuid).title == "Renamed"
+    assert Program.objects.get(uuid=other).title == "Other"
+    assert any(f"uuids={uuid}" in r for r in discovery.requests)
+
+
+def test_upstream_status_and_hidden_runs_are_kept(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    discovery.courses["edX+DemoX"]["course_runs"].append(
+        {
+            **discovery.courses["edX+DemoX"]["course_runs"][0],
+            "key": DEMO_2T2023,
+            "uuid": fake_uuid("hidden"),
+            "hidden": True,
+            "status": "unpublished",
+        }
+    )
+    uuid = discovery.add_program("Retired upstream", ["edX+DemoX"], status="retired")
+
+    program_sync(client=make_client())
+
+    assert Program.objects.get(uuid=uuid).status == ProgramStatus.RETIRED
+    hidden = CourseRun.objects.get(key=DEMO_2T2023)
+    assert (hidden.hidden, hidden.status) == (True, "unpublished")
+    assert excluded_keys(uuid) == set()  # nested in the program too: not excluded
+
+
+def test_the_retire_guard_counts_only_live_programs(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    live = [discovery.add_program(f"Live {i}", ["edX+DemoX"]) for i in range(3)]
+    for i in range(30):
+        discovery.add_program(f"Retired {i}", ["edX+DemoX"], status="retired")
+    program_sync(client=make_client(page_size=50))
+    del discovery.programs[live[0]]  # 1 of 3 live programs (33%), though only 1 of 33 programs
+
+    with pytest.raises(SyncAborted):
+        program_sync(client=make_client(page_size=50))
+    assert Program.objects.get(uuid=live[0]).status == ProgramStatus.ACTIVE
+
+    result = program_sync(client=make_client(page_size=50), max_retire_fraction=0.5)
+    assert result.counts.programs_retired == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIPPED: concurrent syncs need PostgreSQL (SQLite serializes writers by itself)")
+    import threading
+
+    from django.db import connections
+
+    sample_catalog(discovery)
+    program_sync(client=make_client())
+    # A new program, and nothing else new: only the program insert can collide.
+    uuid = discovery.add_program("New", ["edX+DemoX"], excluded=(DEMO_2T2023,))
+    outcomes: list[object] = []
+    first_holds_its_transaction, release_first = threading.Event(), threading.Event()
+
+    def pause_first(stage: str, page: int, done: int) -> None:
+        if stage == "programs":  # programs written, transaction still open
+            first_holds_its_transaction.set()
+            release_first.wait(timeout=10)
+
+    def sync(progress: object = None) -> None:
+        try:
+            outcomes.append(program_sync(client=make_client(), progress=progress).counts)  # type: ignore[arg-type]
+        except Exception as exc:  # collected for the assertion below
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=sync, args=(pause_first,))
+    second = threading.Thread(target=sync)
+    first.start()
+    assert first_holds_its_transaction.wait(timeout=10)
+    second.start()
+    second.join(timeout=1)  # it must wait for the first sync's commit, not write alongside it
+    release_first.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert [o.programs_created for o in outcomes] == [1, 0]  # type: ignore[attr-defined]
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+
+
+def test_a_program_skipped_by_shifting_pages_is_not_retired(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(10)]
+    program_sync(client=make_client(page_size=5))
+    # Discovery's list skips Program 2 this time (an insert upstream shifted the pages), though it exists.
+    original_answer = discovery.answer
+
+    def answer_skipping(method, url, headers, body=""):  # type: ignore[no-untyped-def]
+        status_code, extra, payload = original_answer(method, url, headers, body)
+        if "/programs/" in url and "uuids=" not in url and isinstance(payload, dict):
+            payload["results"] = [p for p in payload["results"] if p["uuid"] != uuids[2]]
+        return status_code, extra, payload
+
+    discovery.answer = answer_skipping  # type: ignore[method-assign]
+    result = program_sync(client=make_client(page_size=5))
+
+    assert Program.objects.get(uuid=uuids[2]).status == ProgramStatus.ACTIVE
+    assert result.counts.programs_retired == 0 and result.counts.programs_unchanged == 10
+    assert any(f"uuids={uuids[2]}" in r for r in discovery.requests)
+
+
+def test_a_course_missing_from_the_listing_keeps_its_exclusions(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    program_sync(client=make_client())
+    # This time /courses/ does not carry DemoX (a shifted page): its full run list is unknown.
+    demo = discovery.courses.pop("edX+DemoX")
+    original_nested = discovery._nested_program
+
+    def nested(program, restricted):  # type: ignore[no-untyped-def]
+        discovery.courses["edX+DemoX"] = demo
+        try:
+            return original_nested(program, restricted)
+        finally:
+            discovery.courses.pop("edX+DemoX")
+
+    discovery._nested_program = nested  # type: ignore[method-assign]
+    result = program_sync(client=make_client())
+
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+    assert result.counts.programs_unchanged == 1

@@ -1,0 +1,184 @@
+"""How a sync runs: the API (202 + status), the Celery task's retries, the command, and the not-configured case."""
+
+import random
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework import status
+
+from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
+from programs.models import CourseRun, Program, SyncRun, SyncStatus
+from programs.tasks import program_sync_scheduled, retry_countdown
+from tests.programs.test_sync import DEMO_2T2023, sample_catalog
+
+pytestmark = pytest.mark.django_db
+
+SYNCS = "/api/programs/v1/syncs/"
+
+
+@pytest.fixture
+def publisher(jwt_client):  # type: ignore[no-untyped-def]
+    return jwt_client("publisher", roles=["catalog_publishers"])
+
+
+@pytest.fixture
+def queue_sync(publisher, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """POST /syncs/ (202), let the request's on_commit queue the task (it runs in-process: no broker
+    in tests), then GET the sync's detail."""
+
+    def queue(body: dict | None = None) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = publisher.post(SYNCS, body or {}, format="json")
+        assert response.status_code == status.HTTP_202_ACCEPTED, response.json()
+        assert response.json()["status"] == "queued"
+        return publisher.get(f"{SYNCS}{response.json()['id']}/").json()
+
+    return queue
+
+
+@pytest.fixture
+def no_discovery(settings):  # type: ignore[no-untyped-def]
+    settings.DISCOVERY_API_URL = None
+
+
+def test_post_sync_queues_it_and_get_reports_counts(discovery, queue_sync):
+    uuid = sample_catalog(discovery)
+
+    detail = queue_sync()
+
+    assert detail["status"] == "succeeded"
+    assert (detail["created"], detail["updated"], detail["unchanged"], detail["retired"], detail["errors"]) == (
+        1,
+        0,
+        0,
+        0,
+        0,
+    )
+    assert detail["counts"]["excluded_runs_found"] == 1
+    assert detail["requested_by"] == "publisher" and detail["attempts"] == 1
+    assert Program.objects.get(uuid=uuid).excluded_course_runs.get().key == DEMO_2T2023
+
+
+def test_a_dry_run_through_the_api_changes_nothing(discovery, queue_sync):
+    sample_catalog(discovery)
+    body = queue_sync({"dry_run": True})
+    assert body["status"] == "succeeded" and body["dry_run"] and body["created"] == 1
+    assert not Program.objects.exists()
+
+
+def test_sync_endpoints_refuse_anonymous_and_other_roles(api_client, jwt_client, discovery):
+    other = jwt_client("issuer", roles=["credential_issuers"])
+    assert api_client.post(SYNCS, {}, format="json").status_code == status.HTTP_401_UNAUTHORIZED
+    assert other.post(SYNCS, {}, format="json").status_code == status.HTTP_403_FORBIDDEN
+    assert other.get(f"{SYNCS}1/").status_code == status.HTTP_403_FORBIDDEN
+    assert not SyncRun.objects.exists()
+
+
+def test_unknown_sync_is_404(publisher):
+    assert publisher.get(f"{SYNCS}999/").status_code == status.HTTP_404_NOT_FOUND
+
+
+def test_without_discovery_the_api_says_the_sync_is_not_configured(no_discovery, publisher):
+    response = publisher.post(SYNCS, {}, format="json")
+
+    assert response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
+    assert (response.json()["code"], response.json()["reason"]) == ("sync-not-configured", "sync_not_configured")
+    assert response.json()["title"] == "Discovery Sync Not Configured"
+    assert "DISCOVERY_API_URL" in response.json()["detail"]
+    assert not SyncRun.objects.exists()
+
+
+def test_without_discovery_the_command_and_the_schedule_say_so(no_discovery):
+    with pytest.raises(CommandError, match="DISCOVERY_API_URL"):
+        call_command("sync_programs")
+    assert program_sync_scheduled() is None
+    assert not SyncRun.objects.exists()
+
+
+def test_transient_errors_are_retried_then_succeed(discovery, queue_sync):
+    sample_catalog(discovery)
+    discovery.fail("programs", 503, times=2)
+
+    body = queue_sync()
+
+    sync_run = SyncRun.objects.get(pk=body["id"])
+    assert (sync_run.status, sync_run.attempts) == (SyncStatus.SUCCEEDED, 3)
+    assert Program.objects.count() == 1
+
+
+def test_a_4xx_is_never_retried(discovery, queue_sync, settings):
+    sample_catalog(discovery)
+    settings.OAUTH2_CLIENT_SECRET = "wrong"  # the token endpoint answers 401
+
+    body = queue_sync()
+
+    sync_run = SyncRun.objects.get(pk=body["id"])
+    assert (sync_run.status, sync_run.attempts) == (SyncStatus.FAILED, 1)
+    assert "UpstreamUnauthorized" in sync_run.error
+    assert discovery.tokens_issued == 0
+
+
+def test_a_sync_stopped_by_the_retire_guard_is_recorded_as_aborted(discovery, queue_sync):
+    sample_catalog(discovery)
+    queue_sync()
+    discovery.programs.clear()
+
+    body = queue_sync()
+
+    assert body["status"] == "aborted"
+    assert "1 of 1" in body["error"]
+    assert Program.objects.get().status == "active"
+
+
+def test_backoff_grows_has_jitter_and_honours_retry_after():
+    rng = random.Random(7)
+    error = UpstreamUnavailable("x")
+    first, third = retry_countdown(0, error, rng=rng), retry_countdown(2, error, rng=rng)
+    assert 15 <= first <= 30 and 60 <= third <= 120
+    assert len({retry_countdown(1, error, rng=rng) for _ in range(5)}) == 5
+    assert retry_countdown(0, UpstreamRateLimited("x", retry_after=600), rng=rng) == 600
+
+
+def test_the_command_dry_run_prints_what_would_change_and_changes_nothing(discovery, capsys):
+    uuid = sample_catalog(discovery)
+
+    call_command("sync_programs", "--dry-run")
+
+    out = capsys.readouterr().out
+    assert "dry run" in out
+    assert f"would create program {uuid}" in out
+    assert f"program {uuid} excludes {DEMO_2T2023}" in out
+    assert "Dry run: would have created 1, updated 0, unchanged 0, retired 0 programs; 1 excluded runs found" in out
+    assert "programs: page 1" in out  # progress
+    assert not Program.objects.exists() and not CourseRun.objects.exists()
+    assert SyncRun.objects.get().dry_run
+
+
+def test_the_command_syncs_named_programs(discovery, capsys):
+    uuid = sample_catalog(discovery)
+    other = discovery.add_program("Other", ["edX+StatsX"])
+
+    call_command("sync_programs", "--program", uuid)
+
+    assert [str(u) for u in Program.objects.values_list("uuid", flat=True)] == [uuid]
+    assert other not in capsys.readouterr().out
+
+
+def test_the_command_fails_loudly_on_an_upstream_error(discovery):
+    sample_catalog(discovery)
+    discovery.fail("courses", 500)
+    with pytest.raises(CommandError, match="failed: UpstreamUnavailable"):
+        call_command("sync_programs")
+    assert SyncRun.objects.get().status == SyncStatus.FAILED
+
+
+def test_the_schedule_queues_a_full_sync(discovery, django_capture_on_commit_callbacks, settings):
+    sample_catalog(discovery)
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_run_id = program_sync_scheduled()
+
+    sync_run = SyncRun.objects.get(pk=sync_run_id)
+    assert (sync_run.trigger, sync_run.status, sync_run.program_uuids) == ("schedule", SyncStatus.SUCCEEDED, [])
+    entry = settings.CELERY_BEAT_SCHEDULE["program-sync"]
+    assert entry["task"] == "programs.tasks.program_sync_scheduled"
+    assert entry["schedule"] == settings.PROGRAM_SYNC_INTERVAL_MINUTES * 60
