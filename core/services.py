@@ -6,8 +6,9 @@ docs/decisions/0003-learner-identity.rst.
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db.models import Q
 
+from core.db import retry_on_integrity_error
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
 
@@ -25,22 +26,25 @@ def learner_get_or_create(*, username: str, lms_user_id: int | None = None, emai
     Safe under concurrent callers: a lost creation race re-reads the winner's row.
     """
     email = email.strip().lower() if email else None
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                return _learner_upsert(username=username, lms_user_id=lms_user_id, email=email)
-        except IntegrityError:
-            if attempt:
-                raise
-            log.info("learner_upsert_race", extra={"username": username, "lms_user_id": lms_user_id})
-    raise AssertionError("unreachable")
+    # A lost creation race re-reads the winner's row (IntegrityError); on MySQL/MariaDB it can also
+    # surface as a deadlock, which core.db retries when this call owns the transaction.
+    return retry_on_integrity_error(
+        lambda: _learner_upsert(username=username, lms_user_id=lms_user_id, email=email), attempts=3
+    )
 
 
 def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None) -> User:
-    by_name = User.objects.select_for_update().filter(username=username).first()
+    # Find the rows without locking, then lock them through the primary key only, in key order.
+    # Locking through the username index and then the lms_user_id index deadlocks on MySQL/MariaDB
+    # when concurrent first requests for one learner race (their failed inserts keep share locks on
+    # those index entries). A row that changes in between makes the insert fail; the caller retries.
+    matches = Q(username=username) if lms_user_id is None else Q(username=username) | Q(lms_user_id=lms_user_id)
+    pks = list(User.objects.filter(matches).values_list("pk", flat=True))
+    locked = list(User.objects.select_for_update().filter(pk__in=pks).order_by("pk")) if pks else []
+    by_name = next((row for row in locked if row.username == username), None)
     user = by_name
     if lms_user_id is not None:
-        by_id = User.objects.select_for_update().filter(lms_user_id=lms_user_id).first()
+        by_id = next((row for row in locked if row.lms_user_id == lms_user_id), None)
         if by_id is not None and by_name is not None and by_id.pk != by_name.pk:
             raise LearnerIdentityConflict(
                 f"Username {username!r} belongs to another learner than LMS user id {lms_user_id}."
