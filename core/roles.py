@@ -5,10 +5,10 @@ and the admin assign them.
 """
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 if TYPE_CHECKING:
     from core.models import User
@@ -25,10 +25,11 @@ class Role(StrEnum):
 ALL_ROLES = tuple(role.value for role in Role)
 
 
-def user_has_role(user: "User | AnonymousUser", role: Role) -> bool:
+def user_has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
     """True when the user is active staff, in the role's group, or (readers) a configured worker."""
     if not user.is_authenticated or not user.is_active:
         return False
+    user = cast("User", user)  # An authenticated user is an AUTH_USER_MODEL row.
     if user.is_staff:
         return True
     if role == Role.LEARNER_STATUS_READERS and user.get_username() in settings.LEARNER_STATUS_WORKERS:
