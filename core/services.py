@@ -6,9 +6,9 @@ docs/decisions/0003-learner-identity.rst.
 
 import logging
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from core.db import retry_on_integrity_error
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
 
@@ -26,11 +26,15 @@ def learner_get_or_create(*, username: str, lms_user_id: int | None = None, emai
     Safe under concurrent callers: a lost creation race re-reads the winner's row.
     """
     email = email.strip().lower() if email else None
-    # A lost creation race re-reads the winner's row (IntegrityError); on MySQL/MariaDB it can also
-    # surface as a deadlock, which core.db retries when this call owns the transaction.
-    return retry_on_integrity_error(
-        lambda: _learner_upsert(username=username, lms_user_id=lms_user_id, email=email), attempts=3
-    )
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _learner_upsert(username=username, lms_user_id=lms_user_id, email=email)
+        except IntegrityError:
+            if attempt:
+                raise
+            log.info("learner_upsert_race", extra={"username": username, "lms_user_id": lms_user_id})
+    raise AssertionError("unreachable")
 
 
 def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None) -> User:
