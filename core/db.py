@@ -1,18 +1,45 @@
 """Database helpers shared by the apps' services."""
 
+import logging
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+# MySQL/MariaDB ER_LOCK_DEADLOCK; PostgreSQL deadlock_detected and serialization_failure.
+_MYSQL_DEADLOCK = 1213
+_POSTGRES_RETRYABLE = {"40P01", "40001"}
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """True when the database aborted the transaction to break a deadlock: running it again is safe.
+
+    MySQL and MariaDB roll back the *whole* transaction of the victim, so only the code that opened
+    the outermost transaction can run it again; a savepoint inside it no longer exists.
+    """
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in _POSTGRES_RETRYABLE or getattr(cause, "pgcode", None) in _POSTGRES_RETRYABLE:
+        return True
+    return bool(exc.args) and exc.args[0] == _MYSQL_DEADLOCK
 
 
 def retry_on_integrity_error(write: Callable[[], T], *, attempts: int = 3) -> T:
     """Run ``write`` in its own transaction, again when a concurrent writer won a unique-key race.
 
     ``write`` must read-then-write by natural key, so that a retry finds the row the winner made.
+    When this call opens the outermost transaction it also runs ``write`` again after a deadlock
+    (MySQL/MariaDB turn concurrent first inserts of one key into deadlocks, not IntegrityErrors);
+    inside a caller's transaction a deadlock propagates to whoever opened it.
     """
+    owns_transaction = not connection.in_atomic_block
     for attempt in range(attempts):
         try:
             with transaction.atomic():
@@ -20,4 +47,10 @@ def retry_on_integrity_error(write: Callable[[], T], *, attempts: int = 3) -> T:
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
+        except OperationalError as exc:
+            if not (owns_transaction and is_deadlock(exc)) or attempt == attempts - 1:
+                raise
+            log.info("write_deadlock_retry", extra={"attempt": attempt + 1})
+            # Jitter, so the transactions that deadlocked do not meet again in the same order.
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311
     raise AssertionError("unreachable")

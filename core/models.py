@@ -22,6 +22,9 @@ class User(AbstractUser):
     )
     full_name = models.CharField(max_length=255, blank=True)
 
+    # Not a field: the user's group names, cached by core.roles.user_has_role for one request.
+    _role_names: set[str]
+
     class Meta:
         db_table = "core_user"
         indexes = [models.Index(fields=["email"], name="core_user_email_idx")]

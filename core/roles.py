@@ -5,9 +5,13 @@ and the admin assign them.
 """
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 class Role(StrEnum):
@@ -25,6 +29,7 @@ def user_has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
     """True when the user is active staff, in the role's group, or (readers) a configured worker."""
     if not user.is_authenticated or not user.is_active:
         return False
+    user = cast("User", user)  # An authenticated user is an AUTH_USER_MODEL row.
     if user.is_staff:
         return True
     if role == Role.LEARNER_STATUS_READERS and user.get_username() in settings.LEARNER_STATUS_WORKERS:
@@ -32,6 +37,6 @@ def user_has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
     # Group names are cached on the user object for the length of the request.
     cached: set[str] | None = getattr(user, "_role_names", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
-        user._role_names = cached  # type: ignore[union-attr]
+        cached = set(user.groups.values_list("name", flat=True))
+        user._role_names = cached
     return role.value in cached

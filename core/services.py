@@ -7,6 +7,7 @@ docs/decisions/0003-learner-identity.rst.
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
@@ -44,10 +45,17 @@ def learner_get_or_create(*, username: str, lms_user_id: int | None = None, emai
 
 def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None) -> tuple[User, bool]:
     """The learner, and whether its email was set by this call."""
-    by_name = User.objects.select_for_update().filter(username=username).first()
+    # Find the rows without locking, then lock them through the primary key only, in key order.
+    # Locking through the username index and then the lms_user_id index deadlocks on MySQL/MariaDB
+    # when concurrent first requests for one learner race (their failed inserts keep share locks on
+    # those index entries). A row that changes in between makes the insert fail; the caller retries.
+    matches = Q(username=username) if lms_user_id is None else Q(username=username) | Q(lms_user_id=lms_user_id)
+    pks = list(User.objects.filter(matches).values_list("pk", flat=True))
+    locked = list(User.objects.select_for_update().filter(pk__in=pks).order_by("pk")) if pks else []
+    by_name = next((row for row in locked if row.username == username), None)
     user = by_name
     if lms_user_id is not None:
-        by_id = User.objects.select_for_update().filter(lms_user_id=lms_user_id).first()
+        by_id = next((row for row in locked if row.lms_user_id == lms_user_id), None)
         if by_id is not None and by_name is not None and by_id.pk != by_name.pk:
             raise LearnerIdentityConflict(
                 f"Username {username!r} belongs to another learner than LMS user id {lms_user_id}."

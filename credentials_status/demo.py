@@ -25,14 +25,30 @@ def load_demo() -> str:
     now = timezone.now()
     learner_get_or_create(username="demo", lms_user_id=1001, email="demo@example.com")
     learner_get_or_create(username="sam", lms_user_id=1003, email="sam@example.com")
-    demo = {"username": "demo", "lms_user_id": 1001}
-    course_run_credential_upsert(**demo, course_run_key="course-v1:edX+DemoX+1T2024", status="awarded", type="verified")
-    grade_upsert(**demo, course_run_key="course-v1:edX+DemoX+1T2024", percent_grade=Decimal("0.92"), letter_grade="A")
     course_run_credential_upsert(
-        **demo, course_run_key="course-v1:edX+StatsX+3T2025", status="revoked", type="verified"
+        username="demo",
+        lms_user_id=1001,
+        course_run_key="course-v1:edX+DemoX+1T2024",
+        status="awarded",
+        type="verified",
+    )
+    grade_upsert(
+        username="demo",
+        lms_user_id=1001,
+        course_run_key="course-v1:edX+DemoX+1T2024",
+        percent_grade=Decimal("0.92"),
+        letter_grade="A",
     )
     course_run_credential_upsert(
-        **demo,
+        username="demo",
+        lms_user_id=1001,
+        course_run_key="course-v1:edX+StatsX+3T2025",
+        status="revoked",
+        type="verified",
+    )
+    course_run_credential_upsert(
+        username="demo",
+        lms_user_id=1001,
         course_run_key="course-v1:edX+CalcX+1T2026",
         status="awarded",
         type="verified",
@@ -41,10 +57,15 @@ def load_demo() -> str:
     course_run_credential_upsert(
         username="sam", lms_user_id=1003, course_run_key="course-v1:edX+DemoX+2T2023", status="awarded", type="verified"
     )
-    sam = {"username": "sam", "lms_user_id": 1003}
-    course_run_credential_upsert(**sam, course_run_key="course-v1:edX+StatsX+3T2025", status="awarded", type="verified")
+    course_run_credential_upsert(
+        username="sam",
+        lms_user_id=1003,
+        course_run_key="course-v1:edX+StatsX+3T2025",
+        status="awarded",
+        type="verified",
+    )
     enrollment_upsert(
-        learner=learner_get_or_create(**sam),
+        learner=learner_get_or_create(username="sam", lms_user_id=1003),
         course_run=CourseRun.objects.get(key="course-v1:edX+DemoX+1T2024"),
         mode="verified",
     )

@@ -17,7 +17,7 @@ def parse_course_run_key(value: str) -> ParsedCourseRunKey:
         key = CourseKey.from_string(value.strip())
     except (InvalidKeyError, AttributeError) as exc:
         raise InvalidCourseRunKey({"course_run_key": [f"{value!r} is not a valid course run key."]}) from exc
-    if isinstance(key, LibraryLocator) or not key.run:
+    if isinstance(key, LibraryLocator) or not key.run or not key.org:
         raise InvalidCourseRunKey({"course_run_key": [f"{value!r} names a library, not a course run."]})
     return ParsedCourseRunKey(run_key=str(key), course_key=f"{key.org}+{key.course}", org_key=key.org)
 

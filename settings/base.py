@@ -6,6 +6,7 @@ the service API contract.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -104,7 +105,7 @@ CACHES = {
 }
 
 # --- REST framework, authentication and errors -------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     # JWT first: its WWW-Authenticate header makes missing credentials a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.authentication.LearnerJwtAuthentication",

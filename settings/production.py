@@ -1,5 +1,7 @@
 """Production: secrets must come from the environment; cookies and transport are hardened."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from settings.base import *  # noqa: F403
 from settings.base import JWT_PUBLIC_SIGNING_JWK_SET
 from settings.env import env_bool, env_list, env_str
@@ -7,6 +9,9 @@ from settings.env import env_bool, env_list, env_str
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    # Empty, Django answers every request 400: fail at start instead.
+    raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS is required.")
 if not JWT_PUBLIC_SIGNING_JWK_SET:
     # Symmetric tokens are allowed in production only with an explicitly configured secret.
     env_str("JWT_SECRET_KEY")

@@ -16,17 +16,13 @@ def enrollment_rows_upsert(rows: list[Enrollment]) -> None:
     if not rows:
         return
     # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; PostgreSQL and SQLite need one.
-    target = (
-        {"unique_fields": ["learner", "course_run"]}
-        if connection.features.supports_update_conflicts_with_target
-        else {}
-    )
+    unique_fields = ["learner", "course_run"] if connection.features.supports_update_conflicts_with_target else None
     Enrollment.objects.bulk_create(
         rows,
         batch_size=BATCH_SIZE,
         update_conflicts=True,
         update_fields=["is_active", "mode", "license_uuid", "modified"],
-        **target,
+        unique_fields=unique_fields,
     )
 
 

@@ -71,7 +71,9 @@ def query_from_validated(data: dict[str, Any]) -> StatusQuery:
 
 def bulk_learner_cert_status_input(data: Any) -> serializers.ListSerializer:
     """A list of 1 to 1,000 learner_cert_status bodies; errors are keyed by item index."""
-    return LearnerCertStatusInput(data=data, many=True, max_length=MAX_ITEMS_PER_LIST, allow_empty=False)
+    return serializers.ListSerializer(
+        child=LearnerCertStatusInput(), data=data, max_length=MAX_ITEMS_PER_LIST, allow_empty=False
+    )
 
 
 class GradeOutput(serializers.Serializer):

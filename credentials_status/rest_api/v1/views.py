@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -10,9 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.db import retry_on_integrity_error
 from core.permissions import IsCredentialIssuer
 from core.selectors import learner_find
 from credentials_status.cert_status import learner_cert_status, learner_cert_statuses
+from credentials_status.models import CourseRunCredential
 from credentials_status.rest_api.v1.permissions import can_read_learner
 from credentials_status.rest_api.v1.serializers import (
     CourseRunCredentialInput,
@@ -71,7 +72,8 @@ class CourseRunCredentialIngestView(APIView):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         grade = data.pop("grade", None)
-        with transaction.atomic():
+
+        def write() -> tuple[CourseRunCredential, bool]:
             credential, created = course_run_credential_upsert(**data)
             if grade:
                 grade_upsert(
@@ -80,6 +82,10 @@ class CourseRunCredentialIngestView(APIView):
                     course_run_key=data["course_run_key"],
                     **grade,
                 )
+            return credential, created
+
+        # One transaction for both writes, run again if the database breaks a deadlock (MySQL).
+        credential, created = retry_on_integrity_error(write)
         return Response(
             CourseRunCredentialOutput(credential).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
