@@ -33,6 +33,7 @@ def main(selected: list[str]) -> None:
     print(f"# command: make bench   (or: .venv/bin/python bench/run.py {' '.join(names)})")
     for name in names:
         module = importlib.import_module(f"bench.bench_{name}")
+        call_command("flush", interactive=False, verbosity=0)  # each benchmark starts from an empty database
         started = time.perf_counter()
         lines = module.run()
         print(f"\n## {name}  ({time.perf_counter() - started:.1f} s including setup)")
