@@ -38,7 +38,8 @@ run: demo ## Set up, load demo data and serve on http://127.0.0.1:8000 (SQLite, 
 	@echo "  curl -s -X POST http://$(HOST):$(PORT)/api/credentials/v1/learner_cert_status/ \\"
 	@echo "    -H \"Authorization: JWT \$$TOKEN\" -H 'Content-Type: application/json' \\"
 	@echo "    -d '{\"username\": \"demo\", \"course_runs\": [\"course-v1:edX+DemoX+1T2024\"]}'"
-	@echo "Admin: $(BIN)/python manage.py createsuperuser, then http://$(HOST):$(PORT)/admin/"
+	@echo "Admin and support console: $(BIN)/python manage.py createsuperuser, then"
+	@echo "  http://$(HOST):$(PORT)/admin/ and http://$(HOST):$(PORT)/support/ (try learner 'sam')"
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
