@@ -23,3 +23,10 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
+
+if ! mysqladmin -h 127.0.0.1 -u root ping --silent 2>/dev/null; then
+  echo "starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  for _ in $(seq 1 30); do mysqladmin -h 127.0.0.1 -u root ping --silent 2>/dev/null && break; sleep 1; done
+fi
+mysql -h 127.0.0.1 -u root -e "CREATE DATABASE IF NOT EXISTS credentials_status_ci CHARACTER SET utf8mb4"
