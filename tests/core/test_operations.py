@@ -151,10 +151,19 @@ def test_create_dev_jwt_prints_a_token_the_service_accepts(api_client):
 
 
 def test_demo_data_is_idempotent_and_answers_the_readme_curl(api_client):
+    from programs.models import Course, CourseRun
+
+    def catalog() -> list:
+        runs = CourseRun.objects.order_by("key").values_list("key", "title", "start", "end", "modified")
+        return [*runs, *Course.objects.order_by("key").values_list("key", "title")]
+
     call_command("load_demo_data", stdout=StringIO())
     counts = [model.objects.count() for model in admin.site._registry]
+    before = catalog()
     call_command("load_demo_data", stdout=StringIO())
     assert [model.objects.count() for model in admin.site._registry] == counts
+    assert catalog() == before
+    assert all(title for _, title in before[-4:]), "every demo course has a title"
     api_client.credentials(HTTP_AUTHORIZATION=f"JWT {encode_jwt(username='support')}")
     response = api_client.post(
         "/api/credentials/v1/learner_cert_status/",
