@@ -3,10 +3,11 @@
 ``program_sync(*, client=...)`` is the service; it takes the Discovery client as a parameter so tests
 pass one pointed at a fake Discovery. What a caller may rely on:
 
-- Everything is applied in ONE database transaction, page by page as the pages arrive: a failure at
-  any point (a 500 on page 7, a timeout, a bug) rolls the whole sync back and the previous catalog
-  stays intact. A dry run does the same work and rolls back at the end, so its counts and change
-  list are exactly what a real run would do.
+- Every page is downloaded first, with no transaction open, into a temporary file
+  (``SpooledCatalog``): a slow or throttled Discovery never holds database locks. Then everything is
+  applied in ONE database transaction, page by page from that file: a failure at any point (a 500 on
+  page 7, a timeout, a bug) leaves the previous catalog intact. A dry run does the same work and rolls
+  back at the end, so its counts and change list are exactly what a real run would do.
 - Rows merge on natural keys (organization key, course key, run key, program uuid) with rows the LMS
   created by ``PUT course_runs/{key}``; a course or run first created from its key adopts
   Discovery's uuid.
@@ -20,9 +21,11 @@ pass one pointed at a fake Discovery. What a caller may rely on:
   the run keys of each course (needed to infer exclusions) and the seen program uuids.
 """
 
+import json
 import logging
+import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -70,16 +73,92 @@ def program_sync(
     Raises ``programs.discovery.DiscoveryError`` subclasses on upstream failures and ``SyncAborted``
     when the retire guard trips; in both cases nothing is applied.
     """
-    sync = _ProgramSync(
-        client=client,
-        dry_run=dry_run,
-        program_uuids=[str(UUID(str(u))) for u in program_uuids or []],
-        max_retire_fraction=(
-            settings.PROGRAM_SYNC_MAX_RETIRE_FRACTION if max_retire_fraction is None else max_retire_fraction
-        ),
-        progress=progress,
-    )
-    return sync.run()
+    uuids = [str(UUID(str(u))) for u in program_uuids or []]
+    fraction = settings.PROGRAM_SYNC_MAX_RETIRE_FRACTION if max_retire_fraction is None else max_retire_fraction
+    with SpooledCatalog(client) as spooled:
+        spooled.fetch(program_uuids=uuids, max_retire_fraction=fraction)
+        sync = _ProgramSync(
+            client=spooled,
+            dry_run=dry_run,
+            program_uuids=uuids,
+            max_retire_fraction=fraction,
+            progress=progress,
+        )
+        return sync.run()
+
+
+Page = list[dict[str, Any]]
+
+
+class SpooledCatalog:
+    """Every page the sync needs, downloaded before its transaction opens and replayed from a file.
+
+    ``fetch()`` reads organizations, courses and programs (and asks again, by uuid, for live programs
+    the listing did not return, so a page shifted upstream is not mistaken for a deletion). Pages go to
+    a temporary file as they arrive: memory holds one page, and no database transaction is open while
+    Discovery answers (or throttles). The sync then reads the pages back through the same interface
+    as the Discovery client.
+    """
+
+    def __init__(self, client: CatalogSource) -> None:
+        self.client = client
+        self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
+        self._offsets: dict[str, list[int]] = defaultdict(list)
+        self._main_uuids: list[str] | None = None
+
+    def __enter__(self) -> "SpooledCatalog":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._file.close()
+
+    @property
+    def request_count(self) -> int:
+        return getattr(self.client, "request_count", 0)
+
+    def fetch(self, *, program_uuids: list[str], max_retire_fraction: float) -> None:
+        self._main_uuids = program_uuids or None
+        self._spool("organizations", self.client.organization_pages())
+        self._spool("courses", self.client.course_pages())
+        seen = self._spool("programs", self.client.program_pages(uuids=self._main_uuids))
+        if program_uuids:
+            return
+        live = {str(uuid) for uuid in _live_discovery_programs().values_list("uuid", flat=True)}
+        missing = sorted(live - seen)
+        if not missing or len(missing) / max(len(live), 1) > max_retire_fraction:
+            return  # nothing to confirm, or the retire guard will stop the sync anyway
+        for start in range(0, len(missing), CONFIRM_CHUNK):
+            self._spool("confirmations", self.client.program_pages(uuids=missing[start : start + CONFIRM_CHUNK]))
+
+    def _spool(self, stage: str, pages: Iterable[Page]) -> set[str]:
+        seen: set[str] = set()
+        for page in pages:
+            self._file.seek(0, 2)
+            self._offsets[stage].append(self._file.tell())
+            self._file.write(json.dumps(page) + "\n")
+            seen.update(str(u) for item in page if isinstance(item, dict) and (u := _uuid_or_none(item.get("uuid"))))
+        return seen
+
+    def _replay(self, stage: str) -> Iterator[Page]:
+        for offset in self._offsets[stage]:
+            self._file.seek(offset)
+            yield json.loads(self._file.readline())
+
+    def organization_pages(self) -> Iterator[Page]:
+        return self._replay("organizations")
+
+    def course_pages(self) -> Iterator[Page]:
+        return self._replay("courses")
+
+    def program_pages(self, *, uuids: list[str] | None = None) -> Iterator[Page]:
+        """The program listing; with other ``uuids``, what the confirmation requests returned of them."""
+        if uuids == self._main_uuids:
+            return self._replay("programs")
+        wanted = set(uuids or ())
+        return (
+            [item for item in page if isinstance(item, dict) and str(_uuid_or_none(item.get("uuid"))) in wanted]
+            for page in self._replay("confirmations")
+        )
 
 
 def _parse_dt(value: Any) -> datetime | None:

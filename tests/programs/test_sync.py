@@ -416,3 +416,27 @@ def test_a_course_missing_from_the_listing_keeps_its_exclusions(discovery, make_
 
     assert excluded_keys(uuid) == {DEMO_2T2023}
     assert result.counts.programs_unchanged == 1
+
+
+def test_discovery_is_never_called_inside_a_database_transaction(discovery, make_client):
+    """Pages are fetched before the sync's transaction opens: a slow Discovery holds no locks."""
+    sample_catalog(discovery)
+    program_sync(client=make_client())  # a first sync, so the second has live programs to confirm
+    discovery.programs.clear()
+    discovery.add_program("Another", ["edX+DemoX"])
+    baseline = len(connection.atomic_blocks)  # the test's own transaction
+    depths: list[int] = []
+    client = make_client()
+    original = client._request
+
+    def recording_request(*args, **kwargs):  # type: ignore[no-untyped-def]
+        depths.append(len(connection.atomic_blocks))
+        return original(*args, **kwargs)
+
+    client._request = recording_request
+    with pytest.raises(SyncAborted):  # the one live program vanished: 100% > 10%, nothing applied
+        program_sync(client=client)
+    program_sync(client=client, max_retire_fraction=1.0)
+    assert depths, "the sync called Discovery"
+    assert set(depths) == {baseline}
+    assert Program.objects.get(title="Data Science Fundamentals").status == ProgramStatus.RETIRED
