@@ -50,7 +50,8 @@ Progress = Callable[[str, int, int], None]
 class CatalogSource(Protocol):
     """What the sync needs from a Discovery client (``programs.discovery.DiscoveryClient``)."""
 
-    request_count: int
+    @property
+    def request_count(self) -> int: ...
 
     def organization_pages(self) -> Iterable[list[dict[str, Any]]]: ...
 
