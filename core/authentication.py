@@ -16,6 +16,7 @@ from edx_rest_framework_extensions.settings import get_first_jwt_issuer
 from rest_framework import exceptions
 
 from core.exceptions import LearnerIdentityConflict
+from core.fields import MAX_DB_INTEGER
 from core.models import User
 from core.services import learner_get_or_create
 from core.signals import learner_identified
@@ -25,8 +26,20 @@ class LearnerJwtAuthentication(JwtAuthentication):
     def authenticate_credentials(self, payload: dict[str, Any]) -> User:
         username = payload.get("preferred_username") or payload.get("username")
         lms_user_id = payload.get("user_id")
+        if username is not None and not (
+            isinstance(username, str) and 0 < len(username) <= 150 and "\x00" not in username
+        ):
+            raise exceptions.AuthenticationFailed("The token's preferred_username is not a valid username.")
+        if lms_user_id is not None and not (
+            isinstance(lms_user_id, int) and not isinstance(lms_user_id, bool) and 0 < lms_user_id <= MAX_DB_INTEGER
+        ):
+            raise exceptions.AuthenticationFailed("The token's user_id is not a valid LMS user id.")
+        if isinstance(payload.get("email"), str):
+            # Stored lower-cased, as every other write path stores it (ADR 0003); a claim in another
+            # case must not flip the row back and forth.
+            payload = {**payload, "email": payload["email"].strip().lower()}
         known: User | None = None
-        if username and isinstance(lms_user_id, int) and not isinstance(lms_user_id, bool):
+        if username and lms_user_id is not None:
             try:
                 known = learner_get_or_create(username=username, lms_user_id=lms_user_id)
             except LearnerIdentityConflict as exc:

@@ -110,26 +110,26 @@ def error_body(status_code: int, code: str, title: str, detail: str, path: str |
     return body
 
 
-def _json_error(request: HttpRequest, status_code: int, code: str, title: str, detail: str) -> JsonResponse:
+def json_error(request: HttpRequest, status_code: int, code: str, title: str, detail: str) -> JsonResponse:
     return JsonResponse(error_body(status_code, code, title, detail, request.path), status=status_code)
 
 
 # Django-level handlers: URLs no view matched, CSRF failures and crashes outside DRF.
 def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error(request, 400, "bad-request", "Bad Request", "The request could not be understood.")
+    return json_error(request, 400, "bad-request", "Bad Request", "The request could not be understood.")
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error(request, 403, "authz", "Permission Denied", "You may not access this resource.")
+    return json_error(request, 403, "authz", "Permission Denied", "You may not access this resource.")
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error(request, 404, "not-found", "Not Found", "No resource exists at this address.")
+    return json_error(request, 404, "not-found", "Not Found", "No resource exists at this address.")
 
 
 def handler500(request: HttpRequest) -> JsonResponse:
-    return _json_error(request, 500, "internal", "Internal Server Error", "An unexpected error occurred.")
+    return json_error(request, 500, "internal", "Internal Server Error", "An unexpected error occurred.")
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
-    return _json_error(request, 403, "csrf", "CSRF Verification Failed", f"CSRF verification failed: {reason}")
+    return json_error(request, 403, "csrf", "CSRF Verification Failed", f"CSRF verification failed: {reason}")

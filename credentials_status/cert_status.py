@@ -24,7 +24,7 @@ from credentials_status.data import (
     StatusItem,
     StatusQuery,
 )
-from credentials_status.models import CourseRunCredential, Grade
+from credentials_status.models import CertificateType, CourseRunCredential, Grade
 from credentials_status.status import credential_is_visible, run_status
 from enrollments.models import Enrollment
 from programs.models import CourseRun
@@ -109,10 +109,12 @@ def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswe
                 scope, learner_id__in=learner_ids, is_active=True
             ).select_related("course_run__course"):
                 enrollments[enrollment.learner_id].append(enrollment)
-            if run_uuids or run_keys:
-                requested_runs = list(
-                    CourseRun.objects.filter(Q(uuid__in=run_uuids) | Q(key__in=run_keys)).select_related("course")
-                )
+    # Unknown learners need the requested runs too: their include_incomplete answer is the one a
+    # learner without records gets, so it does not tell whether the learner exists.
+    if (run_uuids or run_keys) and any(q.include_incomplete for q in queries):
+        requested_runs = list(
+            CourseRun.objects.filter(Q(uuid__in=run_uuids) | Q(key__in=run_keys)).select_related("course")
+        )
     run_ids = {c.course_run_id for rows in credentials.values() for c in rows}
     run_ids |= {e.course_run_id for rows in enrollments.values() for e in rows}
     grades: dict[int, dict[int, GradeData]] = defaultdict(dict)
@@ -126,16 +128,19 @@ def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswe
     for query in queries:
         learner = learner_of(query)
         if learner is None:
-            answers.append(StatusAnswer(lms_user_id=query.lms_user_id, username=query.username))
-            continue
-        answer = StatusAnswer(lms_user_id=learner.lms_user_id, username=learner.username)
-        own = [c for c in credentials[learner.pk] if _in_scope(c.course_run, query)]
-        own_grades = grades[learner.pk]
+            answer = StatusAnswer(lms_user_id=query.lms_user_id, username=query.username)
+            own: list[CourseRunCredential] = []
+            own_enrollments: list[Enrollment] = []
+            own_grades: dict[int, GradeData] = {}
+        else:
+            answer = StatusAnswer(lms_user_id=learner.lms_user_id, username=learner.username)
+            own = [c for c in credentials[learner.pk] if _in_scope(c.course_run, query)]
+            own_enrollments = [e for e in enrollments[learner.pk] if _in_scope(e.course_run, query)]
+            own_grades = grades[learner.pk]
         answer.status = [
             _item(c.course_run, LearnerRunStatus.AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)
         ]
         if query.include_incomplete:
-            own_enrollments = [e for e in enrollments[learner.pk] if _in_scope(e.course_run, query)]
             asked_runs = [
                 r for r in requested_runs if r.uuid in query.course_run_uuids or r.key in query.course_run_keys
             ]
@@ -155,10 +160,17 @@ def _item(
         course_uuid=run.course.uuid,
         course_run=RunRef(uuid=run.uuid, key=run.key),
         status=status,
-        type=credential.type if credential else (enrollment.mode if enrollment else None),
+        type=credential.type if credential else _certificate_type_of(enrollment),
         certificate_available_date=credential.certificate_available_date if credential else None,
         grade=grades.get(run.pk),
     )
+
+
+def _certificate_type_of(enrollment: Enrollment | None) -> str | None:
+    """The certificate type an enrollment's mode leads to; None for modes without one (``credit``, ...)."""
+    if enrollment is None or enrollment.mode not in CertificateType.values:
+        return None
+    return enrollment.mode
 
 
 def _incomplete_items(

@@ -125,15 +125,17 @@ def test_grade_out_of_range_is_400(issuer, percent):
     assert not Grade.objects.exists()
 
 
-@pytest.mark.parametrize("url", [CREDENTIALS_URL, GRADES_URL])
-def test_only_credential_issuers_may_write(jwt_client, api_client, url):
-    assert api_client.post(url, credential_body(), format="json").status_code == 401
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [(CREDENTIALS_URL, credential_body()), (GRADES_URL, credential_body(letter_grade="B", percent_grade="0.81"))],
+)
+def test_only_credential_issuers_may_write(jwt_client, api_client, url, body):
+    assert api_client.post(url, body, format="json").status_code == 401
     for roles in ([], ["learner_status_readers"], ["catalog_publishers"]):
         client = jwt_client(f"user_{len(roles)}", roles=roles)
-        assert client.post(url, credential_body(), format="json").status_code == 403
-    assert jwt_client("admin", administrator=True).post(url, credential_body(), format="json").status_code in (
-        200,
-        201,
-        400,
-    )
-    assert not CourseRunCredential.objects.filter(learner__username="user_0").exists()
+        assert client.post(url, body, format="json").status_code == 403
+    assert not User.objects.filter(username="ana").exists()
+    assert jwt_client("admin", administrator=True).post(url, body, format="json").status_code == 201
+    assert jwt_client("lms_worker", roles=["credential_issuers"]).post(url, body, format="json").status_code == 200
+    model = CourseRunCredential if url == CREDENTIALS_URL else Grade
+    assert model.objects.filter(learner__username="ana", course_run__key=RUN_KEY).count() == 1

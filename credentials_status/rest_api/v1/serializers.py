@@ -5,7 +5,7 @@ from uuid import UUID
 
 from rest_framework import serializers
 
-from core.fields import StrictCharField, StrictIntegerField
+from core.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
 from credentials_status.data import StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 from programs.keys import is_course_run_key
@@ -43,9 +43,9 @@ class CourseRunRefField(StrictCharField):
 
 
 class LearnerCertStatusInput(LearnerIdentityInput):
-    courses = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=MAX_ITEMS_PER_LIST)
+    courses = serializers.ListField(child=StrictUUIDField(), required=False, max_length=MAX_ITEMS_PER_LIST)
     course_runs = serializers.ListField(child=CourseRunRefField(), required=False, max_length=MAX_ITEMS_PER_LIST)
-    include_incomplete = serializers.BooleanField(required=False, default=False)
+    include_incomplete = StrictBooleanField(required=False, default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -105,7 +105,7 @@ class LearnerCertStatusOutput(serializers.Serializer):
 class GradeInput(serializers.Serializer):
     letter_grade = StrictCharField(required=False, allow_blank=True, max_length=32, default="")
     percent_grade = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1)
-    verified = serializers.BooleanField(required=False, default=False)
+    verified = StrictBooleanField(required=False, default=False)
 
 
 class LearnerRecordInput(serializers.Serializer):
@@ -153,7 +153,7 @@ class GradeRecordOutput(serializers.Serializer):
 
 
 class LearnerProgramStatusInput(LearnerIdentityInput):
-    program_uuid = serializers.UUIDField()
+    program_uuid = StrictUUIDField()
 
 
 class ProgramRefOutput(serializers.Serializer):

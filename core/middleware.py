@@ -1,0 +1,49 @@
+"""Request checks that apply to every URL, before any view runs."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from core.errors import json_error
+from core.parsers import NUL
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string is a JSON 400 for every view.
+
+    URL segments and query parameters go straight into lookups (usernames, provider ids, search
+    boxes); PostgreSQL refuses U+0000 in text, so without this each of them would be a 500 there.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if NUL in request.path_info or any(
+            NUL in key or any(NUL in value for value in values) for key, values in request.GET.lists()
+        ):
+            return json_error(
+                request, 400, "bad-request", "Bad Request", "NUL (%00) characters are not allowed in the URL."
+            )
+        return self.get_response(request)
+
+
+class JsonApiNotFoundMiddleware:
+    """Under ``/api/`` an unmatched URL is the JSON 404 also when DEBUG shows Django's HTML page.
+
+    ``handler404`` already answers JSON when DEBUG is off; ``make run`` has DEBUG on, and API
+    clients must never get HTML. Resolver 404s only: views answer their own 404s in JSON.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path_info.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return json_error(request, 404, "not-found", "Not Found", "No resource exists at this address.")
+        return response
