@@ -46,10 +46,11 @@ run: demo ## Set up, load demo data and serve on http://127.0.0.1:8000 (SQLite, 
 test: $(VENV)/.test-installed ## Install test requirements and run the whole suite (DATABASE_URL picks the database)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, missing migrations
+quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, missing migrations, OpenAPI without warnings
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: $(VENV)/.test-installed ## Run the benchmarks and print their figures

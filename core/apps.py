@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: users and roles"
 
     def ready(self) -> None:
-        from core import errors
+        from core import errors, schema  # noqa: F401  (schema registers the JWT security scheme)
 
         errors.register_error_types()

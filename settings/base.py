@@ -176,6 +176,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProgramStatusEnum": "programs.models.ProgramStatus",
+        "SyncStatusEnum": "programs.models.SyncStatus",
+        "CredentialStatusEnum": "credentials_status.models.CredentialStatus",
+        "RequirementStatusEnum": "credit.models.RequirementStatus",
+        "CreditRequestStatusEnum": "credit.models.CreditRequestStatus",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_error_responses"],
 }
 
 # --- Upstreams: Discovery and the LMS ----------------------------------------------------------

@@ -57,6 +57,28 @@ def test_schema_documents_every_api_endpoint(api_client):
     assert all(any(path.startswith("/" + route) for path in paths) for route in api_routes)
 
 
+def test_schema_documents_jwt_auth_and_the_error_envelope(api_client):
+    schema = json.loads(api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`JWT <token>`: a JWT from the LMS's OAuth2 provider (`create_dev_jwt` locally).",
+    }
+    assert set(schema["components"]["schemas"]["Error"]["required"]) == {"type", "code", "title", "status", "detail"}
+    status_op = schema["paths"]["/api/credentials/v1/learner_cert_status/"]["post"]
+    assert {"jwtAuth": []} in status_op["security"]
+    assert {"200", "400", "401", "403", "429"} <= set(status_op["responses"])
+    ingest = schema["paths"]["/api/credentials/v1/course_run_credentials/"]["post"]["responses"]
+    assert {"200", "201"} <= set(ingest)
+    health = schema["paths"]["/health/"]["get"]["responses"]
+    assert "401" not in health, "anonymous endpoints do not document 401"
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if {} not in operation.get("security", [{}]):
+                assert "401" in operation["responses"], (method, path)
+
+
 def test_docs_page_renders_without_internet(api_client):
     response = api_client.get("/api/docs/")
     assert response.status_code == 200

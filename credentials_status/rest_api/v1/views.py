@@ -66,7 +66,9 @@ class CourseRunCredentialIngestView(APIView):
 
     permission_classes = [IsCredentialIssuer]
 
-    @extend_schema(request=CourseRunCredentialInput, responses={200: CourseRunCredentialOutput})
+    @extend_schema(
+        request=CourseRunCredentialInput, responses={200: CourseRunCredentialOutput, 201: CourseRunCredentialOutput}
+    )
     def post(self, request: Request) -> Response:
         body = CourseRunCredentialInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -97,7 +99,7 @@ class GradeIngestView(APIView):
 
     permission_classes = [IsCredentialIssuer]
 
-    @extend_schema(request=GradeRecordInput, responses={200: GradeRecordOutput})
+    @extend_schema(request=GradeRecordInput, responses={200: GradeRecordOutput, 201: GradeRecordOutput})
     def post(self, request: Request) -> Response:
         body = GradeRecordInput(data=request.data)
         body.is_valid(raise_exception=True)
