@@ -100,6 +100,16 @@ def test_search_finds_a_learner_by_username_email_or_lms_user_id(program: Progra
     assert b'href="/support/learners/sam/"' in response.content
 
 
+@pytest.mark.parametrize("query", ["²", "١٠٠٣", "1003²", "9" * 30])
+def test_search_reads_only_short_ascii_digits_as_an_lms_user_id(program: Program, support: Client, query: str) -> None:
+    # "١٠٠٣" is 1003 in Arabic-Indic digits: int() reads it, but it is not how support types an id.
+    response = support.get("/support/", {"q": query})
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.context["results"] == []
+    assert "No learner has this username, email or LMS user id." in response.content.decode()
+
+
 def test_search_without_match_says_so(program: Program, support: Client) -> None:
     response = support.get("/support/", {"q": "nobody-here"})
 
