@@ -13,7 +13,8 @@ from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, 
 
 WARNING = (
     "The learner completed course-v1:edX+DemoX+2T2023, which this program does not count; "
-    "a counting run is course-v1:edX+DemoX+1T2024"
+    "a counting run is course-v1:edX+DemoX+1T2024 (open now). edX+DemoX is complete once the learner earns a "
+    "verified certificate in a counting run."
 )
 
 

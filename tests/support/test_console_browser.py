@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from programs.models import Program, ProgramCourse
 from tests.conftest import grant
@@ -36,6 +37,9 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
+
+NEXT_YEAR = timezone.now().year + 1
+UPCOMING_DEMO_RUN = f"course-v1:edX+DemoX+3T{NEXT_YEAR}"
 
 
 @pytest.fixture
@@ -66,6 +70,8 @@ def console_data(transactional_db: None) -> Program:
     calc = CourseFactory(organization=org, key="edX+CalcX", title="Calculus")
     old = CourseRunFactory(course=demo, key="course-v1:edX+DemoX+2T2023", start=at(2023, 4), end=at(2023, 8))
     CourseRunFactory(course=demo, key="course-v1:edX+DemoX+1T2024", start=at(2024, 1), end=at(2024, 6))
+    # Upcoming whenever the test runs: the run the warning should point the learner to.
+    CourseRunFactory(course=demo, key=UPCOMING_DEMO_RUN, start=at(NEXT_YEAR, 9), end=at(NEXT_YEAR, 12))
     stats_run = CourseRunFactory(course=stats, key="course-v1:edX+StatsX+3T2025", start=at(2025, 9), end=at(2025, 12))
     calc_run = CourseRunFactory(course=calc, key="course-v1:edX+CalcX+1T2026", start=at(2026, 1), end=None)
     program = Program.objects.create(
@@ -117,7 +123,11 @@ def test_support_agent_finds_the_excluded_run_explanation(
     assert page.get_by_role("heading", name="Progress of sam").is_visible()
     warning = page.get_by_text("The learner completed course-v1:edX+DemoX+2T2023, which this program does not count")
     assert warning.is_visible()
-    assert "a counting run is course-v1:edX+DemoX+1T2024" in warning.inner_text()
+    assert warning.inner_text() == (
+        "Completion does not count: The learner completed course-v1:edX+DemoX+2T2023, which this program does not "
+        f"count; a counting run is {UPCOMING_DEMO_RUN} (starts {NEXT_YEAR}-09-01). edX+DemoX is complete once the "
+        "learner earns an accepted certificate (verified or professional) in a counting run."
+    )
     assert page.locator("tr.is-excluded").count() == 1
     assert page.locator("link[rel=stylesheet]").count() == 1
     assert (
