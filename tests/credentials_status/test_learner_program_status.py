@@ -277,9 +277,13 @@ def test_run_deleted_by_the_lms_stops_counting_but_keeps_the_credential(
     )
 
 
-def test_retired_program_still_reconciles_and_says_so(catalog: SimpleNamespace, reader: Any) -> None:
+@pytest.mark.parametrize("program_status", [ProgramStatus.RETIRED, ProgramStatus.UNPUBLISHED, ProgramStatus.DELETED])
+def test_program_not_active_still_reconciles_and_says_so(
+    catalog: SimpleNamespace, reader: Any, program_status: str
+) -> None:
+    # Deleted included: the learner programs list shows it too (ADR 0005, one rule for both).
     c = catalog
-    Program.objects.filter(pk=c.program.pk).update(status=ProgramStatus.RETIRED)
+    Program.objects.filter(pk=c.program.pk).update(status=program_status)
     CredentialFactory(learner=c.learner, course_run=c.new)
     CredentialFactory(learner=c.learner, course_run=c.stats_run)
 
@@ -292,12 +296,12 @@ def test_retired_program_still_reconciles_and_says_so(catalog: SimpleNamespace, 
             course_json(c.stats, "completed", [run_json(c.stats_run, learner=awarded())]),
         ],
         completed=2,
-        program_status="retired",
+        program_status=program_status,
         warnings=[
             {
                 "code": "program_not_active",
                 "course_run_key": None,
-                "message": "This program is retired: the learner's progress is shown as it stands, "
+                "message": f"This program is {program_status}: the learner's progress is shown as it stands, "
                 "but the program is not open to new learners.",
             }
         ],

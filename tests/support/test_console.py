@@ -1,13 +1,15 @@
 """The support console: access rules, search, learner and program pages (server-rendered HTML)."""
 
+import re
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 
 import pytest
 from django.test import Client
 from rest_framework import status
 
-from programs.models import Program, ProgramCourse
+from programs.models import Program, ProgramCourse, ProgramStatus
 from tests.conftest import grant
 from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, OrganizationFactory, UserFactory
 
@@ -33,6 +35,11 @@ def program(db: None) -> Program:
     sam = UserFactory(username="sam", email="sam@example.com", lms_user_id=1003)
     CredentialFactory(learner=sam, course_run=old)
     return program
+
+
+def text_of(html: str) -> str:
+    """The page's text as a reader hears it: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def signed_in(*roles: str, staff: bool = False, username: str = "agent") -> Client:
@@ -133,6 +140,19 @@ def test_learner_page_shows_progress_runs_and_the_excluded_run_explanation(progr
     assert html.count("badge-excluded") == 1
     assert "Completed only in an excluded run" in html
     assert f'href="/support/programs/{program.uuid}/?learner=sam"' in html
+
+
+def test_learner_page_shows_a_deleted_program_with_its_warning(program: Program, support: Client) -> None:
+    Program.objects.filter(pk=program.pk).update(status=ProgramStatus.DELETED)
+
+    html = support.get("/support/learners/sam/").content.decode()
+
+    assert "Demo Data Science" in html
+    assert '<span class="status status-program-deleted">Deleted</span>' in html
+    assert (
+        "Program deleted: This program is deleted: the learner's progress is shown as it stands, but the "
+        "program is not open to new learners."
+    ) in text_of(html)
 
 
 def test_unknown_learner_page_is_a_404_page(program: Program, support: Client) -> None:
