@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime
 from html import unescape
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -35,6 +36,39 @@ def program(db: None) -> Program:
     sam = UserFactory(username="sam", email="sam@example.com", lms_user_id=1003)
     CredentialFactory(learner=sam, course_run=old)
     return program
+
+
+class RowGroups(HTMLParser):
+    """Each <tbody> of the runs table: the text of its rowgroup headers and its number of rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: list[tuple[list[str], int]] = []
+        self._header: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tbody":
+            self.groups.append(([], 0))
+        elif tag == "tr" and self.groups:
+            headers, rows = self.groups[-1]
+            self.groups[-1] = (headers, rows + 1)
+        elif tag == "th" and ("scope", "rowgroup") in attrs:
+            self._header = []
+
+    def handle_data(self, data: str) -> None:
+        if self._header is not None:
+            self._header.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "th" and self._header is not None:
+            self.groups[-1][0].append(" ".join(" ".join(self._header).split()))
+            self._header = None
+
+
+def row_groups(html: str) -> list[tuple[list[str], int]]:
+    parser = RowGroups()
+    parser.feed(html[html.index('<table class="table runs">') :])
+    return parser.groups
 
 
 def text_of(html: str) -> str:
@@ -153,6 +187,25 @@ def test_learner_page_shows_a_deleted_program_with_its_warning(program: Program,
         "Program deleted: This program is deleted: the learner's progress is shown as it stands, but the "
         "program is not open to new learners."
     ) in text_of(html)
+
+
+def test_runs_table_gives_each_course_its_own_row_group(program: Program, support: Client) -> None:
+    empty = CourseFactory(organization=program.courses.first().organization, key="edX+EmptyX", title="Unscheduled")
+    ProgramCourse.objects.create(program=program, course=empty, position=2)
+
+    html = support.get(f"/support/programs/{program.uuid}/").content.decode()
+
+    # A rowgroup header covers its own <tbody> only: with one <tbody> for the whole table, the
+    # DemoX header would also have labelled the StatsX rows.
+    assert row_groups(html) == [
+        (["edX+DemoX Demonstration Course"], 2),
+        (["edX+StatsX Statistics"], 1),
+        (["edX+EmptyX Unscheduled"], 1),
+    ]
+    assert (
+        '<div class="table-scroll" role="region" aria-label="Courses in program order, each with every run" '
+        'tabindex="0">'
+    ) in html
 
 
 def test_unknown_learner_page_is_a_404_page(program: Program, support: Client) -> None:

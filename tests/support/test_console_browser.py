@@ -95,16 +95,20 @@ def console_data(transactional_db: None) -> Program:
     return program
 
 
-def test_support_agent_finds_the_excluded_run_explanation(
-    live_server: Any, console_data: Program, browser_page: Any
-) -> None:
-    page = browser_page
-
+def sign_in(page: Any, live_server: Any) -> None:
     page.goto(f"{live_server.url}/support/")
     assert "/support/login/" in page.url
     page.get_by_label("Username").fill("agent")
     page.get_by_label("Password").fill("support-console-pw")
     page.get_by_role("button", name="Sign in").click()
+
+
+def test_support_agent_finds_the_excluded_run_explanation(
+    live_server: Any, console_data: Program, browser_page: Any
+) -> None:
+    page = browser_page
+
+    sign_in(page, live_server)
 
     page.get_by_label("Username, email or LMS user id").fill("sam@example.com")
     page.get_by_role("button", name="Search").click()
@@ -133,3 +137,24 @@ def test_support_agent_finds_the_excluded_run_explanation(
     assert (
         page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") != "rgba(0, 0, 0, 0)"
     )
+
+
+def test_on_a_phone_the_runs_table_keeps_its_headers_and_scrolls_sideways(
+    live_server: Any, console_data: Program, browser_page: Any
+) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 780})
+    sign_in(page, live_server)
+
+    page.goto(f"{live_server.url}/support/learners/sam/")
+
+    region = page.get_by_role("region", name="Courses and runs of Demo Data Science")
+    table = region.get_by_role("table")
+    assert table.evaluate("t => getComputedStyle(t).display") == "table"
+    for header in ("Course", "Run", "Dates", "Counts toward program", "Learner in run", "Grade"):
+        assert table.get_by_role("columnheader", name=header, exact=True).is_visible()
+    assert table.get_by_role("rowheader", name="edX+DemoX Demonstration Course In progress").count() == 1
+    # The table scrolls inside its region (focusable, so the keyboard can scroll it); the page does not.
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth") is True
+    assert region.get_attribute("tabindex") == "0"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth") is True
