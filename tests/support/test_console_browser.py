@@ -1,7 +1,11 @@
 """End to end in a real headless Chromium, JavaScript off: sign in, find a learner, open a program, read the warning.
 
 Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/services.sh`` installs it) and Playwright's
-Python package. ``SUPPORT_SCREENSHOT=path.png`` saves the learner page there (docs/images/ is made so).
+Python package. ``SUPPORT_SCREENSHOT=path.png`` saves the learner page there; the README's screenshot is
+regenerated with (docs/decisions/0005)::
+
+    SUPPORT_SCREENSHOT=docs/images/support-learner.png .venv/bin/python -m pytest \
+        tests/support/test_console_browser.py -k excluded_run_explanation
 """
 
 import os
