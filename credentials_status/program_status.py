@@ -106,7 +106,9 @@ def _course_status(
     else:
         progress = CourseProgress.NOT_STARTED
 
-    advice = _counting_run_advice(course, counting, completed_in, accepted)
+    advice = _counting_run_advice(
+        course, counting, completed_in, certificate_wording(program.applicable_seat_types), now
+    )
     for run in excluded_completions:
         warnings.append(
             ProgramWarning(
@@ -163,22 +165,64 @@ def _run_status(run: RunFacts, program: ProgramFacts, learner: LearnerRecords, n
     )
 
 
+def certificate_wording(applicable_seat_types: Iterable[str]) -> str:
+    """The certificates that complete a course of the program, in words: "a verified certificate",
+    "an accepted certificate (verified or professional)", or "(any type but audit)" without seat types."""
+    types = list(dict.fromkeys(applicable_seat_types))
+    if not types:
+        return "an accepted certificate (any type but audit)"
+    if len(types) == 1:
+        return f"{_indefinite_article(types[0])} {types[0]} certificate"
+    return f"an accepted certificate ({', '.join(types[:-1])} or {types[-1]})"
+
+
+def _indefinite_article(word: str) -> str:
+    # "an honor", "an audit", "a verified", "a professional"; the h of honor is silent.
+    return "an" if word[:1].lower() in "aeiou" or word.lower().startswith("honor") else "a"
+
+
+def _suggested_run(runs: list[ProgramRunStatus], now: datetime) -> ProgramRunStatus:
+    """The run to name: open or upcoming (end unset or ahead) by soonest start, unscheduled last;
+    else the one that ended last."""
+    live = [run for run in runs if run.end is None or run.end > now]
+    if live:
+        return min(live, key=lambda run: (run.start is None, run.start or now, run.key))
+    return max(runs, key=lambda run: (run.end or now, run.key))
+
+
+def _run_timing(run: ProgramRunStatus, now: datetime) -> str:
+    if run.end is not None and run.end <= now:
+        return f"ended {run.end:%Y-%m-%d}"
+    if run.start is None:
+        return "not scheduled yet"
+    if run.start > now:
+        return f"starts {run.start:%Y-%m-%d}"
+    return "open now"
+
+
 def _counting_run_advice(
     course: CourseFacts,
     counting: list[ProgramRunStatus],
     completed_in: list[RunFacts],
-    accepted: list[str],
+    certificates: str,
+    now: datetime,
 ) -> str:
-    """The second half of a warning: which run of the course does count, in plain words."""
+    """The second half of a warning: which run of the course does count, in plain words.
+
+    The run named is one the learner is enrolled in (a certificate may still be issued after a run
+    ends), else one open now or upcoming, else the latest that ended, and the message says which.
+    """
     if completed_in:
         return f"the course is complete through {completed_in[0].key}, a counting run."
     if not counting:
         return f"no run of {course.key} counts toward this program at present."
     enrolled = [run for run in counting if run.learner.status == LearnerRunStatus.ENROLLED]
-    # Name the run the learner is already in, else the most recent one.
-    suggestion = enrolled[0] if enrolled else counting[-1]
-    types = " or ".join(accepted)
-    return (
-        f"a counting run is {suggestion.key} ({course.key} is complete once the learner earns a {types} "
-        "certificate in a counting run)."
-    )
+    suggestion = _suggested_run(enrolled or counting, now)
+    timing = _run_timing(suggestion, now)
+    if enrolled:
+        where = f"a counting run is {suggestion.key} ({timing}; the learner is enrolled in it)."
+    elif suggestion.end is not None and suggestion.end <= now:
+        where = f"the latest counting run is {suggestion.key} ({timing}; no counting run is open or upcoming)."
+    else:
+        where = f"a counting run is {suggestion.key} ({timing})."
+    return f"{where} {course.key} is complete once the learner earns {certificates} in a counting run."

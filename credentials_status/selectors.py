@@ -27,7 +27,7 @@ from credentials_status.exceptions import ProgramNotFound
 from credentials_status.models import CourseRunCredential, Grade
 from credentials_status.program_status import reconcile_program_status
 from enrollments.models import Enrollment
-from programs.models import CourseRun, Program, ProgramCourse, ProgramStatus
+from programs.models import CourseRun, Program, ProgramCourse
 
 # --- Learner program status ---------------------------------------------------------------------
 
@@ -155,9 +155,11 @@ def learner_programs(
     username: str | None = None,
     now: datetime | None = None,
 ) -> list[ProgramStatusAnswer]:
-    """Every program (not deleted) with a member run, excluded ones included, in which the learner is
-    enrolled or holds a credential; ordered by title. Seven queries however many programs: the
-    learner's records (three), then the facts of every touched program at once (four).
+    """Every program, whatever its status, with a member run (excluded ones included) in which the
+    learner is enrolled or holds a credential; ordered by title. A retired, unpublished or deleted
+    program is listed like the others (``program.status`` says which), as ``learner_program_status``
+    answers it. Seven queries however many programs: the learner's records (three), then the facts
+    of every touched program at once (four).
     """
     records = learner_records(learner, username=username)
     touched_runs = set(records.credentials) | {run_id for run_id, e in records.enrollments.items() if e.is_active}
@@ -165,7 +167,6 @@ def learner_programs(
         return []
     program_ids = (
         ProgramCourse.objects.filter(course__course_runs__in=touched_runs, course__course_runs__removed_at__isnull=True)
-        .exclude(program__status=ProgramStatus.DELETED)
         .values_list("program_id", flat=True)
         .distinct()
     )

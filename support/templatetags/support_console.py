@@ -16,3 +16,12 @@ def label(value: object) -> str:
 def percent(part: int, whole: int) -> int:
     """``part`` as a whole percentage of ``whole`` (0 when ``whole`` is 0)."""
     return round(100 * part / whole) if whole else 0
+
+
+@register.filter
+def either(values: list[str]) -> str:
+    """``["verified", "professional", "masters"]`` -> ``verified, professional or masters``."""
+    items = [str(value) for value in values]
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} or {items[-1]}"

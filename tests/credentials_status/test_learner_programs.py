@@ -70,6 +70,34 @@ def test_lists_every_touched_program_with_progress(ana: Any, jwt_client: Any) ->
         summary(completed, is_complete=True, completed_courses=2),
         summary(excluded_only, excluded_completions=1),
         summary(enrolled),
+        # Listed whatever its status, as learner_program_status answers it (ADR 0005).
+        summary(deleted, completed_courses=1),
+    ]
+
+
+def test_deleted_program_is_answered_alike_by_both_endpoints(ana: Any, jwt_client: Any) -> None:
+    deleted = make_program("Withdrawn", status_=ProgramStatus.DELETED)
+    CredentialFactory(learner=ana, course_run=first_run(deleted))
+    client = jwt_client("ana")
+
+    listed = client.get(url("ana"))
+    status_ = client.post(
+        "/api/credentials/v1/learner_program_status/",
+        {"username": "ana", "program_uuid": str(deleted.uuid)},
+        format="json",
+    )
+
+    assert listed.json() == [summary(deleted, completed_courses=1)]
+    assert status_.status_code == status.HTTP_200_OK
+    assert status_.json()["program"] == listed.json()[0]["program"]
+    assert (status_.json()["completed_courses"], status_.json()["total_courses"]) == (1, 2)
+    assert status_.json()["warnings"] == [
+        {
+            "code": "program_not_active",
+            "course_run_key": None,
+            "message": "This program is deleted: the learner's progress is shown as it stands, "
+            "but the program is not open to new learners.",
+        }
     ]
 
 

@@ -1,19 +1,23 @@
 """The support console: access rules, search, learner and program pages (server-rendered HTML)."""
 
+import re
 from datetime import UTC, datetime
+from html import unescape
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.test import Client
 from rest_framework import status
 
-from programs.models import Program, ProgramCourse
+from programs.models import Program, ProgramCourse, ProgramStatus
 from tests.conftest import grant
 from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, OrganizationFactory, UserFactory
 
 WARNING = (
     "The learner completed course-v1:edX+DemoX+2T2023, which this program does not count; "
-    "a counting run is course-v1:edX+DemoX+1T2024"
+    "a counting run is course-v1:edX+DemoX+1T2024 (open now). edX+DemoX is complete once the learner earns a "
+    "verified certificate in a counting run."
 )
 
 
@@ -32,6 +36,44 @@ def program(db: None) -> Program:
     sam = UserFactory(username="sam", email="sam@example.com", lms_user_id=1003)
     CredentialFactory(learner=sam, course_run=old)
     return program
+
+
+class RowGroups(HTMLParser):
+    """Each <tbody> of the runs table: the text of its rowgroup headers and its number of rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: list[tuple[list[str], int]] = []
+        self._header: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tbody":
+            self.groups.append(([], 0))
+        elif tag == "tr" and self.groups:
+            headers, rows = self.groups[-1]
+            self.groups[-1] = (headers, rows + 1)
+        elif tag == "th" and ("scope", "rowgroup") in attrs:
+            self._header = []
+
+    def handle_data(self, data: str) -> None:
+        if self._header is not None:
+            self._header.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "th" and self._header is not None:
+            self.groups[-1][0].append(" ".join(" ".join(self._header).split()))
+            self._header = None
+
+
+def row_groups(html: str) -> list[tuple[list[str], int]]:
+    parser = RowGroups()
+    parser.feed(html[html.index('<table class="table runs">') :])
+    return parser.groups
+
+
+def text_of(html: str) -> str:
+    """The page's text as a reader hears it: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def signed_in(*roles: str, staff: bool = False, username: str = "agent") -> Client:
@@ -100,6 +142,16 @@ def test_search_finds_a_learner_by_username_email_or_lms_user_id(program: Progra
     assert b'href="/support/learners/sam/"' in response.content
 
 
+@pytest.mark.parametrize("query", ["²", "١٠٠٣", "1003²", "9" * 30])
+def test_search_reads_only_short_ascii_digits_as_an_lms_user_id(program: Program, support: Client, query: str) -> None:
+    # "١٠٠٣" is 1003 in Arabic-Indic digits: int() reads it, but it is not how support types an id.
+    response = support.get("/support/", {"q": query})
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.context["results"] == []
+    assert "No learner has this username, email or LMS user id." in response.content.decode()
+
+
 def test_search_without_match_says_so(program: Program, support: Client) -> None:
     response = support.get("/support/", {"q": "nobody-here"})
 
@@ -122,6 +174,38 @@ def test_learner_page_shows_progress_runs_and_the_excluded_run_explanation(progr
     assert html.count("badge-excluded") == 1
     assert "Completed only in an excluded run" in html
     assert f'href="/support/programs/{program.uuid}/?learner=sam"' in html
+
+
+def test_learner_page_shows_a_deleted_program_with_its_warning(program: Program, support: Client) -> None:
+    Program.objects.filter(pk=program.pk).update(status=ProgramStatus.DELETED)
+
+    html = support.get("/support/learners/sam/").content.decode()
+
+    assert "Demo Data Science" in html
+    assert '<span class="status status-program-deleted">Deleted</span>' in html
+    assert (
+        "Program deleted: This program is deleted: the learner's progress is shown as it stands, but the "
+        "program is not open to new learners."
+    ) in text_of(html)
+
+
+def test_runs_table_gives_each_course_its_own_row_group(program: Program, support: Client) -> None:
+    empty = CourseFactory(organization=program.courses.first().organization, key="edX+EmptyX", title="Unscheduled")
+    ProgramCourse.objects.create(program=program, course=empty, position=2)
+
+    html = support.get(f"/support/programs/{program.uuid}/").content.decode()
+
+    # A rowgroup header covers its own <tbody> only: with one <tbody> for the whole table, the
+    # DemoX header would also have labelled the StatsX rows.
+    assert row_groups(html) == [
+        (["edX+DemoX Demonstration Course"], 2),
+        (["edX+StatsX Statistics"], 1),
+        (["edX+EmptyX Unscheduled"], 1),
+    ]
+    assert (
+        '<div class="table-scroll" role="region" aria-label="Courses in program order, each with every run" '
+        'tabindex="0">'
+    ) in html
 
 
 def test_unknown_learner_page_is_a_404_page(program: Program, support: Client) -> None:

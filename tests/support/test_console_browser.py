@@ -1,7 +1,11 @@
 """End to end in a real headless Chromium, JavaScript off: sign in, find a learner, open a program, read the warning.
 
 Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/services.sh`` installs it) and Playwright's
-Python package. ``SUPPORT_SCREENSHOT=path.png`` saves the learner page there (docs/images/ is made so).
+Python package. ``SUPPORT_SCREENSHOT=path.png`` saves the learner page there; the README's screenshot is
+regenerated with (docs/decisions/0005)::
+
+    SUPPORT_SCREENSHOT=docs/images/support-learner.png .venv/bin/python -m pytest \
+        tests/support/test_console_browser.py -k excluded_run_explanation
 """
 
 import os
@@ -11,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from programs.models import Program, ProgramCourse
 from tests.conftest import grant
@@ -36,6 +41,9 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
+
+NEXT_YEAR = timezone.now().year + 1
+UPCOMING_DEMO_RUN = f"course-v1:edX+DemoX+3T{NEXT_YEAR}"
 
 
 @pytest.fixture
@@ -66,6 +74,8 @@ def console_data(transactional_db: None) -> Program:
     calc = CourseFactory(organization=org, key="edX+CalcX", title="Calculus")
     old = CourseRunFactory(course=demo, key="course-v1:edX+DemoX+2T2023", start=at(2023, 4), end=at(2023, 8))
     CourseRunFactory(course=demo, key="course-v1:edX+DemoX+1T2024", start=at(2024, 1), end=at(2024, 6))
+    # Upcoming whenever the test runs: the run the warning should point the learner to.
+    CourseRunFactory(course=demo, key=UPCOMING_DEMO_RUN, start=at(NEXT_YEAR, 9), end=at(NEXT_YEAR, 12))
     stats_run = CourseRunFactory(course=stats, key="course-v1:edX+StatsX+3T2025", start=at(2025, 9), end=at(2025, 12))
     calc_run = CourseRunFactory(course=calc, key="course-v1:edX+CalcX+1T2026", start=at(2026, 1), end=None)
     program = Program.objects.create(
@@ -89,16 +99,20 @@ def console_data(transactional_db: None) -> Program:
     return program
 
 
-def test_support_agent_finds_the_excluded_run_explanation(
-    live_server: Any, console_data: Program, browser_page: Any
-) -> None:
-    page = browser_page
-
+def sign_in(page: Any, live_server: Any) -> None:
     page.goto(f"{live_server.url}/support/")
     assert "/support/login/" in page.url
     page.get_by_label("Username").fill("agent")
     page.get_by_label("Password").fill("support-console-pw")
     page.get_by_role("button", name="Sign in").click()
+
+
+def test_support_agent_finds_the_excluded_run_explanation(
+    live_server: Any, console_data: Program, browser_page: Any
+) -> None:
+    page = browser_page
+
+    sign_in(page, live_server)
 
     page.get_by_label("Username, email or LMS user id").fill("sam@example.com")
     page.get_by_role("button", name="Search").click()
@@ -117,9 +131,34 @@ def test_support_agent_finds_the_excluded_run_explanation(
     assert page.get_by_role("heading", name="Progress of sam").is_visible()
     warning = page.get_by_text("The learner completed course-v1:edX+DemoX+2T2023, which this program does not count")
     assert warning.is_visible()
-    assert "a counting run is course-v1:edX+DemoX+1T2024" in warning.inner_text()
+    assert warning.inner_text() == (
+        "Completion does not count: The learner completed course-v1:edX+DemoX+2T2023, which this program does not "
+        f"count; a counting run is {UPCOMING_DEMO_RUN} (starts {NEXT_YEAR}-09-01). edX+DemoX is complete once the "
+        "learner earns an accepted certificate (verified or professional) in a counting run."
+    )
     assert page.locator("tr.is-excluded").count() == 1
     assert page.locator("link[rel=stylesheet]").count() == 1
     assert (
         page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") != "rgba(0, 0, 0, 0)"
     )
+
+
+def test_on_a_phone_the_runs_table_keeps_its_headers_and_scrolls_sideways(
+    live_server: Any, console_data: Program, browser_page: Any
+) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 780})
+    sign_in(page, live_server)
+
+    page.goto(f"{live_server.url}/support/learners/sam/")
+
+    region = page.get_by_role("region", name="Courses and runs of Demo Data Science")
+    table = region.get_by_role("table")
+    assert table.evaluate("t => getComputedStyle(t).display") == "table"
+    for header in ("Course", "Run", "Dates", "Counts toward program", "Learner in run", "Grade"):
+        assert table.get_by_role("columnheader", name=header, exact=True).is_visible()
+    assert table.get_by_role("rowheader", name="edX+DemoX Demonstration Course In progress").count() == 1
+    # The table scrolls inside its region (focusable, so the keyboard can scroll it); the page does not.
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth") is True
+    assert region.get_attribute("tabindex") == "0"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth") is True
