@@ -533,12 +533,16 @@ def credit_request_status_update(
         )
         if credit_request is None:
             raise CreditRequestNotFound(f"Provider {provider_id!r} has no credit request {request_uuid!r}.")
-        stale = (
-            provider_timestamp is not None
-            and credit_request.provider_timestamp is not None
-            and provider_timestamp < credit_request.provider_timestamp
+        newer = provider_timestamp is not None and (
+            credit_request.provider_timestamp is None or provider_timestamp > credit_request.provider_timestamp
         )
+        stale = provider_timestamp is not None and not newer and provider_timestamp != credit_request.provider_timestamp
         if stale or credit_request.status == status:
+            if credit_request.status == status and newer:
+                # The same decision, sent later: the status and ``modified`` stay, but a delayed
+                # older callback with the other status must now count as stale.
+                CreditRequest.objects.filter(pk=credit_request.pk).update(provider_timestamp=provider_timestamp)
+                credit_request.provider_timestamp = provider_timestamp
             log.info(
                 "credit_request_status_unchanged",
                 extra={"request_uuid": request_uuid, "status": status, "stale": stale},
