@@ -311,10 +311,11 @@ def _eligibilities_grant_for_course(course: CreditCourse) -> int:
     """After the requirement list changed: grant every learner who now has all active requirements satisfied.
 
     Open edX waits for the learner's next status write; a learner who has finished the course may
-    never get one. Runs after the requirement transaction committed (so its course lock is not held
-    while learners are locked, the order status writers would deadlock against), in batches of
-    ``ELIGIBILITY_GRANT_BATCH`` learners, each batch a few queries under those learners' row locks.
-    Returns how many were granted.
+    never get one. Runs after the requirement transaction committed, so its course lock is not held
+    while learners are locked (status writers lock the learner first, then touch the course and
+    requirement rows: the other order could deadlock against them). In batches of
+    ``ELIGIBILITY_GRANT_BATCH`` learners, each a few queries under those learners' row locks, which
+    is what keeps a concurrent status write from granting the same learner. Returns how many were granted.
     """
     candidates = list(_complete_learners(course))
     granted = 0
