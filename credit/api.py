@@ -73,7 +73,8 @@ __all__ = [
 def set_credit_requirements(course_key: object, requirements: list[dict[str, Any]]) -> None:
     """Replace the requirements of an enabled credit course (missing ones become inactive).
 
-    Each item needs non-empty ``namespace``, ``name``, ``display_name`` and a ``criteria`` object.
+    Each item needs non-empty ``namespace``, ``name``, ``display_name`` (at most 255 characters each)
+    and a ``criteria`` object; at most 100 items. Learners the shorter list completes become eligible.
     Raises ``InvalidCreditRequirements`` (nothing changed) or ``InvalidCreditCourse``.
     """
     services.credit_requirements_set(course_key=str(course_key), requirements=requirements)

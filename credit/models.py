@@ -10,15 +10,23 @@ from django.db import models
 
 from core.models import TimeStampedModel
 
+# Lengths the REST layer, the Python API and the URL patterns check before anything reaches the database.
+COURSE_KEY_MAX_LENGTH = 255
+REQUIREMENT_TEXT_MAX_LENGTH = 255
+PROVIDER_ID_MAX_LENGTH = 255
+PROVIDER_ID_ALPHABET = r"[A-Za-z0-9-]"
+
 provider_id_validator = RegexValidator(
-    regex=r"^[A-Za-z0-9-]+$", message="A provider id contains only letters, digits and hyphens."
+    regex=rf"^{PROVIDER_ID_ALPHABET}+$", message="A provider id contains only letters, digits and hyphens."
 )
 
 
 class CreditCourse(TimeStampedModel):
     """A course run key marked for credit. Only ``enabled`` courses count."""
 
-    course_key = models.CharField(max_length=255, unique=True, help_text="e.g. course-v1:edX+DemoX+1T2015")
+    course_key = models.CharField(
+        max_length=COURSE_KEY_MAX_LENGTH, unique=True, help_text="e.g. course-v1:edX+DemoX+1T2015"
+    )
     enabled = models.BooleanField(default=False)
 
     class Meta:
@@ -32,9 +40,9 @@ class CreditRequirement(TimeStampedModel):
     """One thing a learner must satisfy; identified within its course by ``(namespace, name)``."""
 
     course = models.ForeignKey(CreditCourse, on_delete=models.CASCADE, related_name="requirements")
-    namespace = models.CharField(max_length=255)
-    name = models.CharField(max_length=255)
-    display_name = models.CharField(max_length=255)
+    namespace = models.CharField(max_length=REQUIREMENT_TEXT_MAX_LENGTH)
+    name = models.CharField(max_length=REQUIREMENT_TEXT_MAX_LENGTH)
+    display_name = models.CharField(max_length=REQUIREMENT_TEXT_MAX_LENGTH)
     criteria = models.JSONField(default=dict, blank=True)
     order = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
@@ -91,7 +99,7 @@ class CreditEligibility(TimeStampedModel):
 class CreditProvider(TimeStampedModel):
     """An institution granting credit. Listings for learners show ``active`` providers only."""
 
-    provider_id = models.CharField(max_length=255, unique=True, validators=[provider_id_validator])
+    provider_id = models.CharField(max_length=PROVIDER_ID_MAX_LENGTH, unique=True, validators=[provider_id_validator])
     display_name = models.CharField(max_length=255)
     provider_url = models.URLField(max_length=255, default="", blank=True)
     provider_status_url = models.URLField(max_length=255, default="", blank=True)

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet, Subquery
 from django.utils import timezone
 
 from core.db import retry_on_integrity_error
@@ -41,6 +42,7 @@ from credit.exceptions import (
 )
 from credit.keys import parse_credit_course_key
 from credit.models import (
+    REQUIREMENT_TEXT_MAX_LENGTH,
     CreditCourse,
     CreditEligibility,
     CreditProvider,
@@ -56,6 +58,11 @@ from credit.signature import shared_secret_keys, signature, signature_is_valid, 
 log = logging.getLogger(__name__)
 
 REQUIRED_REQUIREMENT_TEXT = ("namespace", "name", "display_name")
+# A course's requirement list is short in practice (a grade, a few proctored exams); the cap keeps
+# one PUT from writing thousands of rows. docs/decisions/0006-credit.rst.
+MAX_REQUIREMENTS_PER_COURSE = 100
+# Learners locked and granted per transaction when a new requirement list completes them.
+ELIGIBILITY_GRANT_BATCH = 500
 PROVIDER_FIELDS = (
     "display_name",
     "provider_url",
@@ -92,16 +99,26 @@ def enabled_credit_course(course_key: str) -> CreditCourse:
 def _validated_requirements(requirements: object) -> list[dict[str, Any]]:
     if not isinstance(requirements, list):
         raise InvalidCreditRequirements({"requirements": ["Expected a list of requirements."]})
+    if len(requirements) > MAX_REQUIREMENTS_PER_COURSE:
+        raise InvalidCreditRequirements(
+            {
+                "requirements": [
+                    f"A course has at most {MAX_REQUIREMENTS_PER_COURSE} requirements; got {len(requirements)}."
+                ]
+            }
+        )
     errors: dict[str, dict[str, list[str]]] = {}
     for index, item in enumerate(requirements):
         if not isinstance(item, dict):
             errors[str(index)] = {"non_field_errors": ["Expected an object."]}
             continue
-        item_errors = {
-            field: ["This field must be a non-empty string."]
-            for field in REQUIRED_REQUIREMENT_TEXT
-            if not isinstance(item.get(field), str) or not item[field].strip()
-        }
+        item_errors: dict[str, list[str]] = {}
+        for field in REQUIRED_REQUIREMENT_TEXT:
+            value = item.get(field)
+            if not isinstance(value, str) or not value.strip():
+                item_errors[field] = ["This field must be a non-empty string."]
+            elif len(value) > REQUIREMENT_TEXT_MAX_LENGTH:
+                item_errors[field] = [f"Ensure this field has no more than {REQUIREMENT_TEXT_MAX_LENGTH} characters."]
         if "criteria" not in item:
             item_errors["criteria"] = ["This field is required."]
         elif not isinstance(item["criteria"], dict):
@@ -118,6 +135,9 @@ def credit_requirements_set(*, course_key: str, requirements: list[dict[str, Any
 
     Requirements missing from the list become inactive (their statuses are kept); a
     ``(namespace, name)`` given twice is stored once (the last values, at its first position).
+    At most ``MAX_REQUIREMENTS_PER_COURSE`` items. Rows are written in bulk: a fixed number of
+    queries however long the list. Learners who, under the new list, have satisfied every active
+    requirement are granted eligibility right after (see ``_eligibilities_grant_for_course``).
     Raises ``InvalidCreditRequirements`` (400, nothing changed) or ``InvalidCreditCourse`` (404).
     """
     items = _validated_requirements(requirements)
@@ -126,25 +146,44 @@ def credit_requirements_set(*, course_key: str, requirements: list[dict[str, Any
         unique[(item["namespace"], item["name"])] = item
     with transaction.atomic():
         course = enabled_credit_course(course_key)
+        # One writer per course at a time: the list is read, compared and written as a whole.
         CreditCourse.objects.select_for_update().filter(pk=course.pk).first()
         existing = {(req.namespace, req.name): req for req in CreditRequirement.objects.filter(course=course)}
-        kept = []
+        now = timezone.now()
+        created: list[CreditRequirement] = []
+        changed: list[CreditRequirement] = []
         for order, (natural_key, item) in enumerate(unique.items()):
-            requirement = existing.pop(natural_key, None) or CreditRequirement(
-                course=course, namespace=natural_key[0], name=natural_key[1]
-            )
-            requirement.display_name = item["display_name"]
-            requirement.criteria = item["criteria"]
-            requirement.order = order
+            requirement = existing.pop(natural_key, None)
+            values = {"display_name": item["display_name"], "criteria": item["criteria"], "order": order}
+            if requirement is None:
+                namespace, name = natural_key
+                created.append(CreditRequirement(course=course, namespace=namespace, name=name, active=True, **values))
+                continue
+            if requirement.active and all(getattr(requirement, field) == value for field, value in values.items()):
+                continue
+            for field, value in values.items():
+                setattr(requirement, field, value)
             requirement.active = True
-            requirement.save()
-            kept.append(requirement)
+            requirement.modified = now  # bulk_update does not apply auto_now
+            changed.append(requirement)
+        CreditRequirement.objects.bulk_create(created)
+        CreditRequirement.objects.bulk_update(changed, ["display_name", "criteria", "order", "active", "modified"])
         deactivated = [req.pk for req in existing.values() if req.active]
-        CreditRequirement.objects.filter(pk__in=deactivated).update(active=False, modified=timezone.now())
+        CreditRequirement.objects.filter(pk__in=deactivated).update(active=False, modified=now)
+        kept = list(CreditRequirement.objects.filter(course=course, active=True).order_by("order", "id"))
     log.info(
         "credit_requirements_set",
-        extra={"course_key": course.course_key, "active": len(kept), "deactivated": len(deactivated)},
+        extra={
+            "course_key": course.course_key,
+            "active": len(kept),
+            "created": len(created),
+            "changed": len(changed),
+            "deactivated": len(deactivated),
+        },
     )
+    if deactivated:
+        # Only a removed requirement can complete a learner; an added or reactivated one adds a condition.
+        _eligibilities_grant_for_course(course)
     return kept
 
 
@@ -192,15 +231,20 @@ def requirement_status_set(
                 extra={"learner_id": learner.pk, "requirement_id": requirement.pk, "outcome": outcome.value},
             )
             return outcome, current
-        if current is not None and current.status == status and current.reason == reason:
-            return StatusOutcome.UNCHANGED, current
-        if current is None:
-            current = CreditRequirementStatus(learner=learner, requirement=requirement)
-        current.status = status
-        current.reason = reason
-        current.save()
+        unchanged = current is not None and current.status == status and current.reason == reason
+        if not unchanged:
+            if current is None:
+                current = CreditRequirementStatus(learner=learner, requirement=requirement)
+            current.status = status
+            current.reason = reason
+            current.save()
         if status == RequirementStatus.SATISFIED:
-            _eligibility_grant_if_complete(learner, course)
+            # Also when unchanged: the requirement list may have changed since the status was
+            # first recorded, and a repeated ``satisfied`` is how the LMS says "check again".
+            _eligibilities_grant_if_complete(course=course, learner_ids=[learner.pk])
+    assert current is not None  # set above, or unchanged (which needs a row)
+    if unchanged:
+        return StatusOutcome.UNCHANGED, current
     log.info(
         "credit_requirement_status_set",
         extra={"learner_id": learner.pk, "requirement_id": requirement.pk, "status": status},
@@ -221,29 +265,78 @@ def _status_rule(
     return None
 
 
-def _eligibility_grant_if_complete(learner: User, course: CreditCourse) -> None:
-    required = CreditRequirement.objects.filter(course=course, active=True).count()
-    satisfied = CreditRequirementStatus.objects.filter(
-        learner=learner, requirement__course=course, requirement__active=True, status=RequirementStatus.SATISFIED
-    ).count()
-    if not required or satisfied < required:
-        return
-    deadline = timezone.now() + timedelta(days=settings.CREDIT_ELIGIBILITY_EXPIRATION_DAYS)
-    eligibility, created = CreditEligibility.objects.get_or_create(
-        learner=learner, course=course, defaults={"deadline": deadline}
+def _complete_learners(course: CreditCourse) -> QuerySet[CreditRequirementStatus, int]:
+    """Ids of learners with a ``satisfied`` status on every active requirement and no eligibility (even expired).
+
+    One aggregate query however many learners; empty when the course has no active requirement.
+    """
+    required = CreditRequirement.objects.filter(course=course, active=True).values("course").annotate(n=Count("id"))
+    return (
+        CreditRequirementStatus.objects.filter(
+            requirement__course=course, requirement__active=True, status=RequirementStatus.SATISFIED
+        )
+        .exclude(learner__in=CreditEligibility.objects.filter(course=course).values("learner"))
+        .values("learner")
+        .annotate(satisfied=Count("id"))
+        .filter(satisfied=Subquery(required.values("n")))
+        .values_list("learner", flat=True)
     )
-    if created:
-        log.info("credit_eligibility_granted", extra={"learner_id": learner.pk, "course_key": course.course_key})
-        transaction.on_commit(lambda: _eligibility_email_queue(eligibility.pk))
 
 
-def _eligibility_email_queue(eligibility_id: int) -> None:
+def _eligibilities_grant_if_complete(*, course: CreditCourse, learner_ids: list[int]) -> list[int]:
+    """Grant eligibility to those of ``learner_ids`` whose every active requirement is satisfied.
+
+    The caller holds the learners' row locks (as every status writer does), so nobody else can
+    grant them meanwhile: the rows found after the insert are exactly the new grants, and each is
+    mailed once, after commit. A learner with an eligibility, even expired, is not granted again.
+    A fixed number of queries for the whole batch. Returns the new eligibility ids.
+    """
+    complete = list(_complete_learners(course).filter(learner__in=learner_ids))
+    if not complete:
+        return []
+    deadline = timezone.now() + timedelta(days=settings.CREDIT_ELIGIBILITY_EXPIRATION_DAYS)
+    CreditEligibility.objects.bulk_create(
+        [CreditEligibility(learner_id=learner_id, course=course, deadline=deadline) for learner_id in complete]
+    )
+    granted = list(CreditEligibility.objects.filter(course=course, learner__in=complete).values_list("pk", flat=True))
+    log.info(
+        "credit_eligibility_granted",
+        extra={"learner_ids": complete, "course_key": course.course_key, "count": len(granted)},
+    )
+    transaction.on_commit(lambda: _eligibility_emails_queue(granted))
+    return granted
+
+
+def _eligibilities_grant_for_course(course: CreditCourse) -> int:
+    """After the requirement list changed: grant every learner who now has all active requirements satisfied.
+
+    Open edX waits for the learner's next status write; a learner who has finished the course may
+    never get one. Runs after the requirement transaction committed, so its course lock is not held
+    while learners are locked (status writers lock the learner first, then touch the course and
+    requirement rows: the other order could deadlock against them). In batches of
+    ``ELIGIBILITY_GRANT_BATCH`` learners, each a few queries under those learners' row locks, which
+    is what keeps a concurrent status write from granting the same learner. Returns how many were granted.
+    """
+    candidates = list(_complete_learners(course))
+    granted = 0
+    for start in range(0, len(candidates), ELIGIBILITY_GRANT_BATCH):
+        batch = candidates[start : start + ELIGIBILITY_GRANT_BATCH]
+        with transaction.atomic():
+            locked = list(
+                User.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk", flat=True)
+            )
+            granted += len(_eligibilities_grant_if_complete(course=course, learner_ids=locked))
+    return granted
+
+
+def _eligibility_emails_queue(eligibility_ids: list[int]) -> None:
     from credit.tasks import credit_eligibility_email_send_task
 
-    try:
-        credit_eligibility_email_send_task.delay(eligibility_id)
-    except Exception:  # A broker outage must not turn a committed grant into an error.
-        log.exception("credit_eligibility_email_queue_failed", extra={"eligibility_id": eligibility_id})
+    for eligibility_id in eligibility_ids:
+        try:
+            credit_eligibility_email_send_task.delay(eligibility_id)
+        except Exception:  # A broker outage must not turn a committed grant into an error.
+            log.exception("credit_eligibility_email_queue_failed", extra={"eligibility_id": eligibility_id})
 
 
 def credit_eligibility_email_send(*, eligibility_id: int) -> bool:
@@ -441,12 +534,16 @@ def credit_request_status_update(
         )
         if credit_request is None:
             raise CreditRequestNotFound(f"Provider {provider_id!r} has no credit request {request_uuid!r}.")
-        stale = (
-            provider_timestamp is not None
-            and credit_request.provider_timestamp is not None
-            and provider_timestamp < credit_request.provider_timestamp
+        newer = provider_timestamp is not None and (
+            credit_request.provider_timestamp is None or provider_timestamp > credit_request.provider_timestamp
         )
+        stale = provider_timestamp is not None and not newer and provider_timestamp != credit_request.provider_timestamp
         if stale or credit_request.status == status:
+            if credit_request.status == status and newer:
+                # The same decision, sent later: the status and ``modified`` stay, but a delayed
+                # older callback with the other status must now count as stale.
+                CreditRequest.objects.filter(pk=credit_request.pk).update(provider_timestamp=provider_timestamp)
+                credit_request.provider_timestamp = provider_timestamp
             log.info(
                 "credit_request_status_unchanged",
                 extra={"request_uuid": request_uuid, "status": status, "stale": stale},

@@ -1,8 +1,12 @@
 """The provider callback: signature-checked, no login, timestamps expire, replays are harmless."""
 
+import json
 import time
+from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 from freezegun import freeze_time
 from rest_framework import status
 from rest_framework.test import APIClient
@@ -89,6 +93,14 @@ def test_a_missing_signature_is_403_and_changes_nothing(pending, signature_value
     assert status_of(pending) == "pending"
 
 
+def test_a_provider_without_any_entry_in_the_secret_keys_is_403(pending, settings):
+    settings.CREDIT_PROVIDER_SECRET_KEYS = {"someone-else": "abcd1234"}
+    response = post(signed(callback(pending)))
+    assert response.status_code == status.HTTP_403_FORBIDDEN
+    assert response.json()["reason"] == "credit_provider_not_configured"
+    assert status_of(pending) == "pending"
+
+
 def test_no_secret_configured_is_403(pending, settings):
     settings.CREDIT_PROVIDER_SECRET_KEYS = {"hogwarts": "sécret-non-ascii"}
     response = post(signed(callback(pending), "sécret-non-ascii"))
@@ -152,7 +164,33 @@ def test_an_unknown_request_is_404(pending):
 def test_replaying_a_callback_is_harmless(pending):
     body = signed(callback(pending))
     assert post(body).status_code == status.HTTP_200_OK
-    assert post(body).status_code == status.HTTP_200_OK
+    pending.refresh_from_db()
+    applied = (pending.status, pending.modified, pending.provider_timestamp)
+    assert applied[2] == body["timestamp"]
+    with freeze_time(timezone.now() + timedelta(minutes=1)):
+        response = post(body)
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == {"request_uuid": pending.uuid, "status": "approved"}
+    pending.refresh_from_db()
+    assert (pending.status, pending.modified, pending.provider_timestamp) == applied  # not even touched
+
+
+def test_the_same_decision_sent_later_moves_only_the_timestamp_on(pending):
+    with freeze_time("2026-03-01 10:00:00"):
+        approve = signed(callback(pending, "approved"))
+    with freeze_time("2026-03-01 10:02:00"):
+        reject = signed(callback(pending, "rejected"))
+    with freeze_time("2026-03-01 10:04:00"):
+        approve_again = signed(callback(pending, "approved"))
+        assert post(approve).status_code == status.HTTP_200_OK
+        pending.refresh_from_db()
+        modified = pending.modified
+        assert post(approve_again).status_code == status.HTTP_200_OK
+        pending.refresh_from_db()
+        assert (pending.status, pending.modified) == ("approved", modified)
+        assert pending.provider_timestamp == approve_again["timestamp"]
+        # The provider's reject of 10:02 arrives last: older than its approve of 10:04, ignored.
+        assert post(reject).status_code == status.HTTP_200_OK
     assert status_of(pending) == "approved"
 
 
@@ -180,3 +218,32 @@ def test_callbacks_are_throttled(pending, monkeypatch):
     response = post(body)
     assert response.status_code == status.HTTP_429_TOO_MANY_REQUESTS
     assert response.json()["status"] == 429
+
+
+def test_the_signature_covers_every_key_posted(pending):
+    # A key this service does not use is still part of what the provider signed.
+    body = signed(callback(pending, note="Approved by the registrar", batch=7))
+    response = post(body)
+    assert response.status_code == status.HTTP_200_OK, response.json()
+    assert status_of(pending) == "approved"
+
+
+def test_a_form_encoded_callback_is_the_json_415_and_changes_nothing(pending):
+    body = signed(callback(pending))
+    response = APIClient().post(URL, body)  # multipart, as a browser form would send it
+    assert response.status_code == status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "unsupported-media-type"
+    assert response.json()["status"] == 415
+    response = APIClient().post(URL, urlencode(body), content_type="application/x-www-form-urlencoded")
+    assert response.status_code == status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    assert response.json()["code"] == "unsupported-media-type"
+    assert status_of(pending) == "pending"
+
+
+@pytest.mark.parametrize("payload", [[], ["request_uuid"], "approved", 12])
+def test_a_json_body_that_is_not_an_object_is_400(pending, payload):
+    response = APIClient().post(URL, json.dumps(payload), content_type="application/json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json()["code"] == "validation"
+    assert status_of(pending) == "pending"

@@ -4,11 +4,12 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from django.core import mail
 from django.db import connection
 
 from credit import api
 from credit.models import CreditEligibility, CreditRequest
-from tests.credit.conftest import COURSE_KEY
+from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
 from tests.credit.factories import CreditEligibilityFactory
 from tests.factories import UserFactory
 
@@ -70,3 +71,21 @@ def test_concurrent_credit_requests_make_one_request(credit_course, provider):
     assert run_together(request, request, request) == []
     assert CreditRequest.objects.count() == 1
     assert len(set(answers)) == 1
+
+
+def test_a_shorter_list_and_repeated_statuses_at_once_grant_and_mail_each_learner_once(credit_course):
+    learners = [UserFactory(email=f"learner{index}@example.com") for index in range(6)]
+    for _ in range(3):
+        api.set_credit_requirements(COURSE_KEY, TWO_REQUIREMENTS)
+        CreditEligibility.objects.all().delete()
+        for learner in learners:
+            api.set_credit_requirement_status(learner, COURSE_KEY, *EXAM)
+        mail.outbox.clear()
+        resends = [
+            lambda learner=learner: api.set_credit_requirement_status(learner, COURSE_KEY, *EXAM)
+            for learner in learners
+        ]
+        errors = run_together(lambda: api.set_credit_requirements(COURSE_KEY, [TWO_REQUIREMENTS[0]]), *resends)
+        assert errors == []
+        assert sorted(CreditEligibility.objects.values_list("learner", flat=True)) == sorted(u.pk for u in learners)
+        assert sorted(message.to[0] for message in mail.outbox) == sorted(u.email for u in learners)

@@ -10,8 +10,14 @@ from freezegun import freeze_time
 from credit import api
 from credit.data import StatusOutcome
 from credit.models import CreditEligibility, CreditRequirement
+from credit.services import MAX_REQUIREMENTS_PER_COURSE
 from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
-from tests.credit.factories import CreditCourseFactory, CreditRequestFactory
+from tests.credit.factories import (
+    CreditCourseFactory,
+    CreditEligibilityFactory,
+    CreditRequestFactory,
+    CreditRequirementStatusFactory,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +264,123 @@ def test_an_expired_eligibility_is_not_regranted(credit_course, settings):
         satisfy_both(user)
     api.set_credit_requirement_status(user, COURSE_KEY, "grade", "grade", reason={"final_grade": 1.0})
     assert api.is_user_eligible_for_credit(user.username, COURSE_KEY) is False
+
+
+# --- lengths and the list cap (Python API) ---------------------------------------------------------
+@pytest.mark.parametrize("field", ["namespace", "name", "display_name"])
+def test_a_requirement_text_longer_than_its_column_is_invalid(credit_course, field):
+    too_long = {**TWO_REQUIREMENTS[1], field: "x" * 256}
+    with pytest.raises(api.InvalidCreditRequirements) as excinfo:
+        api.set_credit_requirements(COURSE_KEY, [TWO_REQUIREMENTS[0], too_long])
+    assert excinfo.value.detail == {"1": {field: ["Ensure this field has no more than 255 characters."]}}
+    assert api.get_credit_requirements(COURSE_KEY) == [
+        {**TWO_REQUIREMENTS[0], "order": 0},
+        {**TWO_REQUIREMENTS[1], "order": 1},
+    ]
+    longest = {**TWO_REQUIREMENTS[1], field: "x" * 255}
+    api.set_credit_requirements(COURSE_KEY, [longest])
+    assert api.get_credit_requirements(COURSE_KEY) == [{**longest, "order": 0}]
+
+
+def test_a_course_key_longer_than_its_column_is_invalid(db):
+    too_long = "course-v1:edX+" + "N" * 300 + "+1T2015"
+    with pytest.raises(api.InvalidCourseKey):
+        api.set_credit_requirements(too_long, TWO_REQUIREMENTS)
+    with pytest.raises(api.InvalidCourseKey):
+        api.is_credit_course(too_long)
+
+
+def test_a_requirement_list_over_the_cap_is_invalid(credit_course):
+    requirements = [
+        {"namespace": "exam", "name": f"exam-{index}", "display_name": "Exam", "criteria": {}}
+        for index in range(MAX_REQUIREMENTS_PER_COURSE + 1)
+    ]
+    with pytest.raises(api.InvalidCreditRequirements) as excinfo:
+        api.set_credit_requirements(COURSE_KEY, requirements)
+    assert excinfo.value.detail == {"requirements": ["A course has at most 100 requirements; got 101."]}
+    assert CreditRequirement.objects.count() == 2
+    api.set_credit_requirements(COURSE_KEY, requirements[:MAX_REQUIREMENTS_PER_COURSE])
+    assert len(api.get_credit_requirements(COURSE_KEY)) == MAX_REQUIREMENTS_PER_COURSE
+
+
+def test_an_unchanged_requirement_is_not_rewritten(credit_course):
+    before = dict(CreditRequirement.objects.values_list("namespace", "modified"))
+    later = timezone.now() + timedelta(hours=1)
+    with freeze_time(later):
+        api.set_credit_requirements(COURSE_KEY, [TWO_REQUIREMENTS[0], {**TWO_REQUIREMENTS[1], "display_name": "New"}])
+    exam, grade = CreditRequirement.objects.order_by("order")
+    assert exam.modified == before["proctored_exam"]  # same values, same position: left alone
+    assert grade.modified == later
+    assert grade.display_name == "New"
+
+
+# --- eligibility re-checked ------------------------------------------------------------------------
+def test_a_repeated_satisfied_grants_an_eligibility_that_was_missed(credit_course, django_capture_on_commit_callbacks):
+    # Both statuses exist but no eligibility: as left by a status written before the requirement
+    # list reached its current shape (or by any write that missed the moment of completion).
+    user = UserFactory(email="ron@example.com")
+    for requirement in CreditRequirement.objects.all():
+        CreditRequirementStatusFactory(learner=user, requirement=requirement, status="satisfied")
+    assert api.is_user_eligible_for_credit(user.username, COURSE_KEY) is False
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = api.set_credit_requirement_status(user, COURSE_KEY, *EXAM)
+    assert outcome == StatusOutcome.UNCHANGED
+    assert api.is_user_eligible_for_credit(user.username, COURSE_KEY) is True
+    assert [message.to for message in mail.outbox] == [["ron@example.com"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.set_credit_requirement_status(user, COURSE_KEY, *EXAM)
+    assert CreditEligibility.objects.count() == 1
+    assert len(mail.outbox) == 1  # granted and mailed once
+
+
+def test_removing_the_requirement_a_learner_lacked_makes_them_eligible(
+    credit_course, django_capture_on_commit_callbacks
+):
+    """The audit's case: exam satisfied, grade not; the admin drops grade; the LMS re-sends the exam."""
+    ron = UserFactory(email="ron@example.com")
+    hermione = UserFactory(email="hermione@example.com")
+    api.set_credit_requirement_status(ron, COURSE_KEY, *EXAM)
+    api.set_credit_requirement_status(hermione, COURSE_KEY, "grade", "grade")  # lacks the exam: stays out
+    with django_capture_on_commit_callbacks(execute=True):
+        api.set_credit_requirements(COURSE_KEY, [TWO_REQUIREMENTS[0]])
+    assert api.is_user_eligible_for_credit(ron.username, COURSE_KEY) is True
+    assert api.is_user_eligible_for_credit(hermione.username, COURSE_KEY) is False
+    assert [message.to for message in mail.outbox] == [["ron@example.com"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.set_credit_requirement_status(ron, COURSE_KEY, *EXAM) == StatusOutcome.UNCHANGED
+    assert CreditEligibility.objects.filter(learner=ron).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_shorter_list_grants_everyone_it_completes_in_a_fixed_number_of_queries(
+    credit_course, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    exam = CreditRequirement.objects.get(namespace="proctored_exam")
+    grade = CreditRequirement.objects.get(namespace="grade")
+    completed = UserFactory.create_batch(30)
+    for user in completed:
+        CreditRequirementStatusFactory(learner=user, requirement=exam, status="satisfied")
+    failed_exam = UserFactory()
+    CreditRequirementStatusFactory(learner=failed_exam, requirement=exam, status="failed")
+    CreditRequirementStatusFactory(learner=failed_exam, requirement=grade, status="satisfied")
+    with freeze_time(timezone.now() - timedelta(days=400)):
+        expired = CreditEligibilityFactory(course=credit_course)
+    CreditRequirementStatusFactory(learner=expired.learner, requirement=exam, status="satisfied")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_max_num_queries(14):
+        api.set_credit_requirements(COURSE_KEY, [TWO_REQUIREMENTS[0]])
+    eligible = set(CreditEligibility.objects.filter(deadline__gt=timezone.now()).values_list("learner", flat=True))
+    assert eligible == {user.pk for user in completed}
+    assert not api.is_user_eligible_for_credit(expired.learner.username, COURSE_KEY)  # not granted again
+    assert len(callbacks) == 1  # one after-commit callback queues the 30 emails
+    callbacks[0]()
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(user.email for user in completed)
+
+
+def test_batches_of_learners_are_granted_each_under_their_own_lock(credit_course, monkeypatch):
+    monkeypatch.setattr("credit.services.ELIGIBILITY_GRANT_BATCH", 4)
+    exam = CreditRequirement.objects.get(namespace="proctored_exam")
+    users = UserFactory.create_batch(10)
+    for user in users:
+        CreditRequirementStatusFactory(learner=user, requirement=exam, status="satisfied")
+    api.set_credit_requirements(COURSE_KEY, [TWO_REQUIREMENTS[0]])
+    assert CreditEligibility.objects.count() == 10

@@ -1,6 +1,10 @@
 """Credit requests and providers through the Python API (credit.md rules, seed 002 shapes)."""
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from freezegun import freeze_time
 
 from credit import api
@@ -27,7 +31,7 @@ def test_integrated_provider_gets_signed_parameters(ron, provider):
     assert answer["url"] == provider.provider_url
     assert answer["method"] == "POST"
     parameters = answer["parameters"]
-    assert len(parameters["request_uuid"]) == 32
+    assert re.fullmatch(r"[0-9a-f]{32}", parameters["request_uuid"])
     assert parameters == {
         "request_uuid": parameters["request_uuid"],
         "timestamp": 1772359200,
@@ -129,7 +133,11 @@ def test_status_update_takes_only_approved_or_rejected(ron, provider):
     with pytest.raises(api.CreditRequestNotFound):
         api.update_credit_request_status(request_uuid, other.provider_id, "approved")
     api.update_credit_request_status(request_uuid, "hogwarts", "approved")
-    api.update_credit_request_status(request_uuid, "hogwarts", "approved")  # a no-op
+    approved = CreditRequest.objects.get(uuid=request_uuid)
+    with freeze_time(timezone.now() + timedelta(minutes=5)):
+        api.update_credit_request_status(request_uuid, "hogwarts", "approved")  # a no-op
+    again = CreditRequest.objects.get(uuid=request_uuid)
+    assert (again.status, again.modified, again.provider_timestamp) == ("approved", approved.modified, None)
     assert api.get_credit_request_status("ron", COURSE_KEY)["status"] == "approved"
 
 
@@ -160,16 +168,33 @@ def test_latest_request_status_across_providers(credit_course, db):
 
 
 def test_providers_list_shows_active_ones_and_filters_by_id(db):
-    CreditProviderFactory(provider_id="hogwarts", display_name="Hogwarts", enable_integration=False)
+    CreditProviderFactory(
+        provider_id="hogwarts",
+        display_name="Hogwarts",
+        enable_integration=False,
+        description="A new model for the Witchcraft and Wizardry School System.",
+        fulfillment_instructions="<p>Owl us.</p>",
+        thumbnail_url="https://credit.example.com/logo.png",
+    )
     CreditProviderFactory(provider_id="asu")
     CreditProviderFactory(provider_id="closed", active=False)
     assert [p["id"] for p in api.get_credit_providers()] == ["asu", "hogwarts"]
-    [hogwarts] = api.get_credit_providers(["hogwarts", "closed"])
-    assert hogwarts["display_name"] == "Hogwarts"
-    assert hogwarts["url"] == "https://credit.example.com/request"
-    assert hogwarts["status_url"] == "https://credit.example.com/status"
-    assert hogwarts["enable_integration"] is False
-    assert {"description", "fulfillment_instructions", "thumbnail_url"} <= set(hogwarts)
+    assert api.get_credit_providers(["hogwarts", "closed"]) == [
+        {
+            # The seed's keys ...
+            "id": "hogwarts",
+            "name": "Hogwarts",
+            "url": "https://credit.example.com/request",
+            "status_url": "https://credit.example.com/status",
+            "description": "A new model for the Witchcraft and Wizardry School System.",
+            "enable_integration": False,
+            "fulfillment_instructions": "<p>Owl us.</p>",
+            # ... and those Open edX's code returns too (ADR 0006).
+            "display_name": "Hogwarts",
+            "thumbnail_url": "https://credit.example.com/logo.png",
+            "active": True,
+        }
+    ]
 
 
 def test_provider_info_has_the_seed_shape(db):

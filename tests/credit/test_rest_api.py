@@ -6,7 +6,8 @@ from rest_framework.test import APIClient
 
 from core.models import User
 from credit import api
-from credit.models import CreditProvider
+from credit.models import CreditCourse, CreditProvider, CreditRequirement
+from credit.services import MAX_REQUIREMENTS_PER_COURSE
 from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
 from tests.credit.factories import CreditCourseFactory, CreditEligibilityFactory, CreditProviderFactory
 from tests.factories import UserFactory
@@ -312,3 +313,101 @@ def test_a_status_for_an_unknown_course_creates_no_learner(admin):
     response = admin.put(f"{BASE}/courses/course-v1:edX+Nope+1T2015/requirements/status/", body, format="json")
     assert response.status_code == status.HTTP_404_NOT_FOUND
     assert not User.objects.filter(username="ghost").exists()
+
+
+# --- lengths the database could not hold -------------------------------------------------------------
+def course_key_of_length(length: int) -> str:
+    prefix, suffix = "course-v1:edX+", "+1T2015"
+    return prefix + "N" * (length - len(prefix) - len(suffix)) + suffix
+
+
+def test_a_course_key_longer_than_its_column_is_the_invalid_course_key_400(admin):
+    longest = course_key_of_length(255)
+    response = admin.put(f"{BASE}/courses/{longest}/", {"enabled": True}, format="json")
+    assert response.status_code == status.HTTP_201_CREATED, response.json()
+    assert response.json() == {"course_key": longest, "enabled": True}
+    too_long = course_key_of_length(256)
+    response = admin.put(f"{BASE}/courses/{too_long}/", {"enabled": True}, format="json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json()["errors"] == {"course_key": ["A course run key has at most 255 characters; got 256."]}
+    assert list(CreditCourse.objects.values_list("course_key", flat=True)) == [longest]
+    # The same check guards every path that takes a key (here: a query string and a request body).
+    assert admin.get(f"{BASE}/courses/{too_long}/requirements/").status_code == status.HTTP_400_BAD_REQUEST
+    assert admin.get(f"{BASE}/requests/?username=ron&course_key={too_long}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "provider_path",
+    [
+        "has%20space",
+        "semi;colon",
+        "%C3%BC-nicode",
+        "under_score",
+        "p" * 256,
+    ],
+)
+@pytest.mark.parametrize("suffix", ["", "request/", "callback/"])
+def test_a_provider_id_outside_its_alphabet_or_length_is_the_json_404(admin, provider_path, suffix):
+    response = admin.post(f"{BASE}/providers/{provider_path}/{suffix}", {}, format="json")
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    body = response.json()
+    # Django's JSON 404 (no view was reached), not the view's credit_provider_not_found.
+    assert (body["code"], body["status"]) == ("not-found", 404)
+    assert "reason" not in body
+
+
+def test_the_longest_provider_id_reaches_the_view(admin):
+    provider_id = "p" * 255
+    response = admin.post(f"{BASE}/providers/", {"provider_id": provider_id, "display_name": "P"}, format="json")
+    assert response.status_code == status.HTTP_201_CREATED, response.json()
+    assert admin.get(f"{BASE}/providers/{provider_id}/").json()["id"] == provider_id
+    response = admin.get(f"{BASE}/providers/{'q' * 255}/")
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert response.json()["reason"] == "credit_provider_not_found"
+
+
+# --- the requirement list cap and bulk writes ------------------------------------------------------
+def many_requirements(count: int, display: str = "Exam") -> list[dict]:
+    return [
+        {"namespace": "exam", "name": f"exam-{index}", "display_name": f"{display} {index}", "criteria": {}}
+        for index in range(count)
+    ]
+
+
+def test_a_requirement_list_over_the_cap_is_a_400_naming_the_limit(admin, credit_course):
+    response = admin.put(f"{COURSE}/requirements/", many_requirements(MAX_REQUIREMENTS_PER_COURSE + 1), format="json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json()["errors"] == {
+        "non_field_errors": [f"Ensure this field has no more than {MAX_REQUIREMENTS_PER_COURSE} elements."]
+    }
+    # Nothing changed: the two requirements of the fixture are still the active list.
+    assert [(r["namespace"], r["order"]) for r in admin.get(f"{COURSE}/requirements/").json()] == [
+        ("proctored_exam", 0),
+        ("grade", 1),
+    ]
+    assert CreditRequirement.objects.count() == 2
+
+
+def test_a_list_at_the_cap_is_written_in_a_fixed_number_of_queries(admin, credit_course, django_assert_max_num_queries):
+    assert MAX_REQUIREMENTS_PER_COURSE == 100
+    url = f"{COURSE}/requirements/"
+    with django_assert_max_num_queries(13):
+        response = admin.put(url, many_requirements(MAX_REQUIREMENTS_PER_COURSE), format="json")
+    assert response.status_code == status.HTTP_200_OK, response.json()
+    assert len(response.json()) == MAX_REQUIREMENTS_PER_COURSE
+    assert response.json()[99] == {
+        "namespace": "exam",
+        "name": "exam-99",
+        "display_name": "Exam 99",
+        "criteria": {},
+        "order": 99,
+    }
+    # Renaming all of them, in reverse order, is one bulk update too.
+    with django_assert_max_num_queries(13):
+        response = admin.put(url, many_requirements(MAX_REQUIREMENTS_PER_COURSE, "Quiz")[::-1], format="json")
+    assert [(r["name"], r["display_name"], r["order"]) for r in response.json()[:2]] == [
+        ("exam-99", "Quiz 99", 0),
+        ("exam-98", "Quiz 98", 1),
+    ]
+    assert CreditRequirement.objects.filter(active=True).count() == MAX_REQUIREMENTS_PER_COURSE
+    assert CreditRequirement.objects.filter(active=False).count() == 2  # the fixture's, kept inactive

@@ -1,5 +1,7 @@
 """The signature algorithm interoperates with existing credit providers; secrets rotate."""
 
+import hmac
+
 import pytest
 
 from credit import api
@@ -68,3 +70,31 @@ def test_missing_or_non_string_signature_is_invalid(settings):
     settings.CREDIT_PROVIDER_SECRET_KEYS = {"hogwarts": "abcd1234"}
     assert not signature_is_valid({}, "hogwarts")
     assert not signature_is_valid({"signature": 12}, "hogwarts")
+
+
+def test_hmac_compare_digest_decides_once_per_configured_secret(settings, monkeypatch):
+    settings.CREDIT_PROVIDER_SECRET_KEYS = {"hogwarts": ["newest", "abcd1234", "oldest"]}
+    params = {"a": "1", "signature": signature({"a": "1"}, "abcd1234")}
+    calls: list[tuple[bytes, bytes]] = []
+    compare_digest = hmac.compare_digest
+
+    def recording_compare_digest(expected: bytes, given: bytes) -> bool:
+        calls.append((expected, given))
+        return compare_digest(expected, given)
+
+    monkeypatch.setattr("credit.signature.hmac.compare_digest", recording_compare_digest)
+    assert signature_is_valid(params, "hogwarts") is True
+    # Every configured secret is compared, not only until the match, so the time taken does not
+    # tell which one matched (docs/decisions/0006-credit.rst).
+    assert calls == [
+        (signature({"a": "1"}, secret).encode(), params["signature"].encode())
+        for secret in ("newest", "abcd1234", "oldest")
+    ]
+
+
+def test_the_comparison_is_compare_digest_and_nothing_else(settings, monkeypatch):
+    settings.CREDIT_PROVIDER_SECRET_KEYS = {"hogwarts": "abcd1234"}
+    params = {"a": "1", "signature": signature({"a": "1"}, "abcd1234")}
+    monkeypatch.setattr("credit.signature.hmac.compare_digest", lambda expected, given: False)
+    # A correct signature is refused when compare_digest says no: no other comparison decides.
+    assert signature_is_valid(params, "hogwarts") is False

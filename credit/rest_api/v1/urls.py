@@ -2,6 +2,7 @@
 
 from django.urls import path, register_converter
 
+from credit.models import PROVIDER_ID_ALPHABET, PROVIDER_ID_MAX_LENGTH
 from credit.rest_api.v1 import views
 
 
@@ -17,15 +18,34 @@ class CourseKeyConverter:
         return str(value)
 
 
+class ProviderIdConverter:
+    """A provider id in a URL: the alphabet and length a provider id can have; anything else is the JSON 404."""
+
+    regex = rf"{PROVIDER_ID_ALPHABET}{{1,{PROVIDER_ID_MAX_LENGTH}}}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: object) -> str:
+        return str(value)
+
+
 register_converter(CourseKeyConverter, "course_key")
+register_converter(ProviderIdConverter, "provider_id")
 
 app_name = "credit_v1"
 
 urlpatterns = [
     path("providers/", views.ProvidersView.as_view(), name="providers"),
-    path("providers/<str:provider_id>/", views.ProviderDetailView.as_view(), name="provider"),
-    path("providers/<str:provider_id>/request/", views.CreditRequestCreateView.as_view(), name="credit_request"),
-    path("providers/<str:provider_id>/callback/", views.ProviderCallbackView.as_view(), name="provider_callback"),
+    path("providers/<provider_id:provider_id>/", views.ProviderDetailView.as_view(), name="provider"),
+    path(
+        "providers/<provider_id:provider_id>/request/", views.CreditRequestCreateView.as_view(), name="credit_request"
+    ),
+    path(
+        "providers/<provider_id:provider_id>/callback/",
+        views.ProviderCallbackView.as_view(),
+        name="provider_callback",
+    ),
     path("courses/<course_key:course_key>/", views.CreditCourseView.as_view(), name="course"),
     path("courses/<course_key:course_key>/requirements/", views.RequirementsView.as_view(), name="requirements"),
     path(

@@ -6,14 +6,16 @@ eligibility and requests and starts their own credit request; ``learner_status_r
 The provider callback has no login: its signature is the authentication.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import ListSerializer
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -151,7 +153,13 @@ class RequirementsView(_WritesNeedCreditAdmin):
 
     @extend_schema(request=RequirementInput(many=True), responses={200: RequirementOutput(many=True)})
     def put(self, request: Request, course_key: str) -> Response:
-        body = RequirementInput(data=request.data, many=True, allow_empty=True)
+        # The cap is checked before any item is validated.
+        body: ListSerializer[Any] = ListSerializer(
+            child=RequirementInput(),
+            data=request.data,
+            allow_empty=True,
+            max_length=services.MAX_REQUIREMENTS_PER_COURSE,
+        )
         body.is_valid(raise_exception=True)
         services.credit_requirements_set(course_key=course_key, requirements=body.validated_data)
         return Response(RequirementOutput(selectors.credit_requirements(course_key=course_key), many=True).data)
@@ -250,6 +258,9 @@ class ProviderCallbackView(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    # JSON only, as Open edX's callback: a form body would turn every value into a list (and change
+    # what is signed). Anything else is the JSON 415 error.
+    parser_classes = [JSONParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "credit_callback"
 
@@ -257,8 +268,10 @@ class ProviderCallbackView(APIView):
     def post(self, request: Request, provider_id: str) -> Response:
         body = ProviderCallbackInput(data=request.data)
         body.is_valid(raise_exception=True)
-        # The signature covers every key the provider sent, so the service gets the body as sent.
-        credit_request = services.credit_provider_callback(provider_id=provider_id, parameters=dict(request.data))
+        # The signature covers every key of the posted JSON object, so the service gets that object
+        # itself (the serializer refused anything but an object), not the serializer's subset of it.
+        parameters = cast(dict[str, Any], request.data)
+        credit_request = services.credit_provider_callback(provider_id=provider_id, parameters=parameters)
         return Response(ProviderCallbackOutput(credit_request).data)
 
 
