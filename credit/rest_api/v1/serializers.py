@@ -1,20 +1,9 @@
 """Input and output serializers of the credit REST API (service-api.md, Credit table)."""
 
-from typing import Any
-
 from rest_framework import serializers
 
-from core.fields import StrictCharField
+from core.fields import StrictBooleanField, StrictCharField
 from credit.models import CreditRequestStatus, RequirementStatus, provider_id_validator
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON boolean: ``"yes"``, ``1`` and ``"true"`` are refused, not coerced."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class JSONObjectField(serializers.DictField):
