@@ -10,11 +10,19 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
 from programs.data import SyncResult
 from programs.discovery import DiscoveryClient, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
-from programs.exceptions import InvalidExclusion, ProgramExists, ProgramIsSynced, SyncAborted, SyncNotConfigured
+from programs.exceptions import (
+    InvalidExclusion,
+    ProgramExists,
+    ProgramIsSynced,
+    SyncAborted,
+    SyncNotConfigured,
+    SyncQueueUnavailable,
+)
 from programs.keys import parse_course_run_key
 from programs.models import (
     Course,
@@ -248,9 +256,13 @@ def program_delete(*, program: Program) -> None:
 def sync_run_request(
     *, requested_by: str, trigger: str = "api", dry_run: bool = False, program_uuids: Sequence[str] = ()
 ) -> SyncRun:
-    """Record a sync and queue it (after commit). Raises ``SyncNotConfigured`` when Discovery is unset."""
-    from programs.tasks import program_sync_run  # tasks import services: import here
+    """Record a sync and queue it (after commit).
 
+    Raises ``SyncNotConfigured`` when Discovery is unset, and ``SyncQueueUnavailable`` (503) when the
+    task broker refuses the message: the SyncRun is then ``failed`` with the broker's error, never
+    left ``queued`` with no task behind it. Outside a transaction (API views, the beat task) the
+    message is sent before this returns, so the caller sees that error.
+    """
     try:
         discovery_config_from_settings()
     except DiscoveryNotConfigured as exc:
@@ -258,9 +270,28 @@ def sync_run_request(
     sync_run = SyncRun.objects.create(
         requested_by=requested_by, trigger=trigger, dry_run=dry_run, program_uuids=[str(u) for u in program_uuids]
     )
-    transaction.on_commit(lambda: program_sync_run.delay(sync_run.pk))
     log.info("program_sync_queued", extra={"sync_run_id": sync_run.pk, "trigger": trigger})
+    transaction.on_commit(lambda: _sync_run_publish(sync_run.pk))
     return sync_run
+
+
+def _sync_run_publish(sync_run_id: int) -> None:
+    from programs.tasks import program_sync_run  # tasks import services: import here
+
+    try:
+        program_sync_run.delay(sync_run_id)
+    except BrokerError as exc:
+        SyncRun.objects.filter(pk=sync_run_id, status=SyncStatus.QUEUED).update(
+            status=SyncStatus.FAILED,
+            error=f"Could not queue the sync, the task broker is unavailable: {type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+        )
+        log.error("program_sync_queue_failed", extra={"sync_run_id": sync_run_id, "error": str(exc)})
+        raise SyncQueueUnavailable(
+            f"Sync {sync_run_id} could not be queued: the task broker is unavailable. "
+            "It is recorded as failed; try again later.",
+            sync_run_id=sync_run_id,
+        ) from exc
 
 
 def sync_run_execute(

@@ -12,6 +12,7 @@ from celery import shared_task
 from celery.app.task import Task
 
 from programs.discovery import RETRYABLE_ERRORS, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
+from programs.exceptions import SyncQueueUnavailable
 from programs.services import sync_run_execute, sync_run_request
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,16 @@ def program_sync_run(self: Task, sync_run_id: int) -> str:
 
 @shared_task(name="programs.tasks.program_sync_scheduled")
 def program_sync_scheduled() -> int | None:
-    """Celery beat entry (every PROGRAM_SYNC_INTERVAL_MINUTES): queue a full sync when configured."""
+    """Celery beat entry (every PROGRAM_SYNC_INTERVAL_MINUTES): queue a full sync when configured.
+
+    Returns the SyncRun id; when the broker refused the message that SyncRun is ``failed``.
+    """
     try:
         discovery_config_from_settings()
     except DiscoveryNotConfigured as exc:
         log.info("program_sync_not_configured", extra={"reason": str(exc)})
         return None
-    return sync_run_request(requested_by="", trigger="schedule").pk
+    try:
+        return sync_run_request(requested_by="", trigger="schedule").pk
+    except SyncQueueUnavailable as exc:  # recorded as failed; the next beat tick tries again
+        return exc.sync_run_id

@@ -4,11 +4,13 @@ import random
 
 import pytest
 from django.core.management import CommandError, call_command
+from kombu import pools as kombu_pools
 from rest_framework import status
 
 from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
 from programs.models import CourseRun, Program, SyncRun, SyncStatus
 from programs.tasks import program_sync_scheduled, retry_countdown
+from settings.celery import app as celery_app
 from tests.programs.test_sync import DEMO_2T2023, sample_catalog
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,26 @@ def queue_sync(publisher, django_capture_on_commit_callbacks):  # type: ignore[n
         return publisher.get(f"{SYNCS}{response.json()['id']}/").json()
 
     return queue
+
+
+@pytest.fixture
+def unreachable_broker():  # type: ignore[no-untyped-def]
+    """A broker configured (tasks are sent, not run in-process) but down: nothing listens on port 1."""
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
+    celery_app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
+    _reset_broker_connections()
+    yield
+    celery_app.conf.update(**saved)
+    _reset_broker_connections()
+
+
+def _reset_broker_connections() -> None:
+    """Forget pooled connections and producers, so the next publish connects to the current broker_url."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    kombu_pools.reset()  # producer pools are cached per connection, process-wide
 
 
 @pytest.fixture
@@ -86,6 +108,40 @@ def test_without_discovery_the_api_says_the_sync_is_not_configured(no_discovery,
     assert response.json()["title"] == "Discovery Sync Not Configured"
     assert "DISCOVERY_API_URL" in response.json()["detail"]
     assert not SyncRun.objects.exists()
+
+
+# Autocommit, as in production (no ATOMIC_REQUESTS): the task is sent inside the request.
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_answers_503_and_the_sync_is_recorded_failed(discovery, publisher, unreachable_broker):
+    sample_catalog(discovery)
+
+    response = publisher.post(SYNCS, {}, format="json")
+
+    assert response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
+    body = response.json()
+    assert (body["code"], body["reason"], body["title"]) == (
+        "sync-queue-unavailable",
+        "sync_queue_unavailable",
+        "Sync Could Not Be Queued",
+    )
+    sync_run = SyncRun.objects.get()
+    assert f"Sync {sync_run.pk} could not be queued" in body["detail"]
+    assert sync_run.status == SyncStatus.FAILED and sync_run.finished_at is not None
+    assert sync_run.error.startswith("Could not queue the sync, the task broker is unavailable: OperationalError")
+    assert publisher.get(f"{SYNCS}{sync_run.pk}/").json()["status"] == "failed"
+    assert not Program.objects.exists() and discovery.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schedule_with_the_broker_down_records_a_failed_sync(discovery, unreachable_broker):
+    sample_catalog(discovery)
+
+    sync_run_id = program_sync_scheduled()
+
+    sync_run = SyncRun.objects.get()
+    assert sync_run_id == sync_run.pk
+    assert (sync_run.trigger, sync_run.status) == ("schedule", SyncStatus.FAILED)
+    assert "task broker is unavailable" in sync_run.error
 
 
 def test_without_discovery_the_command_and_the_schedule_say_so(no_discovery):
