@@ -1,7 +1,7 @@
 """Writes to the catalog: LMS run ingest, local programs and their exclusions, Discovery sync runs."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ from programs.models import (
     SyncRun,
     SyncStatus,
 )
+from programs.selectors import exclusions_outside_program_courses
 from programs.sync import CatalogSource, Progress, program_sync
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,26 @@ def _set_courses(program: Program, course_pks: list[int]) -> None:
     )
     ProgramCourse.objects.bulk_update(moved, ["position"])
     # Exclusions of runs of courses no longer in the program would break the rule: drop them.
-    program.excluded_course_runs.remove(*program.excluded_course_runs.exclude(course_id__in=course_pks))
+    program_exclusions_prune(program_ids=[program.pk])
+
+
+def program_exclusions_prune(*, program_ids: Collection[int] | None = None) -> list[tuple[UUID, str]]:
+    """Delete exclusions naming a run that none of their program's courses holds (all programs by default).
+
+    Called wherever a program's course list or a run's course may have changed under its exclusions:
+    the course-list services, the admin (after its inlines are saved) and the end of a Discovery sync
+    (a run moved to another course). Returns the ``(program uuid, run key)`` pairs dropped; writes
+    nothing when there are none. Two queries at most, whatever the number of programs.
+    """
+    stray = list(
+        exclusions_outside_program_courses(program_ids=program_ids)
+        .order_by("program__uuid", "courserun__key")
+        .values_list("pk", "program__uuid", "courserun__key")
+    )
+    if stray:
+        Program.excluded_course_runs.through.objects.filter(pk__in=[pk for pk, _, _ in stray]).delete()
+        log.info("program_exclusions_pruned", extra={"count": len(stray)})
+    return [(uuid, key) for _, uuid, key in stray]
 
 
 def program_create(

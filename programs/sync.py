@@ -218,6 +218,7 @@ class _ProgramSync:
             )
             if not self.program_uuids:
                 self._retire_missing(synced_before)
+            self._drop_stray_exclusions()
             if self.dry_run:
                 transaction.set_rollback(True)
         log.info("program_sync_finished", extra={"dry_run": self.dry_run, **vars(self.counts)})
@@ -633,6 +634,16 @@ class _ProgramSync:
                 self._record(f"  program {uuid_by_pk[pk]} excludes {key_by_pk[run_pk]}")
             for run_pk in sorted(removed, key=key_by_pk.__getitem__):
                 self._record(f"  program {uuid_by_pk[pk]} no longer excludes {key_by_pk[run_pk]}")
+
+    def _drop_stray_exclusions(self) -> None:
+        """A run that moved to another course leaves the exclusions naming it outside their program's
+        courses: in local programs, and (with ``program_uuids``) in Discovery programs this sync did
+        not read. One bulk delete, for every program, at the end of the apply."""
+        from programs.services import program_exclusions_prune  # services import this module
+
+        for uuid, key in program_exclusions_prune():
+            self.counts.exclusions_dropped += 1
+            self._record(f"  program {uuid} no longer excludes {key} (no longer a run of its courses)")
 
     # --- retirement ----------------------------------------------------------------------------
     def _retire_missing(self, synced_before: int) -> None:

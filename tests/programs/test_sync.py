@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
 from programs.exceptions import SyncAborted
 from programs.models import Course, CourseRun, Organization, Program, ProgramSource, ProgramStatus
-from programs.services import course_run_remove, course_run_upsert
+from programs.services import course_run_remove, course_run_upsert, program_create
 from programs.sync import program_sync
 from tests.factories import CredentialFactory
 from tests.programs.fake_discovery import fake_uuid
@@ -207,6 +207,30 @@ def test_a_run_moved_to_another_course_moves_and_stops_being_excluded(discovery,
     assert CourseRun.objects.get(key=moving).course.key == "edX+StatsX"
     assert CourseRun.objects.filter(key=moving).count() == 1
     assert excluded_keys(uuid) == set()
+
+
+def test_a_run_moved_away_is_dropped_from_exclusions_the_sync_did_not_infer(discovery, make_client):
+    """Local programs, and Discovery programs a ``program_uuids`` sync does not read, keep no exclusion
+    of a run that is no longer of their courses."""
+    moving = "course-v1:edX+DemoX+3T2024"
+    discovery.add_course("edX+DemoX", [DEMO_1T2024, moving])
+    discovery.add_course("edX+StatsX", STATS_RUNS)
+    named = discovery.add_program("Named", ["edX+StatsX"])
+    other = discovery.add_program("Other", ["edX+DemoX"], excluded=(moving,))
+    program_sync(client=make_client())
+    local = program_create(title="Local", course_keys=["edX+DemoX"], excluded_course_run_keys=[moving, DEMO_1T2024])
+    assert excluded_keys(other) == {moving}
+
+    discovery.courses["edX+StatsX"]["course_runs"].append(discovery.courses["edX+DemoX"]["course_runs"].pop())
+    result = program_sync(client=make_client(), program_uuids=[named])
+
+    assert CourseRun.objects.get(key=moving).course.key == "edX+StatsX"
+    assert excluded_keys(other) == set()
+    assert excluded_keys(str(local.uuid)) == {DEMO_1T2024}
+    assert excluded_keys(named) == set()  # inferred: the run is nested in Named now
+    assert result.counts.exclusions_dropped == 2
+    assert f"  program {other} no longer excludes {moving} (no longer a run of its courses)" in result.changes
+    assert f"  program {local.uuid} no longer excludes {moving} (no longer a run of its courses)" in result.changes
 
 
 def test_unknown_extra_fields_are_ignored(discovery, make_client):
