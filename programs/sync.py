@@ -26,7 +26,7 @@ import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -162,10 +162,6 @@ class SpooledCatalog:
         )
 
 
-def _parse_dt(value: Any) -> datetime | None:
-    return parse_datetime(value) if isinstance(value, str) and value else None
-
-
 def _text(value: Any, limit: int = 255) -> str:
     return str(value)[:limit] if value is not None else ""
 
@@ -242,6 +238,22 @@ class _ProgramSync:
             if self.progress:
                 self.progress(stage, number, done)
 
+    def _datetime(self, value: Any, *, field: str, key: str) -> datetime | None:
+        """An ISO-8601 value of the payload; None when absent. A value that is no date (``2024-02-30``,
+        month 13, not a string) is None too, logged and counted as an error: one bad upstream value
+        must not fail the whole sync. A value without an offset is UTC (Discovery's)."""
+        if value is None or value == "":
+            return None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # the shape of a date, but not a real one
+            parsed = None
+        if parsed is None:
+            log.warning("program_sync_bad_datetime", extra={"field": field, "key": key, "value": str(value)[:64]})
+            self.counts.errors += 1
+            return None
+        return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
     def _record(self, line: str) -> None:
         if len(self.changes) < MAX_RECORDED_CHANGES:
             self.changes.append(line)
@@ -254,8 +266,9 @@ class _ProgramSync:
     ) -> tuple[int, int, dict[str, int]]:
         """Create or update ``model`` rows by ``key``; returns (created, updated, pk by key).
 
-        A uuid already held by a row with another key is not adopted (logged, counted as an error):
-        the unique constraint would otherwise fail the whole sync.
+        A uuid already held by a row with another key, or named by two rows of this batch, is not
+        adopted (logged, counted as an error): the unique constraint would otherwise fail the whole
+        sync. Within the batch the row already holding the uuid keeps it, else the first row naming it.
         """
         if not rows:
             return 0, 0, {}
@@ -266,10 +279,12 @@ class _ProgramSync:
         existing = {values[1]: values for values in manager.filter(key__in=keys).values_list("pk", "key", *fields)}
         uuids = [row["uuid"] for row in rows.values() if row.get("uuid")]
         taken = dict(manager.filter(uuid__in=uuids).exclude(key__in=keys).values_list("uuid", "key"))
+        taken.update(self._batch_uuid_holders(rows, existing, fields, taken))
         to_create, to_update, changed_fields = [], [], set()
         for key, row in rows.items():
-            if row.get("uuid") in taken:
-                log.warning("program_sync_uuid_taken", extra={"kind": kind, "key": key, "holder": taken[row["uuid"]]})
+            uuid = row.get("uuid")
+            if uuid is not None and uuid in taken and taken[uuid] != key:
+                log.warning("program_sync_uuid_taken", extra={"kind": kind, "key": key, "holder": taken[uuid]})
                 self.counts.errors += 1
                 row = {name: value for name, value in row.items() if name not in ("uuid", "uuid_from_discovery")}
             values = existing.get(key)
@@ -295,6 +310,25 @@ class _ProgramSync:
             new_keys = [obj.key for obj in to_create]  # type: ignore[attr-defined]
             pks.update(manager.filter(key__in=new_keys).values_list("key", "pk"))
         return len(to_create), len(to_update), pks
+
+    @staticmethod
+    def _batch_uuid_holders(
+        rows: dict[str, dict[str, Any]], existing: dict[str, tuple], fields: list[str], taken: dict[Any, str]
+    ) -> dict[Any, str]:
+        """For each uuid that several rows of the batch name: the key that keeps it."""
+        if "uuid" not in fields:
+            return {}
+        at = 2 + fields.index("uuid")
+        claims: dict[Any, list[str]] = defaultdict(list)
+        for key, row in rows.items():
+            if row.get("uuid") is not None and row["uuid"] not in taken:
+                claims[row["uuid"]].append(key)
+        holders = {}
+        for uuid, claimants in claims.items():
+            if len(claimants) > 1:
+                holding = [key for key in claimants if key in existing and existing[key][at] == uuid]
+                holders[uuid] = (holding or claimants)[0]
+        return holders
 
     # --- organizations -------------------------------------------------------------------------
     def _apply_organizations(self, items: list[dict[str, Any]]) -> None:
@@ -359,8 +393,8 @@ class _ProgramSync:
                     **_discovery_uuid(run),
                     "course_id": course_pks[key],
                     "title": _text(run.get("title")),
-                    "start": _parse_dt(run.get("start")),
-                    "end": _parse_dt(run.get("end")),
+                    "start": self._datetime(run.get("start"), field="start", key=run_key),
+                    "end": self._datetime(run.get("end"), field="end", key=run_key),
                     "status": _text(run.get("status"), 32),
                     "type": _text(run.get("type"), 64),
                     "restriction_type": _text(run.get("restriction_type"), 64),
@@ -519,7 +553,9 @@ class _ProgramSync:
             "type_slug": _text(type_attrs.get("slug"), 64),
             "status": status,
             "source": ProgramSource.DISCOVERY,
-            "data_modified_timestamp": _parse_dt(item.get("data_modified_timestamp")),
+            "data_modified_timestamp": self._datetime(
+                item.get("data_modified_timestamp"), field="data_modified_timestamp", key=str(item.get("uuid"))
+            ),
             "missing_upstream_since": None,
         }
         if isinstance(item.get("applicable_seat_types"), list):

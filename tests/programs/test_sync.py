@@ -233,6 +233,50 @@ def test_a_run_moved_away_is_dropped_from_exclusions_the_sync_did_not_infer(disc
     assert f"  program {local.uuid} no longer excludes {moving} (no longer a run of its courses)" in result.changes
 
 
+def test_an_impossible_date_is_dropped_and_counted_not_fatal(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    demo_runs = discovery.courses["edX+DemoX"]["course_runs"]
+    demo_runs[0]["start"] = "2024-02-30T00:00:00Z"
+    demo_runs[0]["end"] = "2024-13-01T00:00:00Z"
+    demo_runs[1]["start"] = "next spring"
+    discovery.programs[uuid]["data_modified_timestamp"] = "2025-00-10T00:00:00Z"
+
+    result = program_sync(client=make_client())
+
+    run = CourseRun.objects.get(key=DEMO_1T2024)
+    assert (run.start, run.end) == (None, None)
+    assert CourseRun.objects.get(key=DEMO_2T2023).start is None
+    assert CourseRun.objects.get(key=STATS_RUNS[0]).start.isoformat() == "2024-01-15T00:00:00+00:00"
+    program = Program.objects.get(uuid=uuid)
+    assert program.data_modified_timestamp is None
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+    assert result.counts.errors == 4 and result.counts.programs_created == 1
+
+
+def test_two_runs_sharing_a_uuid_on_one_page_do_not_fail_the_sync(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    demo_runs = discovery.courses["edX+DemoX"]["course_runs"]
+    demo_runs[1]["uuid"] = demo_runs[0]["uuid"]  # an upstream data error
+
+    result = program_sync(client=make_client())
+
+    first, second = CourseRun.objects.get(key=DEMO_1T2024), CourseRun.objects.get(key=DEMO_2T2023)
+    assert str(first.uuid) == fake_uuid(f"run:{DEMO_1T2024}") and first.uuid_from_discovery
+    assert first.uuid != second.uuid and not second.uuid_from_discovery  # kept a local uuid
+    assert result.counts.errors == 1 and result.counts.course_runs_created == 4
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+
+    # Later a new run, listed first, names the uuid an existing run holds: the holder keeps it.
+    newcomer = {**demo_runs[0], "key": "course-v1:edX+DemoX+1T2026"}
+    demo_runs.insert(0, newcomer)
+    result = program_sync(client=make_client())
+
+    first.refresh_from_db()
+    assert str(first.uuid) == fake_uuid(f"run:{DEMO_1T2024}")
+    assert CourseRun.objects.get(key="course-v1:edX+DemoX+1T2026").uuid not in (first.uuid, second.uuid)
+    assert result.counts.errors == 2 and result.counts.course_runs_created == 1
+
+
 def test_unknown_extra_fields_are_ignored(discovery, make_client):
     uuid = sample_catalog(discovery)
     discovery.organizations[0]["brand_new_field"] = {"nested": [1, 2]}
