@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +14,13 @@ from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
 from programs.data import SyncResult
-from programs.discovery import DiscoveryClient, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
+from programs.discovery import (
+    DiscoveryClient,
+    DiscoveryError,
+    DiscoveryNotConfigured,
+    UpstreamRateLimited,
+    discovery_config_from_settings,
+)
 from programs.exceptions import (
     InvalidExclusion,
     ProgramExists,
@@ -319,6 +325,7 @@ def sync_run_execute(
     sync_run_id: int,
     client: CatalogSource | None = None,
     final_attempt: bool = True,
+    retry_rate_limited: bool = True,
     progress: Progress | None = None,
 ) -> tuple[SyncRun, SyncResult | None]:
     """Run a recorded sync and store its outcome on the SyncRun.
@@ -326,7 +333,9 @@ def sync_run_execute(
     Outcomes: ``succeeded`` (counts and changes stored), ``aborted`` (retire guard), ``failed``
     (permanent upstream error, or a transient one on the final attempt). A transient upstream error
     before the final attempt sets ``retrying`` and is re-raised for the caller (the Celery task) to
-    retry; anything unexpected sets ``failed`` and is re-raised.
+    retry; anything unexpected sets ``failed`` and is re-raised. With ``retry_rate_limited=False``
+    (no broker: a retry could not wait) a 429 is final at once; a rate-limited failure's error says
+    when Discovery allows the next try.
     """
     SyncRun.objects.filter(pk=sync_run_id).update(
         status=SyncStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error=""
@@ -345,10 +354,14 @@ def sync_run_execute(
             sync_run, SyncStatus.ABORTED, error=str(exc), counts={"would_retire": exc.would_retire, "total": exc.total}
         )
     except DiscoveryError as exc:
-        if exc.retryable and not final_attempt:
+        rate_limited = isinstance(exc, UpstreamRateLimited)
+        if exc.retryable and not final_attempt and (retry_rate_limited or not rate_limited):
             _finish(sync_run, SyncStatus.RETRYING, error=str(exc), finished=False)
             raise
-        _finish(sync_run, SyncStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, UpstreamRateLimited):
+            error += f" {_retry_hint(exc)}"
+        _finish(sync_run, SyncStatus.FAILED, error=error)
     except Exception as exc:
         _finish(sync_run, SyncStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
         raise
@@ -364,6 +377,13 @@ def sync_run_execute(
         sync_run.changes = result.changes + (["... (more changes not listed)"] if result.changes_truncated else [])
         _finish(sync_run, SyncStatus.SUCCEEDED, counts=counts)
     return sync_run, result
+
+
+def _retry_hint(exc: UpstreamRateLimited) -> str:
+    if exc.retry_after is None:
+        return "Not retried: run the sync again later."
+    when = timezone.now() + timedelta(seconds=exc.retry_after)
+    return f"Not retried: run the sync again after {when.isoformat(timespec='seconds')}."
 
 
 def _finish(

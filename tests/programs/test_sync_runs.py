@@ -1,15 +1,19 @@
 """How a sync runs: the API (202 + status), the Celery task's retries, the command, and the not-configured case."""
 
 import random
+from datetime import datetime, timedelta
+from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from kombu import pools as kombu_pools
 from rest_framework import status
 
 from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
 from programs.models import CourseRun, Program, SyncRun, SyncStatus
-from programs.tasks import program_sync_scheduled, retry_countdown
+from programs.tasks import program_sync_run, program_sync_scheduled, retry_countdown
 from settings.celery import app as celery_app
 from tests.programs.test_sync import DEMO_2T2023, sample_catalog
 
@@ -160,6 +164,38 @@ def test_transient_errors_are_retried_then_succeed(discovery, queue_sync):
     sync_run = SyncRun.objects.get(pk=body["id"])
     assert (sync_run.status, sync_run.attempts) == (SyncStatus.SUCCEEDED, 3)
     assert Program.objects.count() == 1
+
+
+def test_without_a_broker_a_429_is_not_retried_at_once_and_says_when_to_retry(discovery, queue_sync):
+    sample_catalog(discovery)
+    discovery.fail("programs", 429, times=6, headers={"Retry-After": "120"})
+
+    before = timezone.now().replace(microsecond=0)
+    body = queue_sync()
+
+    sync_run = SyncRun.objects.get(pk=body["id"])
+    assert (sync_run.status, sync_run.attempts) == (SyncStatus.FAILED, 1)
+    prefix = "UpstreamRateLimited: Discovery throttled us (retry after 120.0 s). Not retried: run the sync again after "
+    assert body["error"].startswith(prefix) and body["error"].endswith(".")
+    retry_at = datetime.fromisoformat(body["error"][len(prefix) : -1])
+    assert before + timedelta(seconds=120) <= retry_at <= timezone.now() + timedelta(seconds=120)
+    assert len([r for r in discovery.requests if "/programs/" in r]) == 1
+    assert not Program.objects.exists()
+
+
+def test_with_a_broker_a_429_is_retried_no_sooner_than_retry_after(discovery, settings):
+    sample_catalog(discovery)
+    discovery.fail("programs", 429, headers={"Retry-After": "600"})
+    sync_run = SyncRun.objects.create()
+
+    # Called as a worker calls it (not eager): the task asks Celery to retry, with a countdown.
+    with mock.patch.object(program_sync_run, "retry", side_effect=Retry()) as retry, pytest.raises(Retry):
+        program_sync_run(sync_run.pk)
+
+    assert retry.call_args.kwargs["countdown"] >= 600
+    assert isinstance(retry.call_args.kwargs["exc"], UpstreamRateLimited)
+    sync_run.refresh_from_db()
+    assert (sync_run.status, sync_run.attempts, sync_run.finished_at) == (SyncStatus.RETRYING, 1, None)
 
 
 def test_a_4xx_is_never_retried(discovery, queue_sync, settings):
