@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
-from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
+from programs.discovery import DiscoveryClient, UpstreamRateLimited, UpstreamUnavailable
 from programs.exceptions import SyncAborted
 from programs.models import Course, CourseRun, Organization, Program, ProgramSource, ProgramStatus
 from programs.services import course_run_remove, course_run_upsert, program_create
@@ -81,6 +81,27 @@ def test_restricted_runs_are_not_mistaken_for_excluded_ones(discovery, make_clie
     assert all(
         "include_restricted=custom-b2c" in r for r in discovery.requests[-2:] if "programs" in r or "courses" in r
     )
+
+
+def test_by_default_restricted_runs_are_synced_and_their_exclusion_seen(discovery):
+    b2b = "course-v1:edX+DemoX+B2B"
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    discovery.courses["edX+DemoX"]["course_runs"].append(
+        {
+            **discovery.courses["edX+DemoX"]["course_runs"][0],
+            "key": b2b,
+            "uuid": fake_uuid("b2b"),
+            "restriction_type": "custom-b2b-enterprise",
+        }
+    )
+    uuid = discovery.add_program("Enterprise excluded", ["edX+DemoX"], excluded=(b2b,))
+
+    program_sync(client=DiscoveryClient.from_settings())  # the settings' defaults
+
+    assert CourseRun.objects.get(key=b2b).restriction_type == "custom-b2b-enterprise"
+    assert excluded_keys(uuid) == {b2b}
+    catalog_calls = [r for r in discovery.requests if "/courses/" in r or "/programs/" in r]
+    assert catalog_calls and all("include_restricted=custom-b2c%2Ccustom-b2b-enterprise" in r for r in catalog_calls)
 
 
 def test_an_explicit_excluded_course_runs_list_wins_over_inference(discovery, make_client):
