@@ -20,7 +20,8 @@ def program_list(
 
     ``type`` matches the type slug or name (case-insensitive); ``organization`` an authoring
     organization key; ``course_run_key`` keeps programs the run counts toward: one of its courses
-    holds the run and the program does not exclude it (Discovery's meaning of a run's programs).
+    holds the run, the LMS has not deleted it, and the program does not exclude it (Discovery's
+    meaning of a run's programs). A deleted run counts toward no program.
     """
     programs = Program.objects.prefetch_related("authoring_organizations").order_by("title", "id")
     if status:
@@ -36,7 +37,11 @@ def program_list(
             )
         )
     if course_run_key:
-        holds_run = ProgramCourse.objects.filter(program=OuterRef("pk"), course__course_runs__key=course_run_key)
+        holds_run = ProgramCourse.objects.filter(
+            program=OuterRef("pk"),
+            course__course_runs__key=course_run_key,
+            course__course_runs__removed_at__isnull=True,  # the same run: one filter() call, one join
+        )
         excludes_run = Program.excluded_course_runs.through.objects.filter(
             program=OuterRef("pk"), courserun__key=course_run_key
         )

@@ -7,6 +7,7 @@ from rest_framework import status
 
 from programs.demo import DEMO_PROGRAM_UUID, EXCLUDED_RUN, load_demo
 from programs.models import Program, ProgramCourse, ProgramSource, ProgramStatus
+from programs.services import course_run_remove
 from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -204,6 +205,9 @@ def test_list_filters(reader, catalog):
     assert titles("organization=edX") == ["A MicroMasters"]
     assert titles(f"course_run_key={catalog['demo_new'].key}") == ["A MicroMasters", "B Certificate"]
     assert titles(f"course_run_key={catalog['demo_old'].key}") == ["B Certificate"]  # A excludes it
+    course_run_remove(key=catalog["demo_new"].key)  # the LMS deleted it: it counts toward no program
+    assert titles(f"course_run_key={catalog['demo_new'].key}") == []
+    assert titles(f"course_run_key={catalog['demo_old'].key}") == ["B Certificate"]
     assert reader.get(f"{PROGRAMS}?status=bogus").status_code == status.HTTP_400_BAD_REQUEST
 
 
