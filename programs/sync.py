@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 MAX_RECORDED_CHANGES = 500
 CONFIRM_CHUNK = 50  # uuids per confirmation request (keeps the URL short)
 SYNC_LOCK_ID = 0x50524F47  # "PROG": the advisory lock key of the program sync
+# (stage, page number, items so far): "download organizations" ... while spooling, then
+# "organizations", "courses", "programs" while applying.
 Progress = Callable[[str, int, int], None]
 
 
@@ -76,7 +78,7 @@ def program_sync(
     """
     uuids = [str(UUID(str(u))) for u in program_uuids or []]
     fraction = settings.PROGRAM_SYNC_MAX_RETIRE_FRACTION if max_retire_fraction is None else max_retire_fraction
-    with SpooledCatalog(client) as spooled:
+    with SpooledCatalog(client, progress=progress) as spooled:
         spooled.fetch(program_uuids=uuids, max_retire_fraction=fraction)
         sync = _ProgramSync(
             client=spooled,
@@ -101,8 +103,9 @@ class SpooledCatalog:
     as the Discovery client.
     """
 
-    def __init__(self, client: CatalogSource) -> None:
+    def __init__(self, client: CatalogSource, *, progress: Progress | None = None) -> None:
         self.client = client
+        self.progress = progress  # called per downloaded page: ("download <stage>", page, items so far)
         self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
         self._offsets: dict[str, list[int]] = defaultdict(list)
         self._main_uuids: list[str] | None = None
@@ -133,11 +136,15 @@ class SpooledCatalog:
 
     def _spool(self, stage: str, pages: Iterable[Page]) -> set[str]:
         seen: set[str] = set()
+        items = 0
         for page in pages:
             self._file.seek(0, 2)
             self._offsets[stage].append(self._file.tell())
             self._file.write(json.dumps(page) + "\n")
             seen.update(str(u) for item in page if isinstance(item, dict) and (u := _uuid_or_none(item.get("uuid"))))
+            items += len(page)
+            if self.progress:
+                self.progress(f"download {stage}", len(self._offsets[stage]), items)
         return seen
 
     def _replay(self, stage: str) -> Iterator[Page]:

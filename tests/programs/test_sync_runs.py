@@ -241,7 +241,11 @@ def test_the_command_dry_run_prints_what_would_change_and_changes_nothing(discov
     assert f"would create program {uuid}" in out
     assert f"program {uuid} excludes {DEMO_2T2023}" in out
     assert "Dry run: would have created 1, updated 0, unchanged 0, retired 0 programs; 1 excluded runs found" in out
-    assert "programs: page 1" in out  # progress
+    # Progress while downloading (before the transaction opens), then while applying.
+    assert "  download organizations: page 1, 1 read\n" in out
+    assert "  download courses: page 1, 2 read\n" in out
+    assert "  download programs: page 1, 1 read\n" in out
+    assert out.index("download programs: page 1") < out.index("  programs: page 1, 1 applied\n")
     assert not Program.objects.exists() and not CourseRun.objects.exists()
     assert SyncRun.objects.get().dry_run
 
