@@ -207,6 +207,7 @@ class _ProgramSync:
         # course key -> keys of ALL its runs in Discovery's course listing (the basis of inference)
         self.listed_runs: dict[str, list[str]] = {}
         self.seen_program_uuids: set[UUID] = set()
+        self.retired_upstream = 0  # live Discovery programs this sync found retired/deleted upstream
 
     # --- orchestration -------------------------------------------------------------------------
     def run(self) -> SyncResult:
@@ -459,7 +460,19 @@ class _ProgramSync:
         }
 
         existing = {p.uuid: p for p in Program.objects.filter(uuid__in=list(payloads))}
-        new_programs = [Program(uuid=uuid, **desired[uuid]["fields"]) for uuid in payloads if uuid not in existing]
+        new_programs = [
+            Program(uuid=uuid, **{"status": ProgramStatus.UNPUBLISHED, **desired[uuid]["fields"]})
+            for uuid in payloads
+            if uuid not in existing
+        ]
+        # Live Discovery programs that Discovery now reports retired or deleted: the retire guard counts them.
+        self.retired_upstream += sum(
+            1
+            for uuid, program in existing.items()
+            if program.source == ProgramSource.DISCOVERY
+            and program.status not in _NOT_LIVE
+            and desired[uuid]["fields"].get("status") in _NOT_LIVE
+        )
         if new_programs:
             Program.objects.bulk_create(new_programs, batch_size=1000)
         changed_programs, changed_fields = [], set()
@@ -553,18 +566,23 @@ class _ProgramSync:
 
     def _desired_program(self, item: dict[str, Any]) -> dict[str, Any]:
         type_attrs: dict[str, Any] = item["type_attrs"] if isinstance(item.get("type_attrs"), dict) else {}
-        status = item.get("status") if item.get("status") in ProgramStatus.values else ProgramStatus.ACTIVE
         fields: dict[str, Any] = {
             "title": _text(item.get("title")),
             "type": _text(item.get("type"), 64),
             "type_slug": _text(type_attrs.get("slug"), 64),
-            "status": status,
             "source": ProgramSource.DISCOVERY,
             "data_modified_timestamp": self._datetime(
                 item.get("data_modified_timestamp"), field="data_modified_timestamp", key=str(item.get("uuid"))
             ),
             "missing_upstream_since": None,
         }
+        if item.get("status") in ProgramStatus.values:
+            fields["status"] = item["status"]
+        else:
+            # Not one of Discovery's four: keep the status we have (a new program: unpublished).
+            unknown = {"program_uuid": str(item.get("uuid")), "status": str(item.get("status"))[:64]}
+            log.warning("program_sync_unknown_status", extra=unknown)
+            self.counts.errors += 1
         if isinstance(item.get("applicable_seat_types"), list):
             fields["applicable_seat_types"] = [str(s) for s in item["applicable_seat_types"]]
         course_keys: list[str] = []
@@ -696,17 +714,22 @@ class _ProgramSync:
             for pk, uuid, title in live.values_list("pk", "uuid", "title")
             if uuid not in self.seen_program_uuids
         ]
-        if not missing:
-            return
-        share = len(missing) / max(synced_before, 1)
+        # Programs gone from the listing and programs Discovery itself flipped to retired/deleted
+        # both leave the live catalog: an upstream fault can do either, so the guard counts both.
+        would_retire = len(missing) + self.retired_upstream
+        share = would_retire / max(synced_before, 1)
         if share > self.max_retire_fraction:
             message = (
-                f"Stopped: Discovery no longer lists {len(missing)} of {synced_before} synced live programs "
-                f"({share:.0%} > the {self.max_retire_fraction:.0%} limit, PROGRAM_SYNC_MAX_RETIRE_FRACTION). "
+                f"Stopped: this sync would retire {would_retire} of {synced_before} synced live programs "
+                f"({len(missing)} no longer listed by Discovery, {self.retired_upstream} reported retired or "
+                f"deleted there; {share:.0%} > the {self.max_retire_fraction:.0%} limit, "
+                "PROGRAM_SYNC_MAX_RETIRE_FRACTION). "
                 "Nothing was changed; check Discovery, or raise the limit if the removal is real."
             )
-            log.error("program_sync_aborted", extra={"would_retire": len(missing), "total": synced_before})
-            raise SyncAborted(message, would_retire=len(missing), total=synced_before)
+            log.error("program_sync_aborted", extra={"would_retire": would_retire, "total": synced_before})
+            raise SyncAborted(message, would_retire=would_retire, total=synced_before)
+        if not missing:
+            return
         # A program added or removed upstream while we paged shifts the pages: one may have been
         # skipped, not deleted. Ask for the missing ones by uuid before retiring anything.
         missing_uuids = [str(uuid) for _, uuid, _ in missing]
@@ -734,11 +757,12 @@ def _serialize_syncs() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK_ID])
 
 
+_NOT_LIVE = (ProgramStatus.RETIRED, ProgramStatus.DELETED)
+
+
 def _live_discovery_programs() -> "models.QuerySet[Program]":
     """Discovery programs not retired or deleted: the ones a sync may retire, and the guard's base."""
-    return Program.objects.filter(source=ProgramSource.DISCOVERY).exclude(
-        status__in=[ProgramStatus.RETIRED, ProgramStatus.DELETED]
-    )
+    return Program.objects.filter(source=ProgramSource.DISCOVERY).exclude(status__in=_NOT_LIVE)
 
 
 def _discovery_uuid(item: dict[str, Any], *, flag: bool = True) -> dict[str, Any]:

@@ -421,6 +421,42 @@ def test_the_retire_guard_counts_only_live_programs(discovery, make_client):
     assert result.counts.programs_retired == 1
 
 
+def test_the_retire_guard_counts_programs_discovery_reports_retired_or_deleted(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(10)]
+    program_sync(client=make_client(page_size=50))
+    discovery.programs[uuids[0]]["status"] = "deleted"
+    discovery.programs[uuids[1]]["status"] = "retired"  # 2 of 10 live programs leave: 20% > 10%
+
+    with pytest.raises(SyncAborted) as caught:
+        program_sync(client=make_client(page_size=50))
+
+    assert (caught.value.would_retire, caught.value.total) == (2, 10)
+    assert "0 no longer listed by Discovery, 2 reported retired or deleted there" in str(caught.value)
+    assert set(Program.objects.values_list("status", flat=True)) == {ProgramStatus.ACTIVE}
+
+    result = program_sync(client=make_client(page_size=50), max_retire_fraction=0.2)
+    assert Program.objects.get(uuid=uuids[0]).status == ProgramStatus.DELETED
+    assert Program.objects.get(uuid=uuids[1]).status == ProgramStatus.RETIRED
+    assert result.counts.programs_updated == 2
+
+
+def test_an_unknown_upstream_status_keeps_the_stored_one(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    known = discovery.add_program("Known", ["edX+DemoX"], status="retired")
+    program_sync(client=make_client())
+    discovery.programs[known]["status"] = "archived"
+    discovery.programs[known]["title"] = "Known, renamed"
+    new = discovery.add_program("New", ["edX+DemoX"], status="archived")
+
+    result = program_sync(client=make_client())
+
+    assert Program.objects.get(uuid=known).status == ProgramStatus.RETIRED
+    assert Program.objects.get(uuid=known).title == "Known, renamed"
+    assert Program.objects.get(uuid=new).status == ProgramStatus.UNPUBLISHED
+    assert result.counts.errors == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
