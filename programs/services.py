@@ -205,26 +205,33 @@ def program_create(
     course_keys: Sequence[str] = (),
     excluded_course_run_keys: Sequence[str] = (),
 ) -> Program:
-    """Create a program defined in this service (source ``local``). A taken uuid is a 409."""
-    with transaction.atomic():
+    """Create a program defined in this service (source ``local``).
+
+    A taken uuid is a 409 (``ProgramExists``), also when two callers create it at once: the uuid's
+    unique constraint decides, not a read made before the insert.
+    """
+    try:
+        with transaction.atomic():
+            org_pks = _resolve_keys(Organization, organization_keys, "authoring_organizations")
+            course_pks = _resolve_keys(Course, course_keys, "courses")
+            program = Program.objects.create(
+                **({"uuid": uuid} if uuid else {}),
+                title=title,
+                type=type,
+                type_slug=type_slug,
+                status=status,
+                source=ProgramSource.LOCAL,
+                applicable_seat_types=list(applicable_seat_types),
+            )
+            program.authoring_organizations.set(org_pks)
+            _set_courses(program, course_pks)
+            program.excluded_course_runs.set(
+                _exclusion_run_pks(program, excluded_course_run_keys, "excluded_course_run_keys")
+            )
+    except IntegrityError as exc:
         if uuid is not None and Program.objects.filter(uuid=uuid).exists():
-            raise ProgramExists(f"A program with uuid {uuid} exists.")
-        org_pks = _resolve_keys(Organization, organization_keys, "authoring_organizations")
-        course_pks = _resolve_keys(Course, course_keys, "courses")
-        program = Program.objects.create(
-            **({"uuid": uuid} if uuid else {}),
-            title=title,
-            type=type,
-            type_slug=type_slug,
-            status=status,
-            source=ProgramSource.LOCAL,
-            applicable_seat_types=list(applicable_seat_types),
-        )
-        program.authoring_organizations.set(org_pks)
-        _set_courses(program, course_pks)
-        program.excluded_course_runs.set(
-            _exclusion_run_pks(program, excluded_course_run_keys, "excluded_course_run_keys")
-        )
+            raise ProgramExists(f"A program with uuid {uuid} exists.") from exc
+        raise
     log.info("program_created", extra={"program_uuid": str(program.uuid)})
     return program
 
