@@ -100,6 +100,22 @@ def test_sync_endpoints_refuse_anonymous_and_other_roles(api_client, jwt_client,
     assert not SyncRun.objects.exists()
 
 
+@pytest.mark.parametrize("body", ["[]", "null", '"sync"', "[{}]"])
+def test_a_body_that_is_not_an_object_is_400(discovery, publisher, body):
+    response = publisher.post(SYNCS, body, content_type="application/json")
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json()["code"] == "validation"
+    assert not SyncRun.objects.exists()
+
+
+def test_an_empty_body_is_a_full_sync(discovery, publisher):
+    sample_catalog(discovery)
+    response = publisher.post(SYNCS)  # no body at all, no content type
+    assert response.status_code == status.HTTP_202_ACCEPTED
+    assert (response.json()["dry_run"], response.json()["program_uuids"]) == (False, [])
+
+
 def test_unknown_sync_is_404(publisher):
     assert publisher.get(f"{SYNCS}999/").status_code == status.HTTP_404_NOT_FOUND
 

@@ -205,7 +205,7 @@ class SyncListView(APIView):
 
     @extend_schema(request=SyncCreateInput, responses={202: SyncRunOutput})
     def post(self, request: Request) -> Response:
-        body = SyncCreateInput(data=request.data if request.data else {})
+        body = SyncCreateInput(data=request.data)  # as sent: [] or null is a 400, not an empty object
         body.is_valid(raise_exception=True)
         sync_run = sync_run_request(
             requested_by=request.user.get_username(),
