@@ -4,6 +4,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -46,29 +47,41 @@ from programs.sync import CatalogSource, Progress, program_sync
 
 log = logging.getLogger(__name__)
 
-_UNSET = object()
+
+class Unset(Enum):
+    """The value of an argument the caller left out (``None`` means "clear it")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 
 
 def course_run_upsert(
-    *, key: str, title: str | None = None, start: datetime | None = None, end: datetime | None = None
+    *,
+    key: str,
+    title: str | Unset = UNSET,
+    start: datetime | Unset | None = UNSET,
+    end: datetime | Unset | None = UNSET,
 ) -> tuple[CourseRun, bool]:
     """Create or update a run (and its course and organization, derived from the key).
 
-    Idempotent and safe under concurrent identical calls: one caller creates each row, the others
-    read it. A run the LMS deleted earlier is restored. Returns ``(run, created)``.
+    A field left out keeps its stored value; ``start=None`` / ``end=None`` clears it. The resulting
+    dates must be in order: an ``end`` before the ``start`` (sent or stored) is a 400 naming the
+    field sent, and changes nothing. Idempotent and safe under concurrent identical calls: one
+    caller creates each row, the others read it. A run the LMS deleted earlier is restored.
+    Returns ``(run, created)``.
     """
     parsed = parse_course_run_key(key)
+    given = {name: value for name, value in (("title", title), ("start", start), ("end", end)) if value is not UNSET}
     for attempt in range(3):
         try:
             with transaction.atomic():
                 run, created = _course_run_get_or_create(parsed.run_key, parsed.course_key, parsed.org_key)
-                changed = [
-                    field
-                    for field, value in (("title", title), ("start", start), ("end", end))
-                    if value is not None and getattr(run, field) != value
-                ]
+                _check_dates(given, run)
+                changed = [field for field, value in given.items() if getattr(run, field) != value]
                 for field in changed:
-                    setattr(run, field, {"title": title, "start": start, "end": end}[field])
+                    setattr(run, field, given[field])
                 if run.removed_at is not None:
                     run.removed_at = None
                     changed.append("removed_at")
@@ -82,6 +95,14 @@ def course_run_upsert(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _check_dates(given: dict[str, Any], run: CourseRun) -> None:
+    start, end = given.get("start", run.start), given.get("end", run.end)
+    if start is not None and end is not None and end < start:
+        if "end" in given:
+            raise ValidationError({"end": [f"end must not be before start ({start.isoformat()})."]})
+        raise ValidationError({"start": [f"start must not be after end ({end.isoformat()})."]})
 
 
 def course_run_ensure(*, key: str) -> CourseRun:

@@ -90,7 +90,7 @@ class CourseRunIngestView(APIView):
 
     @extend_schema(request=CourseRunPutInput, responses={200: CourseRunOutput, 201: CourseRunOutput})
     def put(self, request: Request, course_run_key: str) -> Response:
-        body = CourseRunPutInput(data=request.data if request.data else {})
+        body = CourseRunPutInput(data=request.data)  # as sent: [] or null is a 400
         body.is_valid(raise_exception=True)
         run, created = course_run_upsert(key=course_run_key, **body.validated_data)
         run = CourseRun.objects.select_related("course__organization").get(pk=run.pk)
