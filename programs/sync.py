@@ -26,12 +26,13 @@ import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 MAX_RECORDED_CHANGES = 500
 CONFIRM_CHUNK = 50  # uuids per confirmation request (keeps the URL short)
 SYNC_LOCK_ID = 0x50524F47  # "PROG": the advisory lock key of the program sync
+SYNC_LOCK_WAIT_SECONDS = 3600  # MySQL/MariaDB: how long a sync waits for another one to finish
 # (stage, page number, items so far): "download organizations" ... while spooling, then
 # "organizations", "courses", "programs" while applying.
 Progress = Callable[[str, int, int], None]
@@ -212,8 +214,7 @@ class _ProgramSync:
     # --- orchestration -------------------------------------------------------------------------
     def run(self) -> SyncResult:
         log.info("program_sync_started", extra={"dry_run": self.dry_run, "program_uuids": self.program_uuids})
-        with transaction.atomic():
-            _serialize_syncs()
+        with _one_sync_at_a_time():
             synced_before = _live_discovery_programs().count()
             self._each_page("organizations", self.client.organization_pages(), self._apply_organizations)
             self._each_page("courses", self.client.course_pages(), self._apply_courses)
@@ -747,14 +748,38 @@ class _ProgramSync:
             self._record(f"retire program {uuid} {title!r} (gone from Discovery)")
 
 
-def _serialize_syncs() -> None:
-    """One sync at a time: a second one (the schedule and an API call) waits for the first to commit.
+@contextmanager
+def _one_sync_at_a_time() -> Iterator[None]:
+    """The sync's transaction, one sync at a time: a second one (the schedule and an API call at
+    once) waits for the first to commit, then sees what it wrote.
 
-    A PostgreSQL transaction-level advisory lock; SQLite serializes writers by itself.
+    PostgreSQL: a transaction-level advisory lock, released by the commit. MySQL/MariaDB: a named
+    ``GET_LOCK`` (session-level, and server-wide, hence named after the database), taken before the
+    transaction opens so the waiting sync's snapshot starts after the first one's commit, and
+    released after the commit (or rollback). SQLite serializes writers by itself.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "mysql":
+        name = f"program_sync:{connection.settings_dict['NAME']}"[:64]  # MySQL's limit on lock names
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK_ID])
+            cursor.execute("SELECT GET_LOCK(%s, %s)", [name, SYNC_LOCK_WAIT_SECONDS])
+            (acquired,) = cursor.fetchone()
+        if acquired != 1:
+            raise RuntimeError(f"Another program sync held the sync lock for {SYNC_LOCK_WAIT_SECONDS} s.")
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT RELEASE_LOCK(%s)", [name])
+            except DatabaseError:  # a lost connection: the server released the lock with the session
+                log.warning("program_sync_lock_release_failed", extra={"lock": name})
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK_ID])
+        yield
 
 
 _NOT_LIVE = (ProgramStatus.RETIRED, ProgramStatus.DELETED)

@@ -462,6 +462,19 @@ def test_an_unknown_upstream_status_keeps_the_stored_one(discovery, make_client)
 def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
     if connection.vendor != "postgresql":
         pytest.skip("SKIPPED: concurrent syncs need PostgreSQL (SQLite serializes writers by itself)")
+    two_syncs_at_once_run_one_after_the_other(discovery, make_client)
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_at_once_run_one_after_the_other_on_mariadb(discovery, make_client):
+    """The same on MySQL/MariaDB, where a named GET_LOCK serializes the syncs."""
+    if connection.vendor != "mysql":
+        pytest.skip("SKIPPED: needs MySQL/MariaDB (DATABASE_URL=mysql://...)")
+    two_syncs_at_once_run_one_after_the_other(discovery, make_client)
+
+
+def two_syncs_at_once_run_one_after_the_other(discovery, make_client) -> None:  # type: ignore[no-untyped-def]
     import threading
 
     from django.db import connections
@@ -472,13 +485,18 @@ def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
     uuid = discovery.add_program("New", ["edX+DemoX"], excluded=(DEMO_2T2023,))
     outcomes: list[object] = []
     first_holds_its_transaction, release_first = threading.Event(), threading.Event()
+    second_started = threading.Event()
 
     def pause_first(stage: str, page: int, done: int) -> None:
         if stage == "programs":  # programs written, transaction still open
             first_holds_its_transaction.set()
             release_first.wait(timeout=10)
 
-    def sync(progress: object = None) -> None:
+    def note_second(stage: str, page: int, done: int) -> None:
+        if stage == "organizations":  # past the lock: applying
+            second_started.set()
+
+    def sync(progress: object) -> None:
         try:
             outcomes.append(program_sync(client=make_client(), progress=progress).counts)  # type: ignore[arg-type]
         except Exception as exc:  # collected for the assertion below
@@ -487,11 +505,12 @@ def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
             connections.close_all()
 
     first = threading.Thread(target=sync, args=(pause_first,))
-    second = threading.Thread(target=sync)
+    second = threading.Thread(target=sync, args=(note_second,))
     first.start()
     assert first_holds_its_transaction.wait(timeout=10)
     second.start()
-    second.join(timeout=1)  # it must wait for the first sync's commit, not write alongside it
+    # It must wait for the first sync's commit, not write alongside it.
+    assert not second_started.wait(timeout=1)
     release_first.set()
     first.join(timeout=30)
     second.join(timeout=30)
