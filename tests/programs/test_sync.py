@@ -10,9 +10,9 @@ from freezegun import freeze_time
 
 from programs.discovery import DiscoveryClient, UpstreamRateLimited, UpstreamUnavailable
 from programs.exceptions import SyncAborted
-from programs.models import Course, CourseRun, Organization, Program, ProgramSource, ProgramStatus
+from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, ProgramSource, ProgramStatus
 from programs.services import course_run_remove, course_run_upsert, program_create
-from programs.sync import program_sync
+from programs.sync import _ProgramSync, program_sync
 from tests.factories import CredentialFactory
 from tests.programs.fake_discovery import fake_uuid
 
@@ -170,6 +170,79 @@ def test_a_500_midway_leaves_the_previous_catalog_intact(discovery, make_client)
     assert excluded_keys(uuids[0]) == set()
     assert Course.objects.get(key="edX+DemoX").title == "Course edX+DemoX"
     assert Program.objects.count() == 4
+
+
+def test_a_failure_while_applying_the_second_program_page_rolls_everything_back(discovery, make_client, monkeypatch):
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(4)]
+    discovery.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
+    program_sync(client=make_client(page_size=2))
+    before = catalog_state()
+    # Changes on every stage: a new organization, course and run, a renamed course, a renamed program
+    # on page 1 with a new exclusion, a new program on page 3.
+    discovery.add_course("MITx+Physics", ["course-v1:MITx+Physics+1T2026"])
+    discovery.courses["edX+DemoX"]["title"] = "New course title"
+    discovery.programs[uuids[0]]["title"] = "Renamed"
+    discovery.exclusions[uuids[0]] = {DEMO_2T2023}
+    discovery.add_program("Brand new", ["MITx+Physics"])
+    pages_applied = []
+    apply = _ProgramSync._apply_programs
+
+    def fail_on_the_second_page(self, items):  # type: ignore[no-untyped-def]
+        pages_applied.append(len(items))
+        if len(pages_applied) == 2:
+            raise RuntimeError("a bug while applying page 2")
+        apply(self, items)
+
+    monkeypatch.setattr(_ProgramSync, "_apply_programs", fail_on_the_second_page)
+    with pytest.raises(RuntimeError, match="page 2"):
+        program_sync(client=make_client(page_size=2))
+
+    assert pages_applied == [2, 2]  # page 1 was applied inside the transaction, then rolled back
+    assert catalog_state() == before
+    assert Program.objects.get(uuid=uuids[0]).title == "Program 0"
+
+
+def catalog_state() -> dict[str, object]:
+    """Every catalog row a sync writes, as comparable values."""
+    return {
+        "organizations": sorted(Organization.objects.values_list("key", "name", "uuid")),
+        "courses": sorted(Course.objects.values_list("key", "title", "uuid", "organization__key")),
+        "runs": sorted(CourseRun.objects.values_list("key", "title", "uuid", "course__key", "start", "end")),
+        "programs": sorted(Program.objects.values_list("uuid", "title", "status", "modified")),
+        "program_courses": sorted(ProgramCourse.objects.values_list("program__uuid", "course__key", "position")),
+        "exclusions": sorted(
+            Program.excluded_course_runs.through.objects.values_list("program__uuid", "courserun__key")
+        ),
+    }
+
+
+def test_queries_grow_with_pages_and_stay_flat_with_rows(discovery, make_client):
+    """Query counts of a first sync: the same for 2 pages of 2 or of 20 programs, and a fixed
+    number more per page for 4 and 6 pages."""
+
+    def first_sync_queries(programs: int, page_size: int) -> int:
+        Program.objects.all().delete()
+        CourseRun.objects.all().delete()
+        Course.objects.all().delete()
+        Organization.objects.all().delete()
+        discovery.programs.clear()
+        discovery.courses.clear()
+        discovery.organizations.clear()
+        discovery.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
+        for i in range(programs):
+            discovery.add_program(f"Program {i}", ["edX+DemoX"], excluded=(DEMO_2T2023,))
+        with CaptureQueriesContext(connection) as ctx:
+            result = program_sync(client=make_client(page_size=page_size))
+        assert result.counts.programs_created == programs and result.counts.excluded_runs_found == programs
+        return len(ctx.captured_queries)
+
+    two_small, two_large = first_sync_queries(4, 2), first_sync_queries(40, 20)
+    four, six = first_sync_queries(8, 2), first_sync_queries(12, 2)
+
+    assert two_small == two_large, (two_small, two_large)  # flat with rows
+    assert six - four == four - two_small, (two_small, four, six)  # linear in pages
+    per_page = (four - two_small) / 2
+    assert 0 < per_page <= 16, per_page  # a few bulk queries per program page
 
 
 def test_an_empty_program_list_retires_nothing_and_reports(discovery, make_client):
