@@ -199,7 +199,8 @@ class ProgramExclusionsView(APIView):
 
 class SyncListView(APIView):
     """POST: queue a Discovery sync (202 ``{"id", "status", ...}``; 503 ``sync-not-configured`` when
-    DISCOVERY_API_URL is unset). GET: recent syncs (paginated)."""
+    DISCOVERY_API_URL is unset, 503 ``sync-queue-unavailable`` when the task broker is down, the
+    SyncRun then recorded as failed). GET: recent syncs (paginated)."""
 
     permission_classes = [IsCatalogPublisher]
 
