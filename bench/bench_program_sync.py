@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from django.conf import settings
 from django.db import connection
 
 from programs.discovery import DiscoveryClient, DiscoveryConfig
@@ -133,6 +134,7 @@ def run() -> list[str]:
             connect_timeout=5,
             read_timeout=60,
             page_size=PAGE_SIZE,
+            include_restricted=tuple(settings.PROGRAM_SYNC_INCLUDE_RESTRICTED),  # the requests production sends
         )
         baseline = _peak_rss_mb()
         first_time, first_queries, first = _timed_sync(DiscoveryClient(config))

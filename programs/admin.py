@@ -3,11 +3,12 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, ProgramSource, SyncRun
+from programs.services import program_exclusions_prune
 
 
 @admin.register(Organization)
@@ -149,6 +150,20 @@ class ProgramAdmin(admin.ModelAdmin):
         if not change:
             obj.source = ProgramSource.LOCAL
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The form checked the exclusions against the courses saved *before* this change; the course
+        inline is saved after it. Exclusions of a course deleted in the same change would break the
+        rule: drop them (in the admin's transaction) and say so."""
+        super().save_related(request, form, formsets, change)
+        dropped = program_exclusions_prune(program_ids=[form.instance.pk])
+        if dropped:
+            keys = ", ".join(key for _, key in dropped)
+            self.message_user(
+                request,
+                f"Exclusions dropped, their course is no longer in the program: {keys}.",
+                level=messages.WARNING,
+            )
 
 
 @admin.register(SyncRun)

@@ -27,6 +27,7 @@ class SyncCounts:
     programs_unchanged: int = 0
     programs_retired: int = 0
     excluded_runs_found: int = 0
+    exclusions_dropped: int = 0  # exclusions of runs no longer of their program's courses (a run moved)
     errors: int = 0
 
     # The names service-api.md promises on GET /syncs/{id}/.

@@ -18,6 +18,18 @@ class SyncNotConfigured(exceptions.APIException):
     default_code = "sync_not_configured"
 
 
+class SyncQueueUnavailable(exceptions.APIException):
+    """The sync was recorded but could not be handed to the task broker (Celery broker down)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The sync could not be queued: the task broker is unavailable. Try again later."
+    default_code = "sync_queue_unavailable"
+
+    def __init__(self, detail: str | None = None, *, sync_run_id: int | None = None) -> None:
+        super().__init__(detail)
+        self.sync_run_id = sync_run_id
+
+
 class ProgramIsSynced(Conflict):
     """Discovery is the source of truth of a synced program: this service does not edit it."""
 

@@ -1,7 +1,9 @@
 """Reads of the catalog and programs, built for the API: query count independent of the answer's size."""
 
+from collections.abc import Collection
 from uuid import UUID
 
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, SyncRun
@@ -18,7 +20,8 @@ def program_list(
 
     ``type`` matches the type slug or name (case-insensitive); ``organization`` an authoring
     organization key; ``course_run_key`` keeps programs the run counts toward: one of its courses
-    holds the run and the program does not exclude it (Discovery's meaning of a run's programs).
+    holds the run, the LMS has not deleted it, and the program does not exclude it (Discovery's
+    meaning of a run's programs). A deleted run counts toward no program.
     """
     programs = Program.objects.prefetch_related("authoring_organizations").order_by("title", "id")
     if status:
@@ -34,7 +37,11 @@ def program_list(
             )
         )
     if course_run_key:
-        holds_run = ProgramCourse.objects.filter(program=OuterRef("pk"), course__course_runs__key=course_run_key)
+        holds_run = ProgramCourse.objects.filter(
+            program=OuterRef("pk"),
+            course__course_runs__key=course_run_key,
+            course__course_runs__removed_at__isnull=True,  # the same run: one filter() call, one join
+        )
         excludes_run = Program.excluded_course_runs.through.objects.filter(
             program=OuterRef("pk"), courserun__key=course_run_key
         )
@@ -57,6 +64,18 @@ def program_get(*, uuid: UUID) -> Program | None:
         .filter(uuid=uuid)
         .first()
     )
+
+
+def exclusions_outside_program_courses(*, program_ids: Collection[int] | None = None) -> QuerySet[models.Model]:
+    """Exclusion rows (``Program.excluded_course_runs`` through rows) naming a run that none of
+    the program's courses holds: what the rule "an exclusion names a run of one of the program's
+    courses" forbids. One query, whatever the number of programs."""
+    through = Program.excluded_course_runs.through
+    of_its_courses = ProgramCourse.objects.filter(
+        program_id=OuterRef("program_id"), course_id=OuterRef("courserun__course_id")
+    )
+    rows = through.objects.exclude(Exists(of_its_courses))  # type: ignore[attr-defined]
+    return rows.filter(program_id__in=list(program_ids)) if program_ids is not None else rows
 
 
 def organization_list() -> QuerySet[Organization]:

@@ -1,20 +1,35 @@
 """Writes to the catalog: LMS run ingest, local programs and their exclusions, Discovery sync runs."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
 from programs.data import SyncResult
-from programs.discovery import DiscoveryClient, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
-from programs.exceptions import InvalidExclusion, ProgramExists, ProgramIsSynced, SyncAborted, SyncNotConfigured
+from programs.discovery import (
+    DiscoveryClient,
+    DiscoveryError,
+    DiscoveryNotConfigured,
+    UpstreamRateLimited,
+    discovery_config_from_settings,
+)
+from programs.exceptions import (
+    InvalidExclusion,
+    ProgramExists,
+    ProgramIsSynced,
+    SyncAborted,
+    SyncNotConfigured,
+    SyncQueueUnavailable,
+)
 from programs.keys import parse_course_run_key
 from programs.models import (
     Course,
@@ -27,33 +42,46 @@ from programs.models import (
     SyncRun,
     SyncStatus,
 )
+from programs.selectors import exclusions_outside_program_courses
 from programs.sync import CatalogSource, Progress, program_sync
 
 log = logging.getLogger(__name__)
 
-_UNSET = object()
+
+class Unset(Enum):
+    """The value of an argument the caller left out (``None`` means "clear it")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 
 
 def course_run_upsert(
-    *, key: str, title: str | None = None, start: datetime | None = None, end: datetime | None = None
+    *,
+    key: str,
+    title: str | Unset = UNSET,
+    start: datetime | Unset | None = UNSET,
+    end: datetime | Unset | None = UNSET,
 ) -> tuple[CourseRun, bool]:
     """Create or update a run (and its course and organization, derived from the key).
 
-    Idempotent and safe under concurrent identical calls: one caller creates each row, the others
-    read it. A run the LMS deleted earlier is restored. Returns ``(run, created)``.
+    A field left out keeps its stored value; ``start=None`` / ``end=None`` clears it. The resulting
+    dates must be in order: an ``end`` before the ``start`` (sent or stored) is a 400 naming the
+    field sent, and changes nothing. Idempotent and safe under concurrent identical calls: one
+    caller creates each row, the others read it. A run the LMS deleted earlier is restored.
+    Returns ``(run, created)``.
     """
     parsed = parse_course_run_key(key)
+    given = {name: value for name, value in (("title", title), ("start", start), ("end", end)) if value is not UNSET}
     for attempt in range(3):
         try:
             with transaction.atomic():
                 run, created = _course_run_get_or_create(parsed.run_key, parsed.course_key, parsed.org_key)
-                changed = [
-                    field
-                    for field, value in (("title", title), ("start", start), ("end", end))
-                    if value is not None and getattr(run, field) != value
-                ]
+                _check_dates(given, run)
+                changed = [field for field, value in given.items() if getattr(run, field) != value]
                 for field in changed:
-                    setattr(run, field, {"title": title, "start": start, "end": end}[field])
+                    setattr(run, field, given[field])
                 if run.removed_at is not None:
                     run.removed_at = None
                     changed.append("removed_at")
@@ -67,6 +95,14 @@ def course_run_upsert(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _check_dates(given: dict[str, Any], run: CourseRun) -> None:
+    start, end = given.get("start", run.start), given.get("end", run.end)
+    if start is not None and end is not None and end < start:
+        if "end" in given:
+            raise ValidationError({"end": [f"end must not be before start ({start.isoformat()})."]})
+        raise ValidationError({"start": [f"start must not be after end ({end.isoformat()})."]})
 
 
 def course_run_ensure(*, key: str) -> CourseRun:
@@ -156,7 +192,26 @@ def _set_courses(program: Program, course_pks: list[int]) -> None:
     )
     ProgramCourse.objects.bulk_update(moved, ["position"])
     # Exclusions of runs of courses no longer in the program would break the rule: drop them.
-    program.excluded_course_runs.remove(*program.excluded_course_runs.exclude(course_id__in=course_pks))
+    program_exclusions_prune(program_ids=[program.pk])
+
+
+def program_exclusions_prune(*, program_ids: Collection[int] | None = None) -> list[tuple[UUID, str]]:
+    """Delete exclusions naming a run that none of their program's courses holds (all programs by default).
+
+    Called wherever a program's course list or a run's course may have changed under its exclusions:
+    the course-list services, the admin (after its inlines are saved) and the end of a Discovery sync
+    (a run moved to another course). Returns the ``(program uuid, run key)`` pairs dropped; writes
+    nothing when there are none. Two queries at most, whatever the number of programs.
+    """
+    stray = list(
+        exclusions_outside_program_courses(program_ids=program_ids)
+        .order_by("program__uuid", "courserun__key")
+        .values_list("pk", "program__uuid", "courserun__key")
+    )
+    if stray:
+        Program.excluded_course_runs.through.objects.filter(pk__in=[pk for pk, _, _ in stray]).delete()
+        log.info("program_exclusions_pruned", extra={"count": len(stray)})
+    return [(uuid, key) for _, uuid, key in stray]
 
 
 def program_create(
@@ -171,26 +226,33 @@ def program_create(
     course_keys: Sequence[str] = (),
     excluded_course_run_keys: Sequence[str] = (),
 ) -> Program:
-    """Create a program defined in this service (source ``local``). A taken uuid is a 409."""
-    with transaction.atomic():
+    """Create a program defined in this service (source ``local``).
+
+    A taken uuid is a 409 (``ProgramExists``), also when two callers create it at once: the uuid's
+    unique constraint decides, not a read made before the insert.
+    """
+    try:
+        with transaction.atomic():
+            org_pks = _resolve_keys(Organization, organization_keys, "authoring_organizations")
+            course_pks = _resolve_keys(Course, course_keys, "courses")
+            program = Program.objects.create(
+                **({"uuid": uuid} if uuid else {}),
+                title=title,
+                type=type,
+                type_slug=type_slug,
+                status=status,
+                source=ProgramSource.LOCAL,
+                applicable_seat_types=list(applicable_seat_types),
+            )
+            program.authoring_organizations.set(org_pks)
+            _set_courses(program, course_pks)
+            program.excluded_course_runs.set(
+                _exclusion_run_pks(program, excluded_course_run_keys, "excluded_course_run_keys")
+            )
+    except IntegrityError as exc:
         if uuid is not None and Program.objects.filter(uuid=uuid).exists():
-            raise ProgramExists(f"A program with uuid {uuid} exists.")
-        org_pks = _resolve_keys(Organization, organization_keys, "authoring_organizations")
-        course_pks = _resolve_keys(Course, course_keys, "courses")
-        program = Program.objects.create(
-            **({"uuid": uuid} if uuid else {}),
-            title=title,
-            type=type,
-            type_slug=type_slug,
-            status=status,
-            source=ProgramSource.LOCAL,
-            applicable_seat_types=list(applicable_seat_types),
-        )
-        program.authoring_organizations.set(org_pks)
-        _set_courses(program, course_pks)
-        program.excluded_course_runs.set(
-            _exclusion_run_pks(program, excluded_course_run_keys, "excluded_course_run_keys")
-        )
+            raise ProgramExists(f"A program with uuid {uuid} exists.") from exc
+        raise
     log.info("program_created", extra={"program_uuid": str(program.uuid)})
     return program
 
@@ -248,9 +310,13 @@ def program_delete(*, program: Program) -> None:
 def sync_run_request(
     *, requested_by: str, trigger: str = "api", dry_run: bool = False, program_uuids: Sequence[str] = ()
 ) -> SyncRun:
-    """Record a sync and queue it (after commit). Raises ``SyncNotConfigured`` when Discovery is unset."""
-    from programs.tasks import program_sync_run  # tasks import services: import here
+    """Record a sync and queue it (after commit).
 
+    Raises ``SyncNotConfigured`` when Discovery is unset, and ``SyncQueueUnavailable`` (503) when the
+    task broker refuses the message: the SyncRun is then ``failed`` with the broker's error, never
+    left ``queued`` with no task behind it. Outside a transaction (API views, the beat task) the
+    message is sent before this returns, so the caller sees that error.
+    """
     try:
         discovery_config_from_settings()
     except DiscoveryNotConfigured as exc:
@@ -258,9 +324,28 @@ def sync_run_request(
     sync_run = SyncRun.objects.create(
         requested_by=requested_by, trigger=trigger, dry_run=dry_run, program_uuids=[str(u) for u in program_uuids]
     )
-    transaction.on_commit(lambda: program_sync_run.delay(sync_run.pk))
     log.info("program_sync_queued", extra={"sync_run_id": sync_run.pk, "trigger": trigger})
+    transaction.on_commit(lambda: _sync_run_publish(sync_run.pk))
     return sync_run
+
+
+def _sync_run_publish(sync_run_id: int) -> None:
+    from programs.tasks import program_sync_run  # tasks import services: import here
+
+    try:
+        program_sync_run.delay(sync_run_id)
+    except BrokerError as exc:
+        SyncRun.objects.filter(pk=sync_run_id, status=SyncStatus.QUEUED).update(
+            status=SyncStatus.FAILED,
+            error=f"Could not queue the sync, the task broker is unavailable: {type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+        )
+        log.error("program_sync_queue_failed", extra={"sync_run_id": sync_run_id, "error": str(exc)})
+        raise SyncQueueUnavailable(
+            f"Sync {sync_run_id} could not be queued: the task broker is unavailable. "
+            "It is recorded as failed; try again later.",
+            sync_run_id=sync_run_id,
+        ) from exc
 
 
 def sync_run_execute(
@@ -268,6 +353,7 @@ def sync_run_execute(
     sync_run_id: int,
     client: CatalogSource | None = None,
     final_attempt: bool = True,
+    retry_rate_limited: bool = True,
     progress: Progress | None = None,
 ) -> tuple[SyncRun, SyncResult | None]:
     """Run a recorded sync and store its outcome on the SyncRun.
@@ -275,7 +361,9 @@ def sync_run_execute(
     Outcomes: ``succeeded`` (counts and changes stored), ``aborted`` (retire guard), ``failed``
     (permanent upstream error, or a transient one on the final attempt). A transient upstream error
     before the final attempt sets ``retrying`` and is re-raised for the caller (the Celery task) to
-    retry; anything unexpected sets ``failed`` and is re-raised.
+    retry; anything unexpected sets ``failed`` and is re-raised. With ``retry_rate_limited=False``
+    (no broker: a retry could not wait) a 429 is final at once; a rate-limited failure's error says
+    when Discovery allows the next try.
     """
     SyncRun.objects.filter(pk=sync_run_id).update(
         status=SyncStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error=""
@@ -294,10 +382,14 @@ def sync_run_execute(
             sync_run, SyncStatus.ABORTED, error=str(exc), counts={"would_retire": exc.would_retire, "total": exc.total}
         )
     except DiscoveryError as exc:
-        if exc.retryable and not final_attempt:
+        rate_limited = isinstance(exc, UpstreamRateLimited)
+        if exc.retryable and not final_attempt and (retry_rate_limited or not rate_limited):
             _finish(sync_run, SyncStatus.RETRYING, error=str(exc), finished=False)
             raise
-        _finish(sync_run, SyncStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, UpstreamRateLimited):
+            error += f" {_retry_hint(exc)}"
+        _finish(sync_run, SyncStatus.FAILED, error=error)
     except Exception as exc:
         _finish(sync_run, SyncStatus.FAILED, error=f"Unexpected error: {type(exc).__name__}: {exc}")
         raise
@@ -313,6 +405,13 @@ def sync_run_execute(
         sync_run.changes = result.changes + (["... (more changes not listed)"] if result.changes_truncated else [])
         _finish(sync_run, SyncStatus.SUCCEEDED, counts=counts)
     return sync_run, result
+
+
+def _retry_hint(exc: UpstreamRateLimited) -> str:
+    if exc.retry_after is None:
+        return "Not retried: run the sync again later."
+    when = timezone.now() + timedelta(seconds=exc.retry_after)
+    return f"Not retried: run the sync again after {when.isoformat(timespec='seconds')}."
 
 
 def _finish(

@@ -26,12 +26,13 @@ import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 MAX_RECORDED_CHANGES = 500
 CONFIRM_CHUNK = 50  # uuids per confirmation request (keeps the URL short)
 SYNC_LOCK_ID = 0x50524F47  # "PROG": the advisory lock key of the program sync
+SYNC_LOCK_WAIT_SECONDS = 3600  # MySQL/MariaDB: how long a sync waits for another one to finish
+# (stage, page number, items so far): "download organizations" ... while spooling, then
+# "organizations", "courses", "programs" while applying.
 Progress = Callable[[str, int, int], None]
 
 
@@ -76,7 +80,7 @@ def program_sync(
     """
     uuids = [str(UUID(str(u))) for u in program_uuids or []]
     fraction = settings.PROGRAM_SYNC_MAX_RETIRE_FRACTION if max_retire_fraction is None else max_retire_fraction
-    with SpooledCatalog(client) as spooled:
+    with SpooledCatalog(client, progress=progress) as spooled:
         spooled.fetch(program_uuids=uuids, max_retire_fraction=fraction)
         sync = _ProgramSync(
             client=spooled,
@@ -101,8 +105,9 @@ class SpooledCatalog:
     as the Discovery client.
     """
 
-    def __init__(self, client: CatalogSource) -> None:
+    def __init__(self, client: CatalogSource, *, progress: Progress | None = None) -> None:
         self.client = client
+        self.progress = progress  # called per downloaded page: ("download <stage>", page, items so far)
         self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
         self._offsets: dict[str, list[int]] = defaultdict(list)
         self._main_uuids: list[str] | None = None
@@ -133,11 +138,15 @@ class SpooledCatalog:
 
     def _spool(self, stage: str, pages: Iterable[Page]) -> set[str]:
         seen: set[str] = set()
+        items = 0
         for page in pages:
             self._file.seek(0, 2)
             self._offsets[stage].append(self._file.tell())
             self._file.write(json.dumps(page) + "\n")
             seen.update(str(u) for item in page if isinstance(item, dict) and (u := _uuid_or_none(item.get("uuid"))))
+            items += len(page)
+            if self.progress:
+                self.progress(f"download {stage}", len(self._offsets[stage]), items)
         return seen
 
     def _replay(self, stage: str) -> Iterator[Page]:
@@ -160,10 +169,6 @@ class SpooledCatalog:
             [item for item in page if isinstance(item, dict) and str(_uuid_or_none(item.get("uuid"))) in wanted]
             for page in self._replay("confirmations")
         )
-
-
-def _parse_dt(value: Any) -> datetime | None:
-    return parse_datetime(value) if isinstance(value, str) and value else None
 
 
 def _text(value: Any, limit: int = 255) -> str:
@@ -204,12 +209,12 @@ class _ProgramSync:
         # course key -> keys of ALL its runs in Discovery's course listing (the basis of inference)
         self.listed_runs: dict[str, list[str]] = {}
         self.seen_program_uuids: set[UUID] = set()
+        self.retired_upstream = 0  # live Discovery programs this sync found retired/deleted upstream
 
     # --- orchestration -------------------------------------------------------------------------
     def run(self) -> SyncResult:
         log.info("program_sync_started", extra={"dry_run": self.dry_run, "program_uuids": self.program_uuids})
-        with transaction.atomic():
-            _serialize_syncs()
+        with _one_sync_at_a_time():
             synced_before = _live_discovery_programs().count()
             self._each_page("organizations", self.client.organization_pages(), self._apply_organizations)
             self._each_page("courses", self.client.course_pages(), self._apply_courses)
@@ -218,6 +223,7 @@ class _ProgramSync:
             )
             if not self.program_uuids:
                 self._retire_missing(synced_before)
+            self._drop_stray_exclusions()
             if self.dry_run:
                 transaction.set_rollback(True)
         log.info("program_sync_finished", extra={"dry_run": self.dry_run, **vars(self.counts)})
@@ -241,6 +247,22 @@ class _ProgramSync:
             if self.progress:
                 self.progress(stage, number, done)
 
+    def _datetime(self, value: Any, *, field: str, key: str) -> datetime | None:
+        """An ISO-8601 value of the payload; None when absent. A value that is no date (``2024-02-30``,
+        month 13, not a string) is None too, logged and counted as an error: one bad upstream value
+        must not fail the whole sync. A value without an offset is UTC (Discovery's)."""
+        if value is None or value == "":
+            return None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # the shape of a date, but not a real one
+            parsed = None
+        if parsed is None:
+            log.warning("program_sync_bad_datetime", extra={"field": field, "key": key, "value": str(value)[:64]})
+            self.counts.errors += 1
+            return None
+        return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
     def _record(self, line: str) -> None:
         if len(self.changes) < MAX_RECORDED_CHANGES:
             self.changes.append(line)
@@ -253,8 +275,9 @@ class _ProgramSync:
     ) -> tuple[int, int, dict[str, int]]:
         """Create or update ``model`` rows by ``key``; returns (created, updated, pk by key).
 
-        A uuid already held by a row with another key is not adopted (logged, counted as an error):
-        the unique constraint would otherwise fail the whole sync.
+        A uuid already held by a row with another key, or named by two rows of this batch, is not
+        adopted (logged, counted as an error): the unique constraint would otherwise fail the whole
+        sync. Within the batch the row already holding the uuid keeps it, else the first row naming it.
         """
         if not rows:
             return 0, 0, {}
@@ -265,10 +288,12 @@ class _ProgramSync:
         existing = {values[1]: values for values in manager.filter(key__in=keys).values_list("pk", "key", *fields)}
         uuids = [row["uuid"] for row in rows.values() if row.get("uuid")]
         taken = dict(manager.filter(uuid__in=uuids).exclude(key__in=keys).values_list("uuid", "key"))
+        taken.update(self._batch_uuid_holders(rows, existing, fields, taken))
         to_create, to_update, changed_fields = [], [], set()
         for key, row in rows.items():
-            if row.get("uuid") in taken:
-                log.warning("program_sync_uuid_taken", extra={"kind": kind, "key": key, "holder": taken[row["uuid"]]})
+            uuid = row.get("uuid")
+            if uuid is not None and uuid in taken and taken[uuid] != key:
+                log.warning("program_sync_uuid_taken", extra={"kind": kind, "key": key, "holder": taken[uuid]})
                 self.counts.errors += 1
                 row = {name: value for name, value in row.items() if name not in ("uuid", "uuid_from_discovery")}
             values = existing.get(key)
@@ -294,6 +319,25 @@ class _ProgramSync:
             new_keys = [obj.key for obj in to_create]  # type: ignore[attr-defined]
             pks.update(manager.filter(key__in=new_keys).values_list("key", "pk"))
         return len(to_create), len(to_update), pks
+
+    @staticmethod
+    def _batch_uuid_holders(
+        rows: dict[str, dict[str, Any]], existing: dict[str, tuple], fields: list[str], taken: dict[Any, str]
+    ) -> dict[Any, str]:
+        """For each uuid that several rows of the batch name: the key that keeps it."""
+        if "uuid" not in fields:
+            return {}
+        at = 2 + fields.index("uuid")
+        claims: dict[Any, list[str]] = defaultdict(list)
+        for key, row in rows.items():
+            if row.get("uuid") is not None and row["uuid"] not in taken:
+                claims[row["uuid"]].append(key)
+        holders = {}
+        for uuid, claimants in claims.items():
+            if len(claimants) > 1:
+                holding = [key for key in claimants if key in existing and existing[key][at] == uuid]
+                holders[uuid] = (holding or claimants)[0]
+        return holders
 
     # --- organizations -------------------------------------------------------------------------
     def _apply_organizations(self, items: list[dict[str, Any]]) -> None:
@@ -358,8 +402,8 @@ class _ProgramSync:
                     **_discovery_uuid(run),
                     "course_id": course_pks[key],
                     "title": _text(run.get("title")),
-                    "start": _parse_dt(run.get("start")),
-                    "end": _parse_dt(run.get("end")),
+                    "start": self._datetime(run.get("start"), field="start", key=run_key),
+                    "end": self._datetime(run.get("end"), field="end", key=run_key),
                     "status": _text(run.get("status"), 32),
                     "type": _text(run.get("type"), 64),
                     "restriction_type": _text(run.get("restriction_type"), 64),
@@ -417,7 +461,19 @@ class _ProgramSync:
         }
 
         existing = {p.uuid: p for p in Program.objects.filter(uuid__in=list(payloads))}
-        new_programs = [Program(uuid=uuid, **desired[uuid]["fields"]) for uuid in payloads if uuid not in existing]
+        new_programs = [
+            Program(uuid=uuid, **{"status": ProgramStatus.UNPUBLISHED, **desired[uuid]["fields"]})
+            for uuid in payloads
+            if uuid not in existing
+        ]
+        # Live Discovery programs that Discovery now reports retired or deleted: the retire guard counts them.
+        self.retired_upstream += sum(
+            1
+            for uuid, program in existing.items()
+            if program.source == ProgramSource.DISCOVERY
+            and program.status not in _NOT_LIVE
+            and desired[uuid]["fields"].get("status") in _NOT_LIVE
+        )
         if new_programs:
             Program.objects.bulk_create(new_programs, batch_size=1000)
         changed_programs, changed_fields = [], set()
@@ -511,16 +567,23 @@ class _ProgramSync:
 
     def _desired_program(self, item: dict[str, Any]) -> dict[str, Any]:
         type_attrs: dict[str, Any] = item["type_attrs"] if isinstance(item.get("type_attrs"), dict) else {}
-        status = item.get("status") if item.get("status") in ProgramStatus.values else ProgramStatus.ACTIVE
         fields: dict[str, Any] = {
             "title": _text(item.get("title")),
             "type": _text(item.get("type"), 64),
             "type_slug": _text(type_attrs.get("slug"), 64),
-            "status": status,
             "source": ProgramSource.DISCOVERY,
-            "data_modified_timestamp": _parse_dt(item.get("data_modified_timestamp")),
+            "data_modified_timestamp": self._datetime(
+                item.get("data_modified_timestamp"), field="data_modified_timestamp", key=str(item.get("uuid"))
+            ),
             "missing_upstream_since": None,
         }
+        if item.get("status") in ProgramStatus.values:
+            fields["status"] = item["status"]
+        else:
+            # Not one of Discovery's four: keep the status we have (a new program: unpublished).
+            unknown = {"program_uuid": str(item.get("uuid")), "status": str(item.get("status"))[:64]}
+            log.warning("program_sync_unknown_status", extra=unknown)
+            self.counts.errors += 1
         if isinstance(item.get("applicable_seat_types"), list):
             fields["applicable_seat_types"] = [str(s) for s in item["applicable_seat_types"]]
         course_keys: list[str] = []
@@ -634,6 +697,16 @@ class _ProgramSync:
             for run_pk in sorted(removed, key=key_by_pk.__getitem__):
                 self._record(f"  program {uuid_by_pk[pk]} no longer excludes {key_by_pk[run_pk]}")
 
+    def _drop_stray_exclusions(self) -> None:
+        """A run that moved to another course leaves the exclusions naming it outside their program's
+        courses: in local programs, and (with ``program_uuids``) in Discovery programs this sync did
+        not read. One bulk delete, for every program, at the end of the apply."""
+        from programs.services import program_exclusions_prune  # services import this module
+
+        for uuid, key in program_exclusions_prune():
+            self.counts.exclusions_dropped += 1
+            self._record(f"  program {uuid} no longer excludes {key} (no longer a run of its courses)")
+
     # --- retirement ----------------------------------------------------------------------------
     def _retire_missing(self, synced_before: int) -> None:
         live = _live_discovery_programs()
@@ -642,17 +715,22 @@ class _ProgramSync:
             for pk, uuid, title in live.values_list("pk", "uuid", "title")
             if uuid not in self.seen_program_uuids
         ]
-        if not missing:
-            return
-        share = len(missing) / max(synced_before, 1)
+        # Programs gone from the listing and programs Discovery itself flipped to retired/deleted
+        # both leave the live catalog: an upstream fault can do either, so the guard counts both.
+        would_retire = len(missing) + self.retired_upstream
+        share = would_retire / max(synced_before, 1)
         if share > self.max_retire_fraction:
             message = (
-                f"Stopped: Discovery no longer lists {len(missing)} of {synced_before} synced live programs "
-                f"({share:.0%} > the {self.max_retire_fraction:.0%} limit, PROGRAM_SYNC_MAX_RETIRE_FRACTION). "
+                f"Stopped: this sync would retire {would_retire} of {synced_before} synced live programs "
+                f"({len(missing)} no longer listed by Discovery, {self.retired_upstream} reported retired or "
+                f"deleted there; {share:.0%} > the {self.max_retire_fraction:.0%} limit, "
+                "PROGRAM_SYNC_MAX_RETIRE_FRACTION). "
                 "Nothing was changed; check Discovery, or raise the limit if the removal is real."
             )
-            log.error("program_sync_aborted", extra={"would_retire": len(missing), "total": synced_before})
-            raise SyncAborted(message, would_retire=len(missing), total=synced_before)
+            log.error("program_sync_aborted", extra={"would_retire": would_retire, "total": synced_before})
+            raise SyncAborted(message, would_retire=would_retire, total=synced_before)
+        if not missing:
+            return
         # A program added or removed upstream while we paged shifts the pages: one may have been
         # skipped, not deleted. Ask for the missing ones by uuid before retiring anything.
         missing_uuids = [str(uuid) for _, uuid, _ in missing]
@@ -670,21 +748,46 @@ class _ProgramSync:
             self._record(f"retire program {uuid} {title!r} (gone from Discovery)")
 
 
-def _serialize_syncs() -> None:
-    """One sync at a time: a second one (the schedule and an API call) waits for the first to commit.
+@contextmanager
+def _one_sync_at_a_time() -> Iterator[None]:
+    """The sync's transaction, one sync at a time: a second one (the schedule and an API call at
+    once) waits for the first to commit, then sees what it wrote.
 
-    A PostgreSQL transaction-level advisory lock; SQLite serializes writers by itself.
+    PostgreSQL: a transaction-level advisory lock, released by the commit. MySQL/MariaDB: a named
+    ``GET_LOCK`` (session-level, and server-wide, hence named after the database), taken before the
+    transaction opens so the waiting sync's snapshot starts after the first one's commit, and
+    released after the commit (or rollback). SQLite serializes writers by itself.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "mysql":
+        name = f"program_sync:{connection.settings_dict['NAME']}"[:64]  # MySQL's limit on lock names
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK_ID])
+            cursor.execute("SELECT GET_LOCK(%s, %s)", [name, SYNC_LOCK_WAIT_SECONDS])
+            (acquired,) = cursor.fetchone()
+        if acquired != 1:
+            raise RuntimeError(f"Another program sync held the sync lock for {SYNC_LOCK_WAIT_SECONDS} s.")
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT RELEASE_LOCK(%s)", [name])
+            except DatabaseError:  # a lost connection: the server released the lock with the session
+                log.warning("program_sync_lock_release_failed", extra={"lock": name})
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK_ID])
+        yield
+
+
+_NOT_LIVE = (ProgramStatus.RETIRED, ProgramStatus.DELETED)
 
 
 def _live_discovery_programs() -> "models.QuerySet[Program]":
     """Discovery programs not retired or deleted: the ones a sync may retire, and the guard's base."""
-    return Program.objects.filter(source=ProgramSource.DISCOVERY).exclude(
-        status__in=[ProgramStatus.RETIRED, ProgramStatus.DELETED]
-    )
+    return Program.objects.filter(source=ProgramSource.DISCOVERY).exclude(status__in=_NOT_LIVE)
 
 
 def _discovery_uuid(item: dict[str, Any], *, flag: bool = True) -> dict[str, Any]:

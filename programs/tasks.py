@@ -2,7 +2,8 @@
 
 Transient upstream failures (timeout, connection, 5xx, 429) are retried with exponential backoff
 and jitter (at least the ``Retry-After`` Discovery asked for); permanent ones (401/403/404/other
-4xx) and the retire guard are never retried: the SyncRun records them.
+4xx) and the retire guard are never retried: the SyncRun records them. Without a broker (tasks run
+in-process) retries happen at once, so a 429 is not retried: the SyncRun fails saying when to retry.
 """
 
 import logging
@@ -12,6 +13,7 @@ from celery import shared_task
 from celery.app.task import Task
 
 from programs.discovery import RETRYABLE_ERRORS, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
+from programs.exceptions import SyncQueueUnavailable
 from programs.services import sync_run_execute, sync_run_request
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,10 @@ def program_sync_run(self: Task, sync_run_id: int) -> str:
     """Execute SyncRun ``sync_run_id``; returns its final status."""
     final_attempt = self.request.retries >= self.max_retries
     try:
-        sync_run, _ = sync_run_execute(sync_run_id=sync_run_id, final_attempt=final_attempt)
+        # In-process (no broker) a retry cannot wait for Retry-After: a 429 fails the sync, saying when.
+        sync_run, _ = sync_run_execute(
+            sync_run_id=sync_run_id, final_attempt=final_attempt, retry_rate_limited=not self.request.is_eager
+        )
     except RETRYABLE_ERRORS as exc:
         countdown = retry_countdown(self.request.retries, exc)
         log.warning(
@@ -42,7 +47,7 @@ def program_sync_run(self: Task, sync_run_id: int) -> str:
             extra={"sync_run_id": sync_run_id, "retries": self.request.retries, "countdown": round(countdown, 1)},
         )
         if self.request.is_eager:
-            # No broker (local use, tests): retry at once, in this process (no countdown).
+            # No broker (local use, tests): retry a timeout or a 5xx at once, in this process.
             return str(self.apply(args=[sync_run_id], retries=self.request.retries + 1).result)
         raise self.retry(exc=exc, countdown=countdown) from exc
     return sync_run.status
@@ -50,10 +55,16 @@ def program_sync_run(self: Task, sync_run_id: int) -> str:
 
 @shared_task(name="programs.tasks.program_sync_scheduled")
 def program_sync_scheduled() -> int | None:
-    """Celery beat entry (every PROGRAM_SYNC_INTERVAL_MINUTES): queue a full sync when configured."""
+    """Celery beat entry (every PROGRAM_SYNC_INTERVAL_MINUTES): queue a full sync when configured.
+
+    Returns the SyncRun id; when the broker refused the message that SyncRun is ``failed``.
+    """
     try:
         discovery_config_from_settings()
     except DiscoveryNotConfigured as exc:
         log.info("program_sync_not_configured", extra={"reason": str(exc)})
         return None
-    return sync_run_request(requested_by="", trigger="schedule").pk
+    try:
+        return sync_run_request(requested_by="", trigger="schedule").pk
+    except SyncQueueUnavailable as exc:  # recorded as failed; the next beat tick tries again
+        return exc.sync_run_id

@@ -201,7 +201,9 @@ PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTI
 # Items per Discovery page: large pages keep a sync under Discovery's 200 requests/hour throttle.
 PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100)
 # Restricted run types to request from Discovery (sent identically to the course and program calls).
-PROGRAM_SYNC_INCLUDE_RESTRICTED = env_list("PROGRAM_SYNC_INCLUDE_RESTRICTED")
+# Both by default: the LMS pushes restricted runs here anyway, and only a sync that sees them can
+# see a program excluding one (docs/decisions/0004). Set to an empty string to request none.
+PROGRAM_SYNC_INCLUDE_RESTRICTED = env_list("PROGRAM_SYNC_INCLUDE_RESTRICTED", ["custom-b2c", "custom-b2b-enterprise"])
 
 # --- Credit -----------------------------------------------------------------------------------
 CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {})

@@ -111,3 +111,42 @@ def test_sync_runs_are_listed(admin_client):
     )
     page = admin_client.get(reverse("admin:programs_syncrun_changelist")).content.decode()
     assert "3 / 0 / 1 / 0, 0" in page
+
+
+def test_deleting_a_course_inline_drops_the_exclusions_of_its_runs(admin_client, program):
+    demo = program.courses.get()
+    stats = CourseFactory(key="edX+StatsX")
+    stats_run = CourseRunFactory(key="course-v1:edX+StatsX+1T2025", course=stats)
+    kept = ProgramCourse.objects.create(program=program, course=stats, position=1)
+    excluded = demo.course_runs.get(key="course-v1:edX+DemoX+2T2023")
+    program.excluded_course_runs.set([excluded, stats_run])
+    demo_row = ProgramCourse.objects.get(program=program, course=demo)
+
+    # One change: DemoX deleted in the inline, both exclusions kept in the (already validated) form.
+    response = admin_client.post(
+        reverse("admin:programs_program_change", args=[program.pk]),
+        change_form_data(
+            program,
+            excluded_course_runs=[str(excluded.pk), str(stats_run.pk)],
+            **{
+                "program_courses-TOTAL_FORMS": "2",
+                "program_courses-INITIAL_FORMS": "2",
+                "program_courses-0-id": str(demo_row.pk),
+                "program_courses-0-program": str(program.pk),
+                "program_courses-0-position": "0",
+                "program_courses-0-course": str(demo.pk),
+                "program_courses-0-DELETE": "on",
+                "program_courses-1-id": str(kept.pk),
+                "program_courses-1-program": str(program.pk),
+                "program_courses-1-position": "1",
+                "program_courses-1-course": str(stats.pk),
+            },
+        ),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert list(program.courses.values_list("key", flat=True)) == ["edX+StatsX"]
+    assert list(program.excluded_course_runs.values_list("key", flat=True)) == ["course-v1:edX+StatsX+1T2025"]
+    page = response.content.decode()
+    assert "Exclusions dropped, their course is no longer in the program: course-v1:edX+DemoX+2T2023." in page

@@ -67,6 +67,71 @@ def test_bad_body_is_400_and_changes_nothing(publisher):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (f"course-v1:MITx+6.002x+{'R' * 240}", "The course run key is longer than 255 characters."),
+        (f"course-v1:MITx+{'C' * 251}+1T2026", "Its course key is longer than 255 characters."),
+        (f"course-v1:{'O' * 256}+C+1T2026", "Its organization key is longer than 255 characters."),
+    ],
+    ids=["run", "course", "organization"],
+)
+def test_a_key_too_long_to_store_is_400_and_creates_nothing(publisher, key, message):
+    response = publisher.put(f"/api/programs/v1/course_runs/{key}/", {"title": "Long"}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == {"course_run_key": [message]}
+    assert (Organization.objects.count(), Course.objects.count(), CourseRun.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_dates_are_checked_against_the_stored_ones(publisher):
+    publisher.put(URL, {"start": "2026-09-01T00:00:00Z", "end": "2026-12-15T00:00:00Z"}, format="json")
+
+    early_end = publisher.put(URL, {"end": "2026-08-01T00:00:00Z"}, format="json")
+    late_start = publisher.put(URL, {"start": "2027-01-01T00:00:00Z"}, format="json")
+
+    assert early_end.status_code == 400
+    assert early_end.json()["errors"] == {"end": ["end must not be before start (2026-09-01T00:00:00+00:00)."]}
+    assert late_start.status_code == 400
+    assert late_start.json()["errors"] == {"start": ["start must not be after end (2026-12-15T00:00:00+00:00)."]}
+    run = CourseRun.objects.get()
+    assert (run.start.isoformat(), run.end.isoformat()) == ("2026-09-01T00:00:00+00:00", "2026-12-15T00:00:00+00:00")
+    # Both moved in one body: checked against each other, not the stored values.
+    moved = publisher.put(URL, {"start": "2027-01-01T00:00:00Z", "end": "2027-04-01T00:00:00Z"}, format="json")
+    assert moved.status_code == 200 and moved.json()["start"] == "2027-01-01T00:00:00Z"
+
+
+@pytest.mark.django_db
+def test_null_clears_a_date_and_a_missing_field_is_kept(publisher):
+    publisher.put(
+        URL, {"title": "Circuits", "start": "2026-09-01T00:00:00Z", "end": "2026-12-15T00:00:00Z"}, format="json"
+    )
+
+    response = publisher.put(URL, {"end": None}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["title"], response.json()["start"], response.json()["end"]) == (
+        "Circuits",
+        "2026-09-01T00:00:00Z",
+        None,
+    )
+    run = CourseRun.objects.get()
+    assert (run.title, run.end) == ("Circuits", None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ['{"title": 7}', '{"title": null}', '{"title": ["x"]}', "[]", "null"])
+def test_a_title_that_is_not_a_string_or_a_body_that_is_not_an_object_is_400(publisher, body):
+    publisher.put(URL, {"title": "Circuits"}, format="json")
+
+    response = publisher.put(URL, body, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    assert CourseRun.objects.get().title == "Circuits"
+
+
+@pytest.mark.django_db
 def test_delete_is_idempotent_and_keeps_learner_records(publisher):
     credential = CredentialFactory(course_run__key=RUN_KEY)
     assert publisher.delete(URL).status_code == 204

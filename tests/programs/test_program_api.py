@@ -1,12 +1,17 @@
 """The program API of service-api.md: lists, detail with per-run exclusion flags, local writes, roles."""
 
+import threading
 import uuid as uuidlib
 
 import pytest
+from django.db import connection, connections
 from rest_framework import status
+from rest_framework.test import APIClient
 
+from core.jwt import encode_jwt
 from programs.demo import DEMO_PROGRAM_UUID, EXCLUDED_RUN, load_demo
 from programs.models import Program, ProgramCourse, ProgramSource, ProgramStatus
+from programs.services import course_run_remove
 from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,8 +174,45 @@ def test_writes_to_a_discovery_program_are_409(publisher, catalog):
 
 def test_a_taken_uuid_is_409(publisher, catalog):
     program = synced_program(catalog)
-    response = publisher.post(PROGRAMS, {"uuid": str(program.uuid), "title": "Copy"}, format="json")
+    response = publisher.post(
+        PROGRAMS, {"uuid": str(program.uuid), "title": "Copy", "courses": ["edX+StatsX"]}, format="json"
+    )
     assert response.status_code == status.HTTP_409_CONFLICT
+    assert (response.json()["code"], response.json()["reason"]) == ("conflict", "program_exists")
+    assert response.json()["detail"] == f"A program with uuid {program.uuid} exists."
+    assert Program.objects.get().title == "From Discovery"
+    assert list(Program.objects.get().courses.values_list("key", flat=True)) == ["edX+DemoX"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creates_of_one_uuid_give_one_201_and_409s(jwt_client, catalog):
+    if connection.vendor != "postgresql":
+        pytest.skip("NEEDS POSTGRESQL: run with DATABASE_URL=postgres://... to test concurrent creates")
+    jwt_client("publisher", roles=["catalog_publishers"])
+    token = encode_jwt(username="publisher")
+    wanted = str(uuidlib.uuid4())
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def create() -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
+        try:
+            barrier.wait()
+            body = {"uuid": wanted, "title": "Raced", "courses": ["edX+DemoX"]}
+            statuses.append(client.post(PROGRAMS, body, format="json").status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(statuses) == [status.HTTP_201_CREATED] + [status.HTTP_409_CONFLICT] * 5
+    assert Program.objects.get(uuid=wanted).program_courses.count() == 1
 
 
 def test_roles(api_client, reader, catalog):
@@ -204,6 +246,9 @@ def test_list_filters(reader, catalog):
     assert titles("organization=edX") == ["A MicroMasters"]
     assert titles(f"course_run_key={catalog['demo_new'].key}") == ["A MicroMasters", "B Certificate"]
     assert titles(f"course_run_key={catalog['demo_old'].key}") == ["B Certificate"]  # A excludes it
+    course_run_remove(key=catalog["demo_new"].key)  # the LMS deleted it: it counts toward no program
+    assert titles(f"course_run_key={catalog['demo_new'].key}") == []
+    assert titles(f"course_run_key={catalog['demo_old'].key}") == ["B Certificate"]
     assert reader.get(f"{PROGRAMS}?status=bogus").status_code == status.HTTP_400_BAD_REQUEST
 
 

@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
-from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
+from programs.discovery import DiscoveryClient, UpstreamRateLimited, UpstreamUnavailable
 from programs.exceptions import SyncAborted
-from programs.models import Course, CourseRun, Organization, Program, ProgramSource, ProgramStatus
-from programs.services import course_run_remove, course_run_upsert
-from programs.sync import program_sync
+from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, ProgramSource, ProgramStatus
+from programs.services import course_run_remove, course_run_upsert, program_create
+from programs.sync import _ProgramSync, program_sync
 from tests.factories import CredentialFactory
 from tests.programs.fake_discovery import fake_uuid
 
@@ -83,6 +83,27 @@ def test_restricted_runs_are_not_mistaken_for_excluded_ones(discovery, make_clie
     )
 
 
+def test_by_default_restricted_runs_are_synced_and_their_exclusion_seen(discovery):
+    b2b = "course-v1:edX+DemoX+B2B"
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    discovery.courses["edX+DemoX"]["course_runs"].append(
+        {
+            **discovery.courses["edX+DemoX"]["course_runs"][0],
+            "key": b2b,
+            "uuid": fake_uuid("b2b"),
+            "restriction_type": "custom-b2b-enterprise",
+        }
+    )
+    uuid = discovery.add_program("Enterprise excluded", ["edX+DemoX"], excluded=(b2b,))
+
+    program_sync(client=DiscoveryClient.from_settings())  # the settings' defaults
+
+    assert CourseRun.objects.get(key=b2b).restriction_type == "custom-b2b-enterprise"
+    assert excluded_keys(uuid) == {b2b}
+    catalog_calls = [r for r in discovery.requests if "/courses/" in r or "/programs/" in r]
+    assert catalog_calls and all("include_restricted=custom-b2c%2Ccustom-b2b-enterprise" in r for r in catalog_calls)
+
+
 def test_an_explicit_excluded_course_runs_list_wins_over_inference(discovery, make_client):
     uuid = sample_catalog(discovery)
     # A patched Discovery states the list: StatsX 1T2025 (nested all the same) and not DemoX 2T2023.
@@ -151,6 +172,79 @@ def test_a_500_midway_leaves_the_previous_catalog_intact(discovery, make_client)
     assert Program.objects.count() == 4
 
 
+def test_a_failure_while_applying_the_second_program_page_rolls_everything_back(discovery, make_client, monkeypatch):
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(4)]
+    discovery.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
+    program_sync(client=make_client(page_size=2))
+    before = catalog_state()
+    # Changes on every stage: a new organization, course and run, a renamed course, a renamed program
+    # on page 1 with a new exclusion, a new program on page 3.
+    discovery.add_course("MITx+Physics", ["course-v1:MITx+Physics+1T2026"])
+    discovery.courses["edX+DemoX"]["title"] = "New course title"
+    discovery.programs[uuids[0]]["title"] = "Renamed"
+    discovery.exclusions[uuids[0]] = {DEMO_2T2023}
+    discovery.add_program("Brand new", ["MITx+Physics"])
+    pages_applied = []
+    apply = _ProgramSync._apply_programs
+
+    def fail_on_the_second_page(self, items):  # type: ignore[no-untyped-def]
+        pages_applied.append(len(items))
+        if len(pages_applied) == 2:
+            raise RuntimeError("a bug while applying page 2")
+        apply(self, items)
+
+    monkeypatch.setattr(_ProgramSync, "_apply_programs", fail_on_the_second_page)
+    with pytest.raises(RuntimeError, match="page 2"):
+        program_sync(client=make_client(page_size=2))
+
+    assert pages_applied == [2, 2]  # page 1 was applied inside the transaction, then rolled back
+    assert catalog_state() == before
+    assert Program.objects.get(uuid=uuids[0]).title == "Program 0"
+
+
+def catalog_state() -> dict[str, object]:
+    """Every catalog row a sync writes, as comparable values."""
+    return {
+        "organizations": sorted(Organization.objects.values_list("key", "name", "uuid")),
+        "courses": sorted(Course.objects.values_list("key", "title", "uuid", "organization__key")),
+        "runs": sorted(CourseRun.objects.values_list("key", "title", "uuid", "course__key", "start", "end")),
+        "programs": sorted(Program.objects.values_list("uuid", "title", "status", "modified")),
+        "program_courses": sorted(ProgramCourse.objects.values_list("program__uuid", "course__key", "position")),
+        "exclusions": sorted(
+            Program.excluded_course_runs.through.objects.values_list("program__uuid", "courserun__key")
+        ),
+    }
+
+
+def test_queries_grow_with_pages_and_stay_flat_with_rows(discovery, make_client):
+    """Query counts of a first sync: the same for 2 pages of 2 or of 20 programs, and a fixed
+    number more per page for 4 and 6 pages."""
+
+    def first_sync_queries(programs: int, page_size: int) -> int:
+        Program.objects.all().delete()
+        CourseRun.objects.all().delete()
+        Course.objects.all().delete()
+        Organization.objects.all().delete()
+        discovery.programs.clear()
+        discovery.courses.clear()
+        discovery.organizations.clear()
+        discovery.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
+        for i in range(programs):
+            discovery.add_program(f"Program {i}", ["edX+DemoX"], excluded=(DEMO_2T2023,))
+        with CaptureQueriesContext(connection) as ctx:
+            result = program_sync(client=make_client(page_size=page_size))
+        assert result.counts.programs_created == programs and result.counts.excluded_runs_found == programs
+        return len(ctx.captured_queries)
+
+    two_small, two_large = first_sync_queries(4, 2), first_sync_queries(40, 20)
+    four, six = first_sync_queries(8, 2), first_sync_queries(12, 2)
+
+    assert two_small == two_large, (two_small, two_large)  # flat with rows
+    assert six - four == four - two_small, (two_small, four, six)  # linear in pages
+    per_page = (four - two_small) / 2
+    assert 0 < per_page <= 16, per_page  # a few bulk queries per program page
+
+
 def test_an_empty_program_list_retires_nothing_and_reports(discovery, make_client):
     uuid = sample_catalog(discovery)
     program_sync(client=make_client())
@@ -207,6 +301,74 @@ def test_a_run_moved_to_another_course_moves_and_stops_being_excluded(discovery,
     assert CourseRun.objects.get(key=moving).course.key == "edX+StatsX"
     assert CourseRun.objects.filter(key=moving).count() == 1
     assert excluded_keys(uuid) == set()
+
+
+def test_a_run_moved_away_is_dropped_from_exclusions_the_sync_did_not_infer(discovery, make_client):
+    """Local programs, and Discovery programs a ``program_uuids`` sync does not read, keep no exclusion
+    of a run that is no longer of their courses."""
+    moving = "course-v1:edX+DemoX+3T2024"
+    discovery.add_course("edX+DemoX", [DEMO_1T2024, moving])
+    discovery.add_course("edX+StatsX", STATS_RUNS)
+    named = discovery.add_program("Named", ["edX+StatsX"])
+    other = discovery.add_program("Other", ["edX+DemoX"], excluded=(moving,))
+    program_sync(client=make_client())
+    local = program_create(title="Local", course_keys=["edX+DemoX"], excluded_course_run_keys=[moving, DEMO_1T2024])
+    assert excluded_keys(other) == {moving}
+
+    discovery.courses["edX+StatsX"]["course_runs"].append(discovery.courses["edX+DemoX"]["course_runs"].pop())
+    result = program_sync(client=make_client(), program_uuids=[named])
+
+    assert CourseRun.objects.get(key=moving).course.key == "edX+StatsX"
+    assert excluded_keys(other) == set()
+    assert excluded_keys(str(local.uuid)) == {DEMO_1T2024}
+    assert excluded_keys(named) == set()  # inferred: the run is nested in Named now
+    assert result.counts.exclusions_dropped == 2
+    assert f"  program {other} no longer excludes {moving} (no longer a run of its courses)" in result.changes
+    assert f"  program {local.uuid} no longer excludes {moving} (no longer a run of its courses)" in result.changes
+
+
+def test_an_impossible_date_is_dropped_and_counted_not_fatal(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    demo_runs = discovery.courses["edX+DemoX"]["course_runs"]
+    demo_runs[0]["start"] = "2024-02-30T00:00:00Z"
+    demo_runs[0]["end"] = "2024-13-01T00:00:00Z"
+    demo_runs[1]["start"] = "next spring"
+    discovery.programs[uuid]["data_modified_timestamp"] = "2025-00-10T00:00:00Z"
+
+    result = program_sync(client=make_client())
+
+    run = CourseRun.objects.get(key=DEMO_1T2024)
+    assert (run.start, run.end) == (None, None)
+    assert CourseRun.objects.get(key=DEMO_2T2023).start is None
+    assert CourseRun.objects.get(key=STATS_RUNS[0]).start.isoformat() == "2024-01-15T00:00:00+00:00"
+    program = Program.objects.get(uuid=uuid)
+    assert program.data_modified_timestamp is None
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+    assert result.counts.errors == 4 and result.counts.programs_created == 1
+
+
+def test_two_runs_sharing_a_uuid_on_one_page_do_not_fail_the_sync(discovery, make_client):
+    uuid = sample_catalog(discovery)
+    demo_runs = discovery.courses["edX+DemoX"]["course_runs"]
+    demo_runs[1]["uuid"] = demo_runs[0]["uuid"]  # an upstream data error
+
+    result = program_sync(client=make_client())
+
+    first, second = CourseRun.objects.get(key=DEMO_1T2024), CourseRun.objects.get(key=DEMO_2T2023)
+    assert str(first.uuid) == fake_uuid(f"run:{DEMO_1T2024}") and first.uuid_from_discovery
+    assert first.uuid != second.uuid and not second.uuid_from_discovery  # kept a local uuid
+    assert result.counts.errors == 1 and result.counts.course_runs_created == 4
+    assert excluded_keys(uuid) == {DEMO_2T2023}
+
+    # Later a new run, listed first, names the uuid an existing run holds: the holder keeps it.
+    newcomer = {**demo_runs[0], "key": "course-v1:edX+DemoX+1T2026"}
+    demo_runs.insert(0, newcomer)
+    result = program_sync(client=make_client())
+
+    first.refresh_from_db()
+    assert str(first.uuid) == fake_uuid(f"run:{DEMO_1T2024}")
+    assert CourseRun.objects.get(key="course-v1:edX+DemoX+1T2026").uuid not in (first.uuid, second.uuid)
+    assert result.counts.errors == 2 and result.counts.course_runs_created == 1
 
 
 def test_unknown_extra_fields_are_ignored(discovery, make_client):
@@ -332,11 +494,60 @@ def test_the_retire_guard_counts_only_live_programs(discovery, make_client):
     assert result.counts.programs_retired == 1
 
 
+def test_the_retire_guard_counts_programs_discovery_reports_retired_or_deleted(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    uuids = [discovery.add_program(f"Program {i}", ["edX+DemoX"]) for i in range(10)]
+    program_sync(client=make_client(page_size=50))
+    discovery.programs[uuids[0]]["status"] = "deleted"
+    discovery.programs[uuids[1]]["status"] = "retired"  # 2 of 10 live programs leave: 20% > 10%
+
+    with pytest.raises(SyncAborted) as caught:
+        program_sync(client=make_client(page_size=50))
+
+    assert (caught.value.would_retire, caught.value.total) == (2, 10)
+    assert "0 no longer listed by Discovery, 2 reported retired or deleted there" in str(caught.value)
+    assert set(Program.objects.values_list("status", flat=True)) == {ProgramStatus.ACTIVE}
+
+    result = program_sync(client=make_client(page_size=50), max_retire_fraction=0.2)
+    assert Program.objects.get(uuid=uuids[0]).status == ProgramStatus.DELETED
+    assert Program.objects.get(uuid=uuids[1]).status == ProgramStatus.RETIRED
+    assert result.counts.programs_updated == 2
+
+
+def test_an_unknown_upstream_status_keeps_the_stored_one(discovery, make_client):
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    known = discovery.add_program("Known", ["edX+DemoX"], status="retired")
+    program_sync(client=make_client())
+    discovery.programs[known]["status"] = "archived"
+    discovery.programs[known]["title"] = "Known, renamed"
+    new = discovery.add_program("New", ["edX+DemoX"], status="archived")
+
+    result = program_sync(client=make_client())
+
+    assert Program.objects.get(uuid=known).status == ProgramStatus.RETIRED
+    assert Program.objects.get(uuid=known).title == "Known, renamed"
+    assert Program.objects.get(uuid=new).status == ProgramStatus.UNPUBLISHED
+    assert result.counts.errors == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
     if connection.vendor != "postgresql":
         pytest.skip("SKIPPED: concurrent syncs need PostgreSQL (SQLite serializes writers by itself)")
+    two_syncs_at_once_run_one_after_the_other(discovery, make_client)
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_at_once_run_one_after_the_other_on_mariadb(discovery, make_client):
+    """The same on MySQL/MariaDB, where a named GET_LOCK serializes the syncs."""
+    if connection.vendor != "mysql":
+        pytest.skip("SKIPPED: needs MySQL/MariaDB (DATABASE_URL=mysql://...)")
+    two_syncs_at_once_run_one_after_the_other(discovery, make_client)
+
+
+def two_syncs_at_once_run_one_after_the_other(discovery, make_client) -> None:  # type: ignore[no-untyped-def]
     import threading
 
     from django.db import connections
@@ -347,13 +558,18 @@ def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
     uuid = discovery.add_program("New", ["edX+DemoX"], excluded=(DEMO_2T2023,))
     outcomes: list[object] = []
     first_holds_its_transaction, release_first = threading.Event(), threading.Event()
+    second_started = threading.Event()
 
     def pause_first(stage: str, page: int, done: int) -> None:
         if stage == "programs":  # programs written, transaction still open
             first_holds_its_transaction.set()
             release_first.wait(timeout=10)
 
-    def sync(progress: object = None) -> None:
+    def note_second(stage: str, page: int, done: int) -> None:
+        if stage == "organizations":  # past the lock: applying
+            second_started.set()
+
+    def sync(progress: object) -> None:
         try:
             outcomes.append(program_sync(client=make_client(), progress=progress).counts)  # type: ignore[arg-type]
         except Exception as exc:  # collected for the assertion below
@@ -362,11 +578,12 @@ def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
             connections.close_all()
 
     first = threading.Thread(target=sync, args=(pause_first,))
-    second = threading.Thread(target=sync)
+    second = threading.Thread(target=sync, args=(note_second,))
     first.start()
     assert first_holds_its_transaction.wait(timeout=10)
     second.start()
-    second.join(timeout=1)  # it must wait for the first sync's commit, not write alongside it
+    # It must wait for the first sync's commit, not write alongside it.
+    assert not second_started.wait(timeout=1)
     release_first.set()
     first.join(timeout=30)
     second.join(timeout=30)

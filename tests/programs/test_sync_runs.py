@@ -1,14 +1,20 @@
 """How a sync runs: the API (202 + status), the Celery task's retries, the command, and the not-configured case."""
 
 import random
+from datetime import datetime, timedelta
+from unittest import mock
 
 import pytest
+from celery.exceptions import Retry
 from django.core.management import CommandError, call_command
+from django.utils import timezone
+from kombu import pools as kombu_pools
 from rest_framework import status
 
 from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
 from programs.models import CourseRun, Program, SyncRun, SyncStatus
-from programs.tasks import program_sync_scheduled, retry_countdown
+from programs.tasks import program_sync_run, program_sync_scheduled, retry_countdown
+from settings.celery import app as celery_app
 from tests.programs.test_sync import DEMO_2T2023, sample_catalog
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +40,26 @@ def queue_sync(publisher, django_capture_on_commit_callbacks):  # type: ignore[n
         return publisher.get(f"{SYNCS}{response.json()['id']}/").json()
 
     return queue
+
+
+@pytest.fixture
+def unreachable_broker():  # type: ignore[no-untyped-def]
+    """A broker configured (tasks are sent, not run in-process) but down: nothing listens on port 1."""
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
+    celery_app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
+    _reset_broker_connections()
+    yield
+    celery_app.conf.update(**saved)
+    _reset_broker_connections()
+
+
+def _reset_broker_connections() -> None:
+    """Forget pooled connections and producers, so the next publish connects to the current broker_url."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    kombu_pools.reset()  # producer pools are cached per connection, process-wide
 
 
 @pytest.fixture
@@ -74,6 +100,22 @@ def test_sync_endpoints_refuse_anonymous_and_other_roles(api_client, jwt_client,
     assert not SyncRun.objects.exists()
 
 
+@pytest.mark.parametrize("body", ["[]", "null", '"sync"', "[{}]"])
+def test_a_body_that_is_not_an_object_is_400(discovery, publisher, body):
+    response = publisher.post(SYNCS, body, content_type="application/json")
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json()["code"] == "validation"
+    assert not SyncRun.objects.exists()
+
+
+def test_an_empty_body_is_a_full_sync(discovery, publisher):
+    sample_catalog(discovery)
+    response = publisher.post(SYNCS)  # no body at all, no content type
+    assert response.status_code == status.HTTP_202_ACCEPTED
+    assert (response.json()["dry_run"], response.json()["program_uuids"]) == (False, [])
+
+
 def test_unknown_sync_is_404(publisher):
     assert publisher.get(f"{SYNCS}999/").status_code == status.HTTP_404_NOT_FOUND
 
@@ -86,6 +128,40 @@ def test_without_discovery_the_api_says_the_sync_is_not_configured(no_discovery,
     assert response.json()["title"] == "Discovery Sync Not Configured"
     assert "DISCOVERY_API_URL" in response.json()["detail"]
     assert not SyncRun.objects.exists()
+
+
+# Autocommit, as in production (no ATOMIC_REQUESTS): the task is sent inside the request.
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_answers_503_and_the_sync_is_recorded_failed(discovery, publisher, unreachable_broker):
+    sample_catalog(discovery)
+
+    response = publisher.post(SYNCS, {}, format="json")
+
+    assert response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
+    body = response.json()
+    assert (body["code"], body["reason"], body["title"]) == (
+        "sync-queue-unavailable",
+        "sync_queue_unavailable",
+        "Sync Could Not Be Queued",
+    )
+    sync_run = SyncRun.objects.get()
+    assert f"Sync {sync_run.pk} could not be queued" in body["detail"]
+    assert sync_run.status == SyncStatus.FAILED and sync_run.finished_at is not None
+    assert sync_run.error.startswith("Could not queue the sync, the task broker is unavailable: OperationalError")
+    assert publisher.get(f"{SYNCS}{sync_run.pk}/").json()["status"] == "failed"
+    assert not Program.objects.exists() and discovery.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schedule_with_the_broker_down_records_a_failed_sync(discovery, unreachable_broker):
+    sample_catalog(discovery)
+
+    sync_run_id = program_sync_scheduled()
+
+    sync_run = SyncRun.objects.get()
+    assert sync_run_id == sync_run.pk
+    assert (sync_run.trigger, sync_run.status) == ("schedule", SyncStatus.FAILED)
+    assert "task broker is unavailable" in sync_run.error
 
 
 def test_without_discovery_the_command_and_the_schedule_say_so(no_discovery):
@@ -104,6 +180,38 @@ def test_transient_errors_are_retried_then_succeed(discovery, queue_sync):
     sync_run = SyncRun.objects.get(pk=body["id"])
     assert (sync_run.status, sync_run.attempts) == (SyncStatus.SUCCEEDED, 3)
     assert Program.objects.count() == 1
+
+
+def test_without_a_broker_a_429_is_not_retried_at_once_and_says_when_to_retry(discovery, queue_sync):
+    sample_catalog(discovery)
+    discovery.fail("programs", 429, times=6, headers={"Retry-After": "120"})
+
+    before = timezone.now().replace(microsecond=0)
+    body = queue_sync()
+
+    sync_run = SyncRun.objects.get(pk=body["id"])
+    assert (sync_run.status, sync_run.attempts) == (SyncStatus.FAILED, 1)
+    prefix = "UpstreamRateLimited: Discovery throttled us (retry after 120.0 s). Not retried: run the sync again after "
+    assert body["error"].startswith(prefix) and body["error"].endswith(".")
+    retry_at = datetime.fromisoformat(body["error"][len(prefix) : -1])
+    assert before + timedelta(seconds=120) <= retry_at <= timezone.now() + timedelta(seconds=120)
+    assert len([r for r in discovery.requests if "/programs/" in r]) == 1
+    assert not Program.objects.exists()
+
+
+def test_with_a_broker_a_429_is_retried_no_sooner_than_retry_after(discovery, settings):
+    sample_catalog(discovery)
+    discovery.fail("programs", 429, headers={"Retry-After": "600"})
+    sync_run = SyncRun.objects.create()
+
+    # Called as a worker calls it (not eager): the task asks Celery to retry, with a countdown.
+    with mock.patch.object(program_sync_run, "retry", side_effect=Retry()) as retry, pytest.raises(Retry):
+        program_sync_run(sync_run.pk)
+
+    assert retry.call_args.kwargs["countdown"] >= 600
+    assert isinstance(retry.call_args.kwargs["exc"], UpstreamRateLimited)
+    sync_run.refresh_from_db()
+    assert (sync_run.status, sync_run.attempts, sync_run.finished_at) == (SyncStatus.RETRYING, 1, None)
 
 
 def test_a_4xx_is_never_retried(discovery, queue_sync, settings):
@@ -149,7 +257,11 @@ def test_the_command_dry_run_prints_what_would_change_and_changes_nothing(discov
     assert f"would create program {uuid}" in out
     assert f"program {uuid} excludes {DEMO_2T2023}" in out
     assert "Dry run: would have created 1, updated 0, unchanged 0, retired 0 programs; 1 excluded runs found" in out
-    assert "programs: page 1" in out  # progress
+    # Progress while downloading (before the transaction opens), then while applying.
+    assert "  download organizations: page 1, 1 read\n" in out
+    assert "  download courses: page 1, 2 read\n" in out
+    assert "  download programs: page 1, 1 read\n" in out
+    assert out.index("download programs: page 1") < out.index("  programs: page 1, 1 applied\n")
     assert not Program.objects.exists() and not CourseRun.objects.exists()
     assert SyncRun.objects.get().dry_run
 

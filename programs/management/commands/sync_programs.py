@@ -39,7 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Sync {sync_run.pk}{' (dry run: nothing will be changed)' if dry_run else ''}")
 
         def progress(stage: str, page: int, done: int) -> None:
-            self.stdout.write(f"  {stage}: page {page}, {done} read")
+            verb = "read" if stage.startswith("download") else "applied"
+            self.stdout.write(f"  {stage}: page {page}, {done} {verb}")
 
         sync_run, _ = sync_run_execute(sync_run_id=sync_run.pk, progress=progress)
         for line in sync_run.changes:

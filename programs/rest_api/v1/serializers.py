@@ -12,15 +12,12 @@ MAX_EXCLUSIONS = 1000
 
 
 class CourseRunPutInput(serializers.Serializer):
-    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    """Every field optional: one left out is kept; ``start``/``end`` null clears it. The order of the
+    dates is checked by the service, against the stored ones too."""
+
+    title = StrictCharField(required=False, allow_blank=True, max_length=255)
     start = serializers.DateTimeField(required=False, allow_null=True)
     end = serializers.DateTimeField(required=False, allow_null=True)
-
-    def validate(self, attrs: dict) -> dict:
-        start, end = attrs.get("start"), attrs.get("end")
-        if start and end and end < start:
-            raise serializers.ValidationError({"end": ["end must not be before start."]})
-        return attrs
 
 
 class CourseRunOutput(serializers.Serializer):

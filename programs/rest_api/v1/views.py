@@ -90,7 +90,7 @@ class CourseRunIngestView(APIView):
 
     @extend_schema(request=CourseRunPutInput, responses={200: CourseRunOutput, 201: CourseRunOutput})
     def put(self, request: Request, course_run_key: str) -> Response:
-        body = CourseRunPutInput(data=request.data if request.data else {})
+        body = CourseRunPutInput(data=request.data)  # as sent: [] or null is a 400
         body.is_valid(raise_exception=True)
         run, created = course_run_upsert(key=course_run_key, **body.validated_data)
         run = CourseRun.objects.select_related("course__organization").get(pk=run.pk)
@@ -199,13 +199,14 @@ class ProgramExclusionsView(APIView):
 
 class SyncListView(APIView):
     """POST: queue a Discovery sync (202 ``{"id", "status", ...}``; 503 ``sync-not-configured`` when
-    DISCOVERY_API_URL is unset). GET: recent syncs (paginated)."""
+    DISCOVERY_API_URL is unset, 503 ``sync-queue-unavailable`` when the task broker is down, the
+    SyncRun then recorded as failed). GET: recent syncs (paginated)."""
 
     permission_classes = [IsCatalogPublisher]
 
     @extend_schema(request=SyncCreateInput, responses={202: SyncRunOutput})
     def post(self, request: Request) -> Response:
-        body = SyncCreateInput(data=request.data if request.data else {})
+        body = SyncCreateInput(data=request.data)  # as sent: [] or null is a 400, not an empty object
         body.is_valid(raise_exception=True)
         sync_run = sync_run_request(
             requested_by=request.user.get_username(),
