@@ -11,23 +11,6 @@ from programs.discovery import DiscoveryClient, DiscoveryConfig
 from tests.programs.fake_discovery import API, OAUTH, FakeDiscovery
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "mysql: needs MySQL/MariaDB (DATABASE_URL=mysql://...); deselected elsewhere")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``mysql`` tests run only against MySQL/MariaDB. Deselected (not skipped) on other databases:
-    CI fails a run on any skip, and its SQLite and PostgreSQL runs cannot run them."""
-    from django.db import connection
-
-    if connection.vendor == "mysql":
-        return
-    elsewhere = [item for item in items if item.get_closest_marker("mysql")]
-    if elsewhere:
-        config.hook.pytest_deselected(items=elsewhere)
-        items[:] = [item for item in items if not item.get_closest_marker("mysql")]
-
-
 @pytest.fixture(autouse=True)
 def _fresh_token_cache() -> Iterator[None]:
     """edx-rest-api-client caches the OAuth token in the Django cache and the request cache."""
