@@ -10,6 +10,7 @@ import pytest
 from core.jwt import encode_jwt
 from core.models import User
 from credit.models import CreditRequirement
+from programs.models import Program, SyncRun
 from tests.credit.conftest import COURSE_KEY
 from tests.credit.factories import CreditCourseFactory
 from tests.factories import CourseRunFactory, UserFactory
@@ -149,3 +150,17 @@ def test_unmatched_api_url_is_json_even_with_debug_on(api_client, settings):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "not-found"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/programs/v1/programs/", {"title": "T", "uuid": 5}, "uuid"),
+        ("/api/programs/v1/syncs/", {"dry_run": "yes"}, "dry_run"),
+        ("/api/programs/v1/syncs/", {"program_uuids": [7]}, "program_uuids.0"),
+    ],
+)
+def test_program_writes_refuse_coercible_values(jwt_client, url, body, field):
+    publisher = jwt_client("publisher", roles=["catalog_publishers"])
+    assert field in assert_json_400(publisher.post(url, body, format="json"))["errors"]
+    assert not Program.objects.exists() and not SyncRun.objects.exists()

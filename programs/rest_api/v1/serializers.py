@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.fields import StrictCharField
+from core.fields import StrictBooleanField, StrictCharField, StrictUUIDField
 from programs.models import ProgramStatus
 
 MAX_PROGRAM_COURSES = 200
@@ -75,7 +75,7 @@ class ProgramFilterInput(serializers.Serializer):
 class ProgramWriteInput(serializers.Serializer):
     """Body of POST (title required) and PATCH (everything optional) for programs defined here."""
 
-    uuid = serializers.UUIDField(required=False)
+    uuid = StrictUUIDField(required=False)
     title = StrictCharField(max_length=255)
     type = StrictCharField(required=False, allow_blank=True, max_length=64)
     type_slug = serializers.SlugField(required=False, allow_blank=True, max_length=64)
@@ -167,8 +167,8 @@ def program_detail_data(program: Any) -> dict[str, Any]:
 
 # --- Syncs ---------------------------------------------------------------------------------------
 class SyncCreateInput(serializers.Serializer):
-    dry_run = serializers.BooleanField(required=False, default=False)
-    program_uuids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=100)
+    dry_run = StrictBooleanField(required=False, default=False)
+    program_uuids = serializers.ListField(child=StrictUUIDField(), required=False, max_length=100)
 
 
 class SyncRunOutput(serializers.Serializer):
