@@ -26,7 +26,9 @@ def run_command(tmp_path, text, *args):
     stdout, stderr = io.StringIO(), io.StringIO()
     call_command("bulk_enroll_csv", str(source), "--output", str(output), *args, stdout=stdout, stderr=stderr)
     with output.open() as handle:
-        return list(csv.DictReader(handle)), stdout.getvalue(), stderr.getvalue()
+        # Written chunk by chunk: the ``row`` column, not the line order, says which input row a line is.
+        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["row"]))
+    return rows, stdout.getvalue(), stderr.getvalue()
 
 
 def test_csv_rows_are_enrolled_pending_or_failed_with_a_results_file(tmp_path):

@@ -164,14 +164,47 @@ def test_retired_email_404_with_error_body_is_pending_too(admin, fake_lms):
 
 
 def test_duplicate_enrollment_allowed_409_is_pending_not_new(admin, fake_lms, django_capture_on_commit_callbacks):
+    """A replay: the LMS and this service both have the allowance; no second email."""
+    PendingEnrollment.objects.create(email="new@example.com", course_run=CourseRunFactory(key=RUN), mode="audit")
     fake_lms.add(responses.POST, SEARCH_URL, json=[])
     fake_lms.add(responses.POST, ALLOWED_URL, status=409, json={"message": "already exists"})
     with django_capture_on_commit_callbacks(execute=True):
         response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}], notify=True)
     assert response.status_code == 202
     assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": False}]
-    assert PendingEnrollment.objects.filter(email="new@example.com").exists()
-    assert mail.outbox == []  # the LMS already had it: nothing new to tell
+    assert PendingEnrollment.objects.filter(email="new@example.com").count() == 1
+    assert mail.outbox == []  # nothing new to tell
+
+
+def test_a_timeout_then_409_is_a_new_pending_pair_and_is_notified(admin, fake_lms, django_capture_on_commit_callbacks):
+    """The first attempt's write reached the LMS but its answer did not; the retry meets it as a 409."""
+    fake_lms.add(responses.POST, SEARCH_URL, json=[])
+    fake_lms.add(responses.POST, ALLOWED_URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    fake_lms.add(responses.POST, ALLOWED_URL, status=409, json={"message": "already exists"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}], notify=True)
+    assert response.status_code == 202, response.json()
+    assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": True}]
+    assert len(calls_to(fake_lms, ALLOWED_URL)) == 2
+    assert PendingEnrollment.objects.get().email == "new@example.com"
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+
+
+def test_a_201_for_a_pair_already_pending_here_sends_no_second_email(
+    admin, fake_lms, django_capture_on_commit_callbacks
+):
+    """The LMS lost (or never had) the allowance this service recorded: re-created there, not new here."""
+    pending = PendingEnrollment.objects.create(
+        email="new@example.com", course_run=CourseRunFactory(key=RUN), mode="audit"
+    )
+    fake_lms.add(responses.POST, SEARCH_URL, json=[])
+    fake_lms.add(responses.POST, ALLOWED_URL, status=201, json={"email": "new@example.com", "course_id": RUN})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}], notify=True)
+    assert response.status_code == 202
+    assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": False}]
+    assert list(PendingEnrollment.objects.values_list("pk", flat=True)) == [pending.pk]
+    assert mail.outbox == []
 
 
 def test_406_400_403_are_failures_with_reasons_and_the_success_is_committed(admin, fake_lms):
