@@ -470,6 +470,7 @@ class LmsEnrollmentBackend:
 
     def unenroll(self, *, learner: User, course_run_key: str) -> bool:
         """Unenroll at the LMS (``is_active: false``), then mirror its answer. Raises ``UpstreamError``."""
+        self.guard = self._new_guard()
         enrollment = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key).first()
         answer = self._call(
             self.client.enrollment_set,
