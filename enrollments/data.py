@@ -5,6 +5,8 @@ from enum import StrEnum
 from uuid import UUID
 
 MAX_BULK_ENROLLMENT_PAIRS = 10_000
+#: The longest email a pending enrollment can hold (``PendingEnrollment.email``, RFC 5321's path limit).
+MAX_EMAIL_LENGTH = 254
 
 
 class FailureCode(StrEnum):
@@ -18,6 +20,7 @@ class FailureCode(StrEnum):
     INVALID_COURSE_RUN_KEY = "invalid_course_run_key"
     UNKNOWN_COURSE_RUN = "unknown_course_run"
     COURSE_RUN_REMOVED = "course_run_removed"
+    COURSE_RUN_ENDED = "course_run_ended"
     LMS_REFUSED = "lms_refused"
     LMS_UNKNOWN_USER = "lms_unknown_user"
     LMS_UNAVAILABLE = "lms_unavailable"

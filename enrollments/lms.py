@@ -3,7 +3,8 @@
 Built on edx-rest-api-client's ``OAuthAPIClient`` (OAuth2 client-credentials grant, JWT cached until
 it expires). Every call goes through ``_request()``, which applies the timeouts from settings, logs,
 and maps failures to the typed errors of ``enrollments.exceptions`` so callers can tell retryable
-ones (timeout, 5xx, 429) from permanent ones (other 4xx). Shapes: docs of seed 004 (lms-api.md).
+ones (timeout, 5xx, 429) from permanent ones (other 4xx). Shapes: docs of seed 004 (lms-api.md);
+a 2xx answer without the documented shape raises ``UpstreamInvalidResponse`` (never a ``KeyError``).
 """
 
 import logging
@@ -13,12 +14,13 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from edx_rest_api_client.client import OAuthAPIClient
 from requests.adapters import HTTPAdapter
 
 from enrollments.exceptions import (
+    EnrollmentBackendNotConfigured,
     UpstreamError,
+    UpstreamInvalidResponse,
     UpstreamNotFound,
     UpstreamRateLimited,
     UpstreamRejected,
@@ -30,6 +32,11 @@ from enrollments.exceptions import (
 log = logging.getLogger(__name__)
 
 REQUIRED_SETTINGS = ("LMS_URL", "OAUTH2_PROVIDER_URL", "OAUTH2_CLIENT_ID", "OAUTH2_CLIENT_SECRET")
+
+
+def missing_settings() -> list[str]:
+    """The settings the LMS client needs that are unset or empty."""
+    return [name for name in REQUIRED_SETTINGS if not getattr(settings, name, None)]
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,25 @@ def _message(body: Any) -> str:
             if body.get(key):
                 return str(body[key])
     return ""
+
+
+def _invalid(path: str, what: str) -> UpstreamInvalidResponse:
+    log.warning("lms_invalid_response", extra={"path": path, "problem": what})
+    return UpstreamInvalidResponse(f"The LMS answered {path} with {what}")
+
+
+def _account(row: Any, path: str, *, email: str | None = None) -> LmsAccount:
+    """An account of lms-api.md's shape (``username``, ``email``, integer ``id``), else ``UpstreamInvalidResponse``."""
+    if not isinstance(row, dict):
+        raise _invalid(path, f"an account that is not an object ({type(row).__name__})")
+    username, row_email, user_id = row.get("username"), row.get("email") or email, row.get("id")
+    if not isinstance(username, str) or not username:
+        raise _invalid(path, "an account without a username")
+    if not isinstance(row_email, str) or not row_email:
+        raise _invalid(path, f"account {username!r} without an email")
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id < 1:
+        raise _invalid(path, f"account {username!r} without an integer id")
+    return LmsAccount(username=username, email=row_email.strip().lower(), id=user_id)
 
 
 def _transport_error(exc: requests.RequestException, method: str, path: str) -> UpstreamError:
@@ -96,10 +122,10 @@ class LmsClient:
 
     @classmethod
     def from_settings(cls) -> "LmsClient":
-        """A client from the LMS settings; ``ImproperlyConfigured`` naming every missing one."""
-        missing = [name for name in REQUIRED_SETTINGS if not getattr(settings, name, None)]
+        """A client from the LMS settings; ``EnrollmentBackendNotConfigured`` naming every missing one."""
+        missing = missing_settings()
         if missing:
-            raise ImproperlyConfigured(
+            raise EnrollmentBackendNotConfigured(
                 f"ENROLLMENT_BACKEND=lms needs these settings (environment variables): {', '.join(missing)}."
             )
         return cls(
@@ -155,30 +181,33 @@ class LmsClient:
 
     def accounts_search_emails(self, emails: list[str]) -> list[LmsAccount]:
         """The accounts among ``emails`` (staff-only batch endpoint). ``UpstreamNotFound`` when the LMS lacks it."""
-        body = self._request("POST", "/api/user/v1/accounts/search_emails", json={"emails": emails})
-        return [
-            LmsAccount(username=row["username"], email=row["email"].lower(), id=int(row["id"])) for row in body or []
-        ]
+        path = "/api/user/v1/accounts/search_emails"
+        body = self._request("POST", path, json={"emails": emails})
+        if not isinstance(body, list):
+            raise _invalid(path, f"{type(body).__name__ if body is not None else 'an empty body'}, not a list")
+        return [_account(row, path) for row in body]
 
     def account_by_email(self, email: str) -> LmsAccount | None:
         """The account with this email, ``None`` when the LMS knows none (unknown or retired)."""
+        path = "/api/user/v1/accounts"
         try:
-            body = self._request("GET", "/api/user/v1/accounts", params={"email": email})
+            body = self._request("GET", path, params={"email": email})
         except UpstreamNotFound:
             return None
-        rows = body if isinstance(body, list) else [body] if body else []
-        if not rows:
+        if body is None or body == []:
             return None
-        row = rows[0]
-        return LmsAccount(username=row["username"], email=(row.get("email") or email).lower(), id=int(row["id"]))
+        if not isinstance(body, list | dict):
+            raise _invalid(path, f"{type(body).__name__}, not a list of accounts")
+        return _account(body[0] if isinstance(body, list) else body, path, email=email)
 
     # --- enrollments ------------------------------------------------------------------------------
 
     def enrollment_set(self, *, username: str, course_run_key: str, mode: str, is_active: bool = True) -> LmsEnrollment:
         """Enroll (or with ``is_active=False`` unenroll). The LMS answers 200 for new and existing ones."""
+        path = "/api/enrollment/v1/enrollment"
         body = self._request(
             "POST",
-            "/api/enrollment/v1/enrollment",
+            path,
             json={
                 "user": username,
                 "mode": mode,
@@ -187,12 +216,19 @@ class LmsClient:
                 "force_enrollment": False,
             },
         )
-        body = body or {}
+        if not isinstance(body, dict):
+            raise _invalid(path, f"{type(body).__name__ if body is not None else 'an empty body'}, not an enrollment")
+        details = body.get("course_details") or {}
+        answered_mode = body.get("mode") or mode
+        if not isinstance(body.get("is_active"), bool):
+            raise _invalid(path, "an enrollment without a boolean is_active")
+        if not isinstance(answered_mode, str) or not isinstance(details, dict):
+            raise _invalid(path, "an enrollment whose mode or course_details has the wrong type")
         return LmsEnrollment(
             username=body.get("user") or username,
-            course_run_key=(body.get("course_details") or {}).get("course_id") or course_run_key,
-            mode=body.get("mode") or mode,
-            is_active=bool(body.get("is_active")),
+            course_run_key=details.get("course_id") or course_run_key,
+            mode=answered_mode,
+            is_active=body["is_active"],
         )
 
     def enrollment_allowed_create(self, *, email: str, course_run_key: str) -> bool:

@@ -1,6 +1,7 @@
 """Reads for bulk enrollment: whole batches at a time, a few queries per chunk of learners or runs."""
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import NamedTuple, TypeVar
 from uuid import UUID
 
@@ -27,7 +28,8 @@ class RunRow(NamedTuple):
     pk: int
     key: str
     title: str
-    removed: bool
+    removed: bool = False
+    end: datetime | None = None
 
 
 class EnrollmentRow(NamedTuple):
@@ -85,10 +87,10 @@ def learners_by_lms_user_id(*, lms_user_ids: Iterable[int]) -> dict[int, Learner
 def course_runs_by_key(*, keys: Iterable[str]) -> dict[str, RunRow]:
     found: dict[str, RunRow] = {}
     for batch in chunked(sorted(set(keys))):
-        for pk, key, title, removed_at in CourseRun.objects.filter(key__in=batch).values_list(
-            "pk", "key", "title", "removed_at"
+        for pk, key, title, removed_at, end in CourseRun.objects.filter(key__in=batch).values_list(
+            "pk", "key", "title", "removed_at", "end"
         ):
-            found[key] = RunRow(pk, key, title, removed_at is not None)
+            found[key] = RunRow(pk, key, title, removed_at is not None, end)
     return found
 
 

@@ -1,18 +1,21 @@
 """Writes of enrollments: single learner records, bulk enrollment, pending enrollments realised."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from core.db import retry_on_integrity_error
 from core.models import User
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
+from enrollments.backends.writes import BATCH_SIZE
 from enrollments.data import (
+    MAX_EMAIL_LENGTH,
     BulkEnrollmentItem,
     BulkEnrollmentResult,
     EnrollmentFailure,
@@ -22,8 +25,8 @@ from enrollments.data import (
     Outcome,
 )
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.selectors import course_runs_by_key
-from enrollments.tasks import bulk_enrollment_notify_task
+from enrollments.selectors import CHUNK, chunked, course_runs_by_key, learners_by_email
+from enrollments.tasks import bulk_enrollment_notify_task, pending_enrollments_realize_task
 from programs.api import InvalidCourseRunKey, parse_course_run_key
 from programs.models import CourseRun
 
@@ -53,12 +56,16 @@ def _normalise_email(value: str | None) -> str | None:
     return value.strip().lower() if value is not None else None
 
 
-def _email_is_valid(email: str) -> bool:
+def _email_problem(email: str) -> str | None:
+    """Why this (normalised) email cannot be enrolled, or ``None`` when it can."""
+    if len(email) > MAX_EMAIL_LENGTH:
+        # validate_email allows up to 320 characters; a pending row (and RFC 5321's path) holds 254.
+        return f"The email {email[:40]!r}... is longer than {MAX_EMAIL_LENGTH} characters."
     try:
         validate_email(email)
     except DjangoValidationError:
-        return False
-    return True
+        return f"{email!r} is not a valid email address."
+    return None
 
 
 def _canonical_run_key(value: str) -> str | None:
@@ -104,18 +111,23 @@ def _distinct_items(items: Sequence[BulkEnrollmentItem]) -> tuple[dict[int, Bulk
 def _prepare(
     items: dict[int, BulkEnrollmentItem], backend: EnrollmentBackend
 ) -> tuple[list[PreparedPair], dict[int, Outcome]]:
-    """The pairs worth giving to the backend, and the failures decided without it (syntax, catalog)."""
+    """The pairs worth giving to the backend, and the failures decided without it (syntax, catalog).
+
+    A run the catalog marks removed, or whose ``end`` has passed, takes no enrollments (the LMS
+    refuses enrollment once a run's enrollment period is over): a failure with a reason.
+    """
     failures: dict[int, Outcome] = {}
-    email_ok: dict[str, bool] = {}
+    email_problem: dict[str, str | None] = {}
     run_key_ok: dict[str, bool] = {}
     candidates: dict[int, BulkEnrollmentItem] = {}
     for index, item in items.items():
-        if item.email is not None and item.email not in email_ok:
-            email_ok[item.email] = _email_is_valid(item.email)
+        if item.email is not None and item.email not in email_problem:
+            email_problem[item.email] = _email_problem(item.email)
         if item.course_run_key not in run_key_ok:
             run_key_ok[item.course_run_key] = _canonical_run_key(item.course_run_key) is not None
-        if item.email is not None and not email_ok[item.email]:
-            failures[index] = _failure(item, FailureCode.INVALID_EMAIL, f"{item.email!r} is not a valid email address.")
+        problem = email_problem[item.email] if item.email is not None else None
+        if problem is not None:
+            failures[index] = _failure(item, FailureCode.INVALID_EMAIL, problem)
         elif not run_key_ok[item.course_run_key]:
             failures[index] = _failure(
                 item, FailureCode.INVALID_COURSE_RUN_KEY, f"{item.course_run_key!r} is not a valid course run key."
@@ -124,12 +136,19 @@ def _prepare(
             candidates[index] = item
 
     runs = course_runs_by_key(keys={item.course_run_key for item in candidates.values()})
+    now = timezone.now()
     pairs: list[PreparedPair] = []
     for index, item in candidates.items():
         run = runs.get(item.course_run_key)
         if run is not None and run.removed:
             failures[index] = _failure(
                 item, FailureCode.COURSE_RUN_REMOVED, "The course run was removed from the catalog."
+            )
+        elif run is not None and run.end is not None and run.end <= now:
+            failures[index] = _failure(
+                item,
+                FailureCode.COURSE_RUN_ENDED,
+                f"The course run ended on {run.end:%Y-%m-%d}; it no longer takes enrollments.",
             )
         elif run is None and backend.requires_known_runs:
             failures[index] = _failure(item, FailureCode.UNKNOWN_COURSE_RUN, "No course run has this key.")
@@ -144,9 +163,10 @@ def bulk_enroll(
 ) -> BulkEnrollmentResult:
     """Enroll every (learner, course run) pair it can; best effort, idempotent, never all-or-nothing.
 
-    - Emails are trimmed and lower-cased; the same pair twice is handled once (reported once).
-    - Invalid email, invalid/unknown/removed run, unknown user_id, email and user_id naming different
-      learners: a failure with a reason. An unknown but valid email: a pending enrollment.
+    - Emails are trimmed and lower-cased; the same pair twice is handled once (reported once), also
+      when one learner is named in different ways (email, user_id, both) for one run.
+    - Invalid email, invalid/unknown/removed/ended run, unknown user_id, email and user_id naming
+      different learners: a failure with a reason. An unknown but valid email: a pending enrollment.
     - Each list of the result is in request order; ``item_outcomes`` has one outcome per item.
     - With ``notify``, one email per newly enrolled or newly pending learner is queued once the
       writes have committed.
@@ -156,6 +176,10 @@ def bulk_enroll(
     pairs, outcomes = _prepare(distinct, backend)
     written = backend.enroll(pairs=pairs) if pairs else BackendResult()
     outcomes.update(written.outcomes)
+    # The backend found more repeats once it knew the learners: (email, run) and (user_id, run) of one learner.
+    for index, first in duplicate_of.items():
+        duplicate_of[index] = written.duplicate_of.get(first, first)
+    duplicate_of.update(written.duplicate_of)
 
     result = BulkEnrollmentResult(notifications=written.notifications)
     for index in sorted(outcomes):
@@ -191,23 +215,43 @@ def pending_enrollments_realize(*, learner: User) -> list[Enrollment]:
     same email waits for the lock, then finds nothing left. Returns the enrollments it created or
     reactivated (empty when there was nothing to realise).
     """
-    email = _normalise_email(learner.email)
-    if not email:
+    return pending_enrollments_realize_many(learners=[learner])
+
+
+def pending_enrollments_realize_many(*, learners: Iterable[User]) -> list[Enrollment]:
+    """``pending_enrollments_realize`` for many learners at once, in a few queries per chunk of emails.
+
+    An email held by several of these learners goes to the one with the lowest primary key.
+    """
+    owner: dict[str, User] = {}
+    for learner in sorted(learners, key=lambda row: row.pk):
+        email = _normalise_email(learner.email)
+        if email and email not in owner:
+            owner[email] = learner
+    if not owner:
         return []
+    now = timezone.now()
     with transaction.atomic():
-        pending = list(PendingEnrollment.objects.select_for_update().filter(email=email).order_by("pk"))
+        # Locked in (email, pk) order across chunks, so two realisations never wait on each other in a cycle.
+        pending: list[PendingEnrollment] = []
+        for batch in chunked(sorted(owner), CHUNK // 2):
+            pending.extend(
+                PendingEnrollment.objects.select_for_update().filter(email__in=batch).order_by("email", "pk")
+            )
         if not pending:
             return []
-        existing = {
-            enrollment.course_run_id: enrollment
-            for enrollment in Enrollment.objects.select_for_update().filter(
-                learner=learner, course_run_id__in=[row.course_run_id for row in pending]
-            )
-        }
-        realised: list[Enrollment] = []
+        run_ids = sorted({row.course_run_id for row in pending})
+        existing: dict[tuple[int, int], Enrollment] = {}
+        for id_batch in chunked(sorted({owner[row.email].pk for row in pending}), CHUNK // 2):
+            for locked in Enrollment.objects.select_for_update().filter(
+                learner_id__in=id_batch, course_run_id__in=run_ids
+            ):
+                existing[(locked.learner_id, locked.course_run_id)] = locked
         to_create: list[Enrollment] = []
+        reactivated: list[Enrollment] = []
         for row in pending:
-            enrollment = existing.get(row.course_run_id)
+            learner = owner[row.email]
+            enrollment = existing.get((learner.pk, row.course_run_id))
             if enrollment is None:
                 to_create.append(
                     Enrollment(
@@ -222,16 +266,38 @@ def pending_enrollments_realize(*, learner: User) -> list[Enrollment]:
                 enrollment.is_active = True
                 enrollment.mode = row.mode
                 enrollment.license_uuid = row.license_uuid or enrollment.license_uuid
-                enrollment.save(update_fields=["is_active", "mode", "license_uuid", "modified"])
-                realised.append(enrollment)
+                enrollment.modified = now
+                reactivated.append(enrollment)
+        if reactivated:
+            Enrollment.objects.bulk_update(
+                reactivated, ["is_active", "mode", "license_uuid", "modified"], batch_size=BATCH_SIZE
+            )
         # ignore_conflicts: a bulk enrollment may insert the same (learner, run) meanwhile; it stays.
-        realised.extend(Enrollment.objects.bulk_create(to_create, ignore_conflicts=True))
-        PendingEnrollment.objects.filter(pk__in=[row.pk for row in pending]).delete()
+        created = Enrollment.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=BATCH_SIZE)
+        for pk_batch in chunked([row.pk for row in pending], CHUNK):
+            PendingEnrollment.objects.filter(pk__in=pk_batch).delete()
     log.info(
         "pending_enrollments_realized",
-        extra={"learner_id": learner.pk, "pending_rows": len(pending), "enrollments_written": len(realised)},
+        extra={
+            "learner_ids": sorted({owner[row.email].pk for row in pending})[:50],
+            "pending_rows": len(pending),
+            "enrollments_written": len(created) + len(reactivated),
+        },
     )
-    return realised
+    return [*reactivated, *created]
+
+
+def pending_enrollments_realize_for_emails(*, emails: Iterable[str]) -> int:
+    """Queue realisation for the learners who already have one of these (normalised) emails.
+
+    Called after pending rows for these emails were committed. Returns how many learners were found.
+    """
+    found = learners_by_email(emails=emails)
+    learner_ids = sorted({row.pk for rows in found.values() for row in rows})
+    if learner_ids:
+        log.info("pending_enrollments_learner_already_known", extra={"learners": len(learner_ids)})
+        pending_enrollments_realize_task.delay(learner_ids=learner_ids)
+    return len(learner_ids)
 
 
 def enrollment_unenroll(*, learner: User, course_run_key: str, backend: EnrollmentBackend | None = None) -> bool:

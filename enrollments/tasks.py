@@ -9,7 +9,6 @@ from celery import Task, shared_task
 from enrollments.data import EnrollmentNotification
 
 log = logging.getLogger(__name__)
-log = logging.getLogger(__name__)
 NOTIFY_MAX_RETRIES = 3
 
 
@@ -42,12 +41,17 @@ def bulk_enrollment_notify_task(self: Task, *, notifications: list[dict[str, Any
 
 
 @shared_task(name="enrollments.pending_enrollments_realize")
-def pending_enrollments_realize_task(*, learner_id: int) -> int:
-    """Realise the pending enrollments of a learner who just appeared. Safe to run twice."""
-    from core.models import User
-    from enrollments.services import pending_enrollments_realize
+def pending_enrollments_realize_task(*, learner_id: int | None = None, learner_ids: list[int] | None = None) -> int:
+    """Realise the pending enrollments of learners who just appeared (one, or a batch). Safe to run twice.
 
-    learner = User.objects.filter(pk=learner_id).first()
-    if learner is None:
+    Returns how many enrollments were created or reactivated.
+    """
+    from core.models import User
+    from enrollments.selectors import chunked
+    from enrollments.services import pending_enrollments_realize_many
+
+    ids = sorted({*(learner_ids or []), *([learner_id] if learner_id is not None else [])})
+    learners = [learner for batch in chunked(ids) for learner in User.objects.filter(pk__in=batch)]
+    if not learners:
         return 0
-    return len(pending_enrollments_realize(learner=learner))
+    return len(pending_enrollments_realize_many(learners=learners))

@@ -195,6 +195,10 @@ LMS_URL = env_str("LMS_URL", None)
 UPSTREAM_CONNECT_TIMEOUT_SECONDS = float(env_str("UPSTREAM_CONNECT_TIMEOUT_SECONDS", "5"))
 UPSTREAM_READ_TIMEOUT_SECONDS = float(env_str("UPSTREAM_READ_TIMEOUT_SECONDS", "30"))
 ENROLLMENT_BACKEND = env_str("ENROLLMENT_BACKEND", "local")
+# One bulk enrollment through the LMS stops sending calls after this many retryable failures in a
+# row, or this many seconds into the request (below gunicorn's 60 s worker timeout).
+LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20)
+LMS_TIME_BUDGET_SECONDS = float(env_str("LMS_TIME_BUDGET_SECONDS", "45"))
 PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60)
 # A sync that would retire more than this share of the synced programs stops instead (outage guard).
 PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTION", "0.1"))

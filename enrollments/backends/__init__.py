@@ -5,15 +5,18 @@
 """
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 from enrollments.backends.base import BackendResult, EnrollmentBackend, PreparedPair
+from enrollments.exceptions import EnrollmentBackendNotConfigured
 
 __all__ = ["BackendResult", "EnrollmentBackend", "PreparedPair", "enrollment_backend_get"]
 
 
 def enrollment_backend_get(name: str | None = None) -> EnrollmentBackend:
-    """The configured backend. ``lms`` without its settings raises ``ImproperlyConfigured`` naming them."""
+    """The configured backend. An unknown name, or ``lms`` without its settings, raises
+    ``EnrollmentBackendNotConfigured`` (an ``ImproperlyConfigured``, answered as a JSON 503) naming them.
+    ``enrollments.checks`` reports the same at start.
+    """
     name = name or settings.ENROLLMENT_BACKEND
     if name == "local":
         from enrollments.backends.local import LocalEnrollmentBackend
@@ -24,4 +27,4 @@ def enrollment_backend_get(name: str | None = None) -> EnrollmentBackend:
         from enrollments.lms import LmsClient
 
         return LmsEnrollmentBackend(client=LmsClient.from_settings())
-    raise ImproperlyConfigured(f"ENROLLMENT_BACKEND must be 'local' or 'lms', not {name!r}.")
+    raise EnrollmentBackendNotConfigured(f"ENROLLMENT_BACKEND must be 'local' or 'lms', not {name!r}.")

@@ -32,6 +32,9 @@ class PreparedPair:
 class BackendResult:
     outcomes: dict[int, Outcome] = field(default_factory=dict)  # by PreparedPair.index
     notifications: list[EnrollmentNotification] = field(default_factory=list)
+    #: ``{index: index of the first pair}`` for pairs naming a learner and run an earlier pair already
+    #: named in another way (email vs user_id): handled and reported once, no outcome of their own.
+    duplicate_of: dict[int, int] = field(default_factory=dict)
 
 
 class EnrollmentBackend(Protocol):

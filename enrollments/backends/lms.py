@@ -2,9 +2,10 @@
 
 Policy lives here, transport in ``enrollments.lms``:
 - learners are found by email at the LMS (batch endpoint when it exists, else one GET per email);
-  every account found is recorded locally, which is also an arrival that realises pending rows;
+  the accounts found are recorded locally in bulk, which is also an arrival that realises pending rows;
 - calls run on a bounded thread pool; timeouts, 5xx and 429 are retried with exponential backoff
-  and jitter, other 4xx never;
+  and jitter, other 4xx never; after ``LMS_CIRCUIT_BREAKER_FAILURES`` retryable failures in a row,
+  or ``LMS_TIME_BUDGET_SECONDS`` into the request, the calls not yet sent are not sent (``CallGuard``);
 - a pair is a success only when the LMS answered 200 with an active enrollment, pending only when it
   answered 201 (or 409: already allowed) to ``enrollment_allowed``; anything else is a failure.
 Threads only call the LMS; every database read and write happens on the calling thread.
@@ -12,20 +13,21 @@ Threads only call the LMS; every database read and write happens on the calling 
 
 import logging
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
-from core.services import learner_get_or_create
 from enrollments.backends.base import BackendResult, PreparedPair
-from enrollments.backends.writes import enrollment_rows_upsert, pending_rows_insert
+from enrollments.backends.writes import course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
     EnrollmentNotification,
@@ -33,10 +35,24 @@ from enrollments.data import (
     EnrollmentSuccess,
     FailureCode,
 )
-from enrollments.exceptions import UpstreamError, UpstreamNotFound, UpstreamUnauthorized
+from enrollments.exceptions import (
+    UpstreamError,
+    UpstreamGivenUp,
+    UpstreamInvalidResponse,
+    UpstreamNotFound,
+    UpstreamUnauthorized,
+)
+from enrollments.learners import lms_accounts_record
 from enrollments.lms import LmsAccount, LmsClient, LmsEnrollment
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.selectors import LearnerRow, chunked, enrollments_by_pair, learners_by_lms_user_id, pending_pairs
+from enrollments.selectors import (
+    LearnerRow,
+    RunRow,
+    chunked,
+    enrollments_by_pair,
+    learners_by_lms_user_id,
+    pending_pairs,
+)
 from programs.services import course_run_ensure
 
 log = logging.getLogger(__name__)
@@ -45,6 +61,50 @@ SEARCH_EMAILS_CHUNK = 100
 DEFAULT_MAX_WORKERS = 8
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_SECONDS = 0.5
+
+
+class CallGuard:
+    """When one request stops calling the LMS: after ``max_failures`` retryable failures in a row, or
+    once ``budget_seconds`` have passed since it started. Shared by the request's worker threads.
+
+    An LMS that is down would otherwise keep a request busy for hours (every pair tried ``attempts``
+    times, each waiting out the read timeout); once the guard trips, every call not yet sent raises
+    ``UpstreamGivenUp`` at once. Calls already in flight finish, and what they answered counts.
+    """
+
+    def __init__(self, *, max_failures: int, budget_seconds: float, clock: Callable[[], float]) -> None:
+        self.max_failures = max_failures
+        self.budget_seconds = budget_seconds
+        self.clock = clock
+        self.deadline = clock() + budget_seconds
+        self._lock = threading.Lock()
+        self._consecutive_failures = 0
+        self._tripped: str | None = None
+
+    def check(self) -> None:
+        """Raise ``UpstreamGivenUp`` when no further call may be sent."""
+        with self._lock:
+            if self._tripped is None and self.clock() >= self.deadline:
+                self._trip(f"this request's {self.budget_seconds:g} s budget for LMS calls was spent")
+            if self._tripped is not None:
+                raise UpstreamGivenUp(self._tripped)
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - self.clock())
+
+    def record(self, error: UpstreamError | None) -> None:
+        """Count a call's result: a retryable failure extends the run of failures, any answer ends it."""
+        with self._lock:
+            if error is None or not error.retryable:
+                self._consecutive_failures = 0
+                return
+            self._consecutive_failures += 1
+            if self._tripped is None and self._consecutive_failures >= self.max_failures:
+                self._trip(f"{self._consecutive_failures} LMS calls in a row failed ({error})")
+
+    def _trip(self, why: str) -> None:
+        self._tripped = f"LMS unavailable: {why}; the remaining calls were not sent"
+        log.warning("lms_calls_given_up", extra={"why": why})
 
 
 def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFailure:
@@ -57,7 +117,17 @@ def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFa
     )
 
 
+def _answered(answer: object) -> bool:
+    return not isinstance(answer, UpstreamError)
+
+
 def _lms_failure(pair: PreparedPair, exc: UpstreamError, attempts: int) -> EnrollmentFailure:
+    if isinstance(exc, UpstreamGivenUp):
+        return _failure(pair, FailureCode.LMS_UNAVAILABLE, f"{exc}; not enrolled.")
+    if isinstance(exc, UpstreamInvalidResponse):
+        return _failure(
+            pair, FailureCode.LMS_UNAVAILABLE, f"The LMS gave an answer this service cannot read ({exc}); not enrolled."
+        )
     if exc.retryable:
         return _failure(
             pair,
@@ -87,26 +157,46 @@ class LmsEnrollmentBackend:
         attempts: int | None = None,
         backoff_seconds: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        circuit_breaker_failures: int | None = None,
+        time_budget_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.max_workers = max_workers or DEFAULT_MAX_WORKERS
         self.attempts = attempts or DEFAULT_ATTEMPTS
         self.backoff_seconds = DEFAULT_BACKOFF_SECONDS if backoff_seconds is None else backoff_seconds
         self.sleep = sleep
+        self.circuit_breaker_failures = circuit_breaker_failures or settings.LMS_CIRCUIT_BREAKER_FAILURES
+        self.time_budget_seconds = time_budget_seconds or settings.LMS_TIME_BUDGET_SECONDS
+        self.clock = clock
+        self.guard = self._new_guard()
+
+    def _new_guard(self) -> CallGuard:
+        return CallGuard(
+            max_failures=self.circuit_breaker_failures, budget_seconds=self.time_budget_seconds, clock=self.clock
+        )
 
     # --- calling the LMS ------------------------------------------------------------------------
 
     def _call(self, call: Callable[..., T], /, **kwargs: Any) -> T:
-        """``call(**kwargs)``, again after a backoff while it fails with a retryable error."""
+        """``call(**kwargs)``, again after a backoff while it fails with a retryable error.
+
+        Raises ``UpstreamGivenUp`` instead of calling once the request's guard has tripped.
+        """
         for attempt in range(1, self.attempts + 1):
+            self.guard.check()
             try:
-                return call(**kwargs)
+                value = call(**kwargs)
             except UpstreamError as exc:
+                self.guard.record(exc)
                 if not exc.retryable or attempt == self.attempts:
                     raise
                 delay = self.backoff_seconds * 2 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
                 log.info("lms_retry", extra={"attempt": attempt, "status": exc.status_code, "delay_s": round(delay, 3)})
-                self.sleep(delay)
+                self.sleep(min(delay, self.guard.remaining()))
+            else:
+                self.guard.record(None)
+                return value
         raise AssertionError("unreachable")
 
     def _map(self, call: Callable[..., T], kwargs_list: Iterable[dict[str, Any]]) -> list[T | UpstreamError]:
@@ -161,6 +251,7 @@ class LmsEnrollmentBackend:
     # --- the backend ----------------------------------------------------------------------------
 
     def enroll(self, *, pairs: list[PreparedPair]) -> BackendResult:
+        self.guard = self._new_guard()  # the failure count and the time budget are per request
         result = BackendResult()
         try:
             self._call(self.client.ensure_token)
@@ -174,17 +265,21 @@ class LmsEnrollmentBackend:
         local_by_id = learners_by_lms_user_id(
             lms_user_ids=[pair.item.user_id for pair in pairs if pair.item.user_id is not None]
         )
-        learners = self._record_learners(accounts.values())
+        learners = lms_accounts_record(accounts=list(accounts.values()))
 
         to_enroll: list[tuple[PreparedPair, str]] = []  # (pair, LMS username)
         to_allow: list[PreparedPair] = []
+        first_pair: dict[tuple[str, str], int] = {}  # (username, run key) -> index of the pair naming it first
         for pair in pairs:
             target = self._resolve(pair, accounts, lookup_errors, local_by_id, learners)
             if isinstance(target, EnrollmentFailure):
                 result.outcomes[pair.index] = target
             elif target is None:
                 to_allow.append(pair)
+            elif (target, pair.item.course_run_key) in first_pair:  # one learner named by email and by user_id
+                result.duplicate_of[pair.index] = first_pair[(target, pair.item.course_run_key)]
             else:
+                first_pair[(target, pair.item.course_run_key)] = pair.index
                 to_enroll.append((pair, target))
 
         # One pool for both kinds of call, so neither waits for the other's tail.
@@ -207,18 +302,6 @@ class LmsEnrollmentBackend:
         enroll_answers, allow_answers = answers[: len(to_enroll)], answers[len(to_enroll) :]
         self._mirror(result, to_enroll, enroll_answers, to_allow, allow_answers, learners, local_by_id)
         return result
-
-    def _record_learners(self, accounts: Iterable[LmsAccount]) -> dict[str, User | LearnerIdentityConflict]:
-        """Local rows for the LMS accounts found, by LMS username (an arrival: pending rows get realised)."""
-        recorded: dict[str, User | LearnerIdentityConflict] = {}
-        for account in accounts:
-            try:
-                recorded[account.username] = learner_get_or_create(
-                    username=account.username, lms_user_id=account.id, email=account.email
-                )
-            except LearnerIdentityConflict as exc:
-                recorded[account.username] = exc
-        return recorded
 
     def _resolve(
         self,
@@ -262,7 +345,12 @@ class LmsEnrollmentBackend:
         learners: dict[str, User | LearnerIdentityConflict],
         local_by_id: dict[int, LearnerRow],
     ) -> None:
-        """Record locally exactly what the LMS answered, and the outcome of every pair."""
+        """Record locally exactly what the LMS answered, and the outcome of every pair.
+
+        ``created`` (and so who is emailed) is judged against the local record, read under the runs'
+        row locks: new to this service, not "new at the LMS" (a retried call can see its own first
+        attempt's write as a 409, and a replay against an LMS that lost its record answers 201).
+        """
         learner_ids = {row.username: row.pk for row in local_by_id.values()}
         learner_ids.update({name: user.pk for name, user in learners.items() if isinstance(user, User)})
         learner_emails = {row.pk: row.email for row in local_by_id.values()}
@@ -271,37 +359,63 @@ class LmsEnrollmentBackend:
         learner_lms_ids.update({user.pk: user.lms_user_id for user in learners.values() if isinstance(user, User)})
 
         # Runs the LMS accepted and this service does not know yet are added to the catalog.
-        accepted_keys = {
-            pair.item.course_run_key
-            for (pair, _), answer in zip(to_enroll, enroll_answers, strict=True)
-            if not isinstance(answer, UpstreamError)
-        }
-        accepted_keys |= {
-            pair.item.course_run_key
-            for pair, allowed in zip(to_allow, allow_answers, strict=True)
-            if not isinstance(allowed, UpstreamError)
-        }
-        runs = {key: course_run_ensure(key=key) for key in sorted(accepted_keys)}
+        accepted = [pair for (pair, _), answer in zip(to_enroll, enroll_answers, strict=True) if _answered(answer)]
+        accepted += [pair for pair, allowed in zip(to_allow, allow_answers, strict=True) if _answered(allowed)]
+        runs: dict[str, RunRow] = {pair.item.course_run_key: pair.run for pair in accepted if pair.run is not None}
+        for run_key in sorted({pair.item.course_run_key for pair in accepted} - set(runs)):
+            made = course_run_ensure(key=run_key)
+            runs[run_key] = RunRow(made.pk, made.key, made.title)
 
-        existing = enrollments_by_pair(learner_ids=learner_ids.values(), run_ids=[run.pk for run in runs.values()])
+        with transaction.atomic():
+            # Concurrent bulk enrollments of these runs take turns from here on (see writes.course_runs_lock).
+            course_runs_lock(run_ids=[run.pk for run in runs.values()])
+            enrolled, enrollments_written = self._mirror_enrollments(
+                result, to_enroll, enroll_answers, runs, learner_ids, learner_emails, learner_lms_ids
+            )
+            pended, pending_written = self._mirror_pending(result, to_allow, allow_answers, runs)
+
+        result.notifications = [
+            EnrollmentNotification(email=learner_emails[learner_id], course_runs=runs_, pending=False)
+            for learner_id, runs_ in enrolled.items()
+            if learner_emails.get(learner_id)
+        ] + [EnrollmentNotification(email=email, course_runs=runs_, pending=True) for email, runs_ in pended.items()]
+        log.info(
+            "bulk_enrollment_lms_mirrored",
+            extra={"enrollments_written": enrollments_written, "pending_written": pending_written},
+        )
+
+    def _mirror_enrollments(
+        self,
+        result: BackendResult,
+        to_enroll: list[tuple[PreparedPair, str]],
+        answers: list[LmsEnrollment | UpstreamError],
+        runs: dict[str, RunRow],
+        learner_ids: dict[str, int],
+        learner_emails: dict[int, str],
+        learner_lms_ids: dict[int, int | None],
+    ) -> tuple[dict[int, list[tuple[str, str]]], int]:
+        """Mirror the LMS's enrollment answers; the runs newly enrolled per learner, and the rows written."""
+        existing = enrollments_by_pair(
+            learner_ids=[learner_ids[username] for _, username in to_enroll],
+            run_ids=[runs[pair.item.course_run_key].pk for pair, _ in to_enroll if pair.item.course_run_key in runs],
+        )
         now = timezone.now()
         upserts: dict[tuple[int, int], Enrollment] = {}
         enrolled: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for (pair, username), answer in zip(to_enroll, enroll_answers, strict=True):
+        for (pair, username), answer in zip(to_enroll, answers, strict=True):
             if isinstance(answer, UpstreamError):
                 result.outcomes[pair.index] = _lms_failure(pair, answer, self.attempts)
                 continue
-            run = runs[pair.item.course_run_key]
-            learner_id = learner_ids[username]
-            key = (learner_id, run.pk)
             if not answer.is_active:
                 result.outcomes[pair.index] = _failure(
                     pair, FailureCode.LMS_REFUSED, "The LMS answered with an inactive enrollment; not enrolled."
                 )
                 continue
-            before = existing.get(key)
-            created = key not in upserts and (before is None or not before.is_active)
-            upserts[key] = Enrollment(
+            run = runs[pair.item.course_run_key]
+            learner_id = learner_ids[username]
+            before = existing.get((learner_id, run.pk))
+            created = before is None or not before.is_active
+            upserts[(learner_id, run.pk)] = Enrollment(
                 learner_id=learner_id,
                 course_run_id=run.pk,
                 mode=answer.mode,
@@ -317,47 +431,46 @@ class LmsEnrollmentBackend:
                 course_run_key=pair.item.course_run_key,
                 created=created,
             )
+        enrollment_rows_upsert(list(upserts.values()))
+        return enrolled, len(upserts)
 
+    def _mirror_pending(
+        self,
+        result: BackendResult,
+        to_allow: list[PreparedPair],
+        answers: list[bool | UpstreamError],
+        runs: dict[str, RunRow],
+    ) -> tuple[dict[str, list[tuple[str, str]]], int]:
+        """Mirror the LMS's enrollment_allowed answers; the runs newly pending per email, and the rows written."""
         known_pending = pending_pairs(
             emails=[pair.item.email for pair in to_allow if pair.item.email],
-            run_ids=[runs[pair.item.course_run_key].pk for pair in to_allow],
+            run_ids=[runs[pair.item.course_run_key].pk for pair in to_allow if pair.item.course_run_key in runs],
         )
         new_pending: dict[tuple[str, int], PendingEnrollment] = {}
         pended: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for pair, allowed in zip(to_allow, allow_answers, strict=True):
+        for pair, allowed in zip(to_allow, answers, strict=True):
             assert pair.item.email is not None
             if isinstance(allowed, UpstreamError):
                 result.outcomes[pair.index] = _lms_failure(pair, allowed, self.attempts)
                 continue
             run = runs[pair.item.course_run_key]
-            key_p = (pair.item.email, run.pk)
-            if key_p not in known_pending and key_p not in new_pending:
-                new_pending[key_p] = PendingEnrollment(
+            key = (pair.item.email, run.pk)
+            # The LMS's 201 or 409 only says whether *it* had the allowance; new means new here.
+            created = key not in known_pending and key not in new_pending
+            if created:
+                new_pending[key] = PendingEnrollment(
                     email=pair.item.email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
                 )
-            # 201 is new at the LMS; 409 means it already allowed this email (a replay): not new.
-            if allowed:
                 pended[pair.item.email].append((run.key, run.title))
             result.outcomes[pair.index] = EnrollmentPending(
-                email=pair.item.email, course_run_key=pair.item.course_run_key, created=allowed
+                email=pair.item.email, course_run_key=pair.item.course_run_key, created=created
             )
-
-        with transaction.atomic():
-            enrollment_rows_upsert(list(upserts.values()))
-            pending_rows_insert(list(new_pending.values()))
-
-        result.notifications = [
-            EnrollmentNotification(email=learner_emails[learner_id], course_runs=runs_, pending=False)
-            for learner_id, runs_ in enrolled.items()
-            if learner_emails.get(learner_id)
-        ] + [EnrollmentNotification(email=email, course_runs=runs_, pending=True) for email, runs_ in pended.items()]
-        log.info(
-            "bulk_enrollment_lms_mirrored",
-            extra={"enrollments_written": len(upserts), "pending_written": len(new_pending)},
-        )
+        pending_rows_insert(list(new_pending.values()))
+        return pended, len(new_pending)
 
     def unenroll(self, *, learner: User, course_run_key: str) -> bool:
         """Unenroll at the LMS (``is_active: false``), then mirror its answer. Raises ``UpstreamError``."""
+        self.guard = self._new_guard()
         enrollment = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key).first()
         answer = self._call(
             self.client.enrollment_set,

@@ -1,7 +1,9 @@
 """The ``local`` backend: this service is the system of record for enrollments.
 
 A whole batch costs a fixed number of queries per chunk of learners and runs (reads in
-``enrollments.selectors``, writes as a few bulk statements), never a query per pair.
+``enrollments.selectors``, writes as a few bulk statements), never a query per pair. The write
+phase holds row locks on the batch's runs, so concurrent bulk enrollments of a run take turns and
+each reports ``created`` from what it wrote.
 """
 
 import logging
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from core.models import User
 from enrollments.backends.base import BackendResult, PreparedPair
-from enrollments.backends.writes import BATCH_SIZE, enrollment_rows_upsert, pending_rows_insert
+from enrollments.backends.writes import BATCH_SIZE, course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
     EnrollmentNotification,
@@ -84,6 +86,7 @@ class LocalEnrollmentBackend:
 
         to_enroll: list[tuple[PreparedPair, RunRow, LearnerRow]] = []
         to_pend: list[tuple[PreparedPair, RunRow, str]] = []
+        first_pair: dict[tuple[int, int], int] = {}  # (learner, run) -> index of the pair that named it first
         for pair in pairs:
             if pair.run is None:  # not reached: bulk_enroll refuses unknown runs for this backend
                 continue
@@ -91,67 +94,21 @@ class LocalEnrollmentBackend:
             if isinstance(resolved, EnrollmentFailure):
                 result.outcomes[pair.index] = resolved
             elif resolved is not None:
+                key = (resolved.pk, pair.run.pk)
+                if key in first_pair:  # the same learner named another way (email / user_id) for this run
+                    result.duplicate_of[pair.index] = first_pair[key]
+                    continue
+                first_pair[key] = pair.index
                 to_enroll.append((pair, pair.run, resolved))
             elif pair.item.email is not None:
                 to_pend.append((pair, pair.run, pair.item.email))
 
-        now = timezone.now()
-        existing = enrollments_by_pair(
-            learner_ids=[learner.pk for _, _, learner in to_enroll], run_ids=[run.pk for _, run, _ in to_enroll]
-        )
-        upserts: dict[tuple[int, int], Enrollment] = {}
-        license_updates: dict[tuple[int, int], Enrollment] = {}
-        enrolled: dict[int, list[RunRow]] = defaultdict(list)
-        learner_email: dict[int, str] = {}
-        for pair, run, learner in to_enroll:
-            key = (learner.pk, run.pk)
-            row = existing.get(key)
-            created = key not in upserts and (row is None or not row.is_active)
-            if created:
-                upserts[key] = Enrollment(
-                    learner_id=learner.pk,
-                    course_run_id=run.pk,
-                    mode=pair.mode,
-                    is_active=True,
-                    license_uuid=pair.item.license_uuid,
-                )
-                enrolled[learner.pk].append(run)
-                learner_email[learner.pk] = learner.email or pair.item.email or ""
-            elif row is not None and pair.item.license_uuid and row.license_uuid != pair.item.license_uuid:
-                license_updates[key] = Enrollment(pk=row.pk, license_uuid=pair.item.license_uuid, modified=now)
-            result.outcomes[pair.index] = EnrollmentSuccess(
-                email=pair.item.email or learner.email or None,
-                user_id=learner.lms_user_id,
-                course_run_key=pair.item.course_run_key,
-                created=created,
-            )
-
-        known_pending = pending_pairs(
-            emails=[email for _, _, email in to_pend], run_ids=[run.pk for _, run, _ in to_pend]
-        )
-        new_pending: dict[tuple[str, int], PendingEnrollment] = {}
-        pended: dict[str, list[RunRow]] = defaultdict(list)
-        for pair, run, email in to_pend:
-            key_p = (email, run.pk)
-            created = key_p not in known_pending and key_p not in new_pending
-            if created:
-                new_pending[key_p] = PendingEnrollment(
-                    email=email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
-                )
-                pended[email].append(run)
-            result.outcomes[pair.index] = EnrollmentPending(
-                email=email, course_run_key=pair.item.course_run_key, created=created
-            )
-
         with transaction.atomic():
-            # A concurrent identical request may have inserted some rows since the read above:
-            # they are updated instead of failing, so no pair is lost and no duplicate is made.
-            enrollment_rows_upsert(list(upserts.values()))
-            if license_updates:
-                Enrollment.objects.bulk_update(
-                    list(license_updates.values()), ["license_uuid", "modified"], batch_size=BATCH_SIZE
-                )
-            pending_rows_insert(list(new_pending.values()))
+            # Read what exists only once the runs are locked: a concurrent request for the same runs
+            # has committed (or not started), so ``created`` says what this request really wrote.
+            course_runs_lock(run_ids=[run.pk for _, run, _ in to_enroll] + [run.pk for _, run, _ in to_pend])
+            enrolled, learner_email = self._enroll_known(result, to_enroll)
+            pended = self._pend_unknown(result, to_pend)
 
         result.notifications = [
             EnrollmentNotification(
@@ -163,11 +120,75 @@ class LocalEnrollmentBackend:
             EnrollmentNotification(email=email, course_runs=[(r.key, r.title) for r in runs], pending=True)
             for email, runs in pended.items()
         ]
-        log.info(
-            "bulk_enrollment_local_written",
-            extra={"enrollments_written": len(upserts), "pending_written": len(new_pending)},
-        )
         return result
+
+    @staticmethod
+    def _enroll_known(
+        result: BackendResult, to_enroll: list[tuple[PreparedPair, RunRow, LearnerRow]]
+    ) -> tuple[dict[int, list[RunRow]], dict[int, str]]:
+        """Write the known learners' enrollments; the runs newly enrolled per learner, and their emails."""
+        now = timezone.now()
+        existing = enrollments_by_pair(
+            learner_ids=[learner.pk for _, _, learner in to_enroll], run_ids=[run.pk for _, run, _ in to_enroll]
+        )
+        upserts: list[Enrollment] = []
+        license_updates: list[Enrollment] = []
+        enrolled: dict[int, list[RunRow]] = defaultdict(list)
+        learner_email: dict[int, str] = {}
+        for pair, run, learner in to_enroll:
+            row = existing.get((learner.pk, run.pk))
+            created = row is None or not row.is_active
+            if created:
+                upserts.append(
+                    Enrollment(
+                        learner_id=learner.pk,
+                        course_run_id=run.pk,
+                        mode=pair.mode,
+                        is_active=True,
+                        license_uuid=pair.item.license_uuid,
+                    )
+                )
+                enrolled[learner.pk].append(run)
+                learner_email[learner.pk] = learner.email or pair.item.email or ""
+            elif row is not None and pair.item.license_uuid and row.license_uuid != pair.item.license_uuid:
+                license_updates.append(Enrollment(pk=row.pk, license_uuid=pair.item.license_uuid, modified=now))
+            result.outcomes[pair.index] = EnrollmentSuccess(
+                email=pair.item.email or learner.email or None,
+                user_id=learner.lms_user_id,
+                course_run_key=pair.item.course_run_key,
+                created=created,
+            )
+        # The conflict clause stays for writers that do not take the run locks (pending realisation).
+        enrollment_rows_upsert(upserts)
+        if license_updates:
+            Enrollment.objects.bulk_update(license_updates, ["license_uuid", "modified"], batch_size=BATCH_SIZE)
+        log.info("bulk_enrollment_local_written", extra={"enrollments_written": len(upserts)})
+        return enrolled, learner_email
+
+    @staticmethod
+    def _pend_unknown(
+        result: BackendResult, to_pend: list[tuple[PreparedPair, RunRow, str]]
+    ) -> dict[str, list[RunRow]]:
+        """Write the pending rows of unknown emails; the runs newly pending per email."""
+        known_pending = pending_pairs(
+            emails=[email for _, _, email in to_pend], run_ids=[run.pk for _, run, _ in to_pend]
+        )
+        new_pending: dict[tuple[str, int], PendingEnrollment] = {}
+        pended: dict[str, list[RunRow]] = defaultdict(list)
+        for pair, run, email in to_pend:
+            key = (email, run.pk)
+            created = key not in known_pending and key not in new_pending
+            if created:
+                new_pending[key] = PendingEnrollment(
+                    email=email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
+                )
+                pended[email].append(run)
+            result.outcomes[pair.index] = EnrollmentPending(
+                email=email, course_run_key=pair.item.course_run_key, created=created
+            )
+        pending_rows_insert(list(new_pending.values()))
+        log.info("bulk_enrollment_local_pending_written", extra={"pending_written": len(new_pending)})
+        return pended
 
     def unenroll(self, *, learner: User, course_run_key: str) -> bool:
         updated = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key, is_active=True).update(

@@ -348,7 +348,8 @@ def test_query_count_does_not_grow_with_pairs(admin, django_assert_max_num_queri
     items = [{"email": u.email, "course_run_key": r.key} for u in known for r in runs]
     items += [{"email": f"unknown{i}@example.com", "course_run_key": r.key} for i in range(50) for r in runs]
     post(admin, [{"email": "warm@example.com", "course_run_key": runs[0].key}])  # authenticate once
-    with django_assert_max_num_queries(20):
+    # Authentication 6, reads 3, the run lock 1, writes in batches (SQLite: 999 bound parameters each).
+    with django_assert_max_num_queries(21):
         response = post(admin, items)
     assert response.status_code == 202
     assert Enrollment.objects.count() == 500 and PendingEnrollment.objects.count() == 501
@@ -423,3 +424,147 @@ def test_with_a_broker_only_the_refused_emails_are_requeued():
     assert [m.to[0] for m in mail.outbox] == ["ok@example.com"]
     requeued = json.loads(json.dumps(retry.call_args.kwargs["kwargs"]))  # as the broker would carry it
     assert requeued == {"notifications": [notifications[1]]}
+
+
+# --- limits of what a pair may say -----------------------------------------------------------------
+
+
+def test_a_user_id_beyond_64_bits_is_a_400_naming_the_item(admin, run):
+    response = post(
+        admin,
+        [{"email": "a@example.com", "course_run_key": run.key}, {"user_id": 2**63, "course_run_key": run.key}],
+    )
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["errors"]) == ["enrollments_info.1.user_id"]
+    assert not PendingEnrollment.objects.exists()
+
+
+def test_the_largest_64_bit_user_id_is_an_unknown_user_id_failure(admin, run):
+    response = post(admin, [{"user_id": 2**63 - 1, "course_run_key": run.key}])
+    assert response.status_code == 409, response.json()
+    assert [f["code"] for f in response.json()["failures"]] == ["unknown_user_id"]
+
+
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 308 characters, valid syntax
+
+
+def test_an_email_longer_than_254_characters_is_an_invalid_email_failure(admin, run):
+    assert len(LONG_EMAIL) == 308
+    response = post(
+        admin,
+        [{"email": LONG_EMAIL, "course_run_key": run.key}, {"email": "new@example.com", "course_run_key": run.key}],
+    )
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert [(f["code"], f["email"]) for f in body["failures"]] == [("invalid_email", LONG_EMAIL)]
+    assert "254 characters" in body["failures"][0]["reason"]
+    assert list(PendingEnrollment.objects.values_list("email", flat=True)) == ["new@example.com"]
+
+
+# --- runs that take no enrollments --------------------------------------------------------------
+
+
+def test_a_run_that_has_ended_is_a_failure_and_one_still_running_is_enrolled(admin):
+    ended = CourseRunFactory(key="course-v1:edX+OldX+2T2019", end=timezone.now() - timezone.timedelta(days=400))
+    running = CourseRunFactory(key="course-v1:edX+NowX+1T2026", end=timezone.now() + timezone.timedelta(days=30))
+    UserFactory(email="ana@example.com")
+    response = post(
+        admin,
+        [
+            {"email": "ana@example.com", "course_run_key": ended.key},
+            {"email": "new@example.com", "course_run_key": ended.key},
+            {"email": "ana@example.com", "course_run_key": running.key},
+        ],
+    )
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert [(f["email"], f["code"]) for f in body["failures"]] == [
+        ("ana@example.com", "course_run_ended"),
+        ("new@example.com", "course_run_ended"),
+    ]
+    assert f"ended on {ended.end:%Y-%m-%d}" in body["failures"][0]["reason"]
+    assert [s["course_run_key"] for s in body["successes"]] == [running.key]
+    assert list(Enrollment.objects.values_list("course_run__key", flat=True)) == [running.key]
+    assert not PendingEnrollment.objects.exists()
+
+
+# --- one learner named several ways ---------------------------------------------------------------
+
+
+def test_one_learner_named_by_email_by_user_id_and_by_both_is_handled_and_reported_once(
+    admin, run, django_capture_on_commit_callbacks
+):
+    from enrollments.data import BulkEnrollmentItem
+    from enrollments.services import bulk_enroll
+
+    UserFactory(email="ana@example.com", lms_user_id=42)
+    items = [
+        {"email": "ana@example.com", "course_run_key": run.key},
+        {"user_id": 42, "course_run_key": run.key},
+        {"email": "ana@example.com", "user_id": 42, "course_run_key": run.key},
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, items, notify=True)
+    assert response.status_code == 201, response.json()
+    assert response.json()["successes"] == [
+        {"email": "ana@example.com", "user_id": 42, "course_run_key": run.key, "created": True}
+    ]
+    assert Enrollment.objects.count() == 1
+    assert [m.to for m in mail.outbox] == [["ana@example.com"]]
+    # Every request item still has its outcome (the CSV command reports per row): the shared one.
+    result = bulk_enroll(items=[BulkEnrollmentItem(**item) for item in items])
+    assert len(result.successes) == 1
+    assert result.item_outcomes == [result.successes[0]] * 3
+
+
+# --- a learner who appears while a request runs -----------------------------------------------------
+
+
+def test_a_learner_appearing_after_the_lookup_gets_the_new_pending_rows_realised(
+    admin, run, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The learner registers after this request looked learners up; their own realisation ran before the
+    pending rows existed, so found nothing. The rows must not stay pending for ever."""
+    from enrollments.backends import local
+    from enrollments.services import pending_enrollments_realize
+
+    real_lookup = local.learners_by_email
+    arrivals = []
+
+    def lookup_then_the_learner_arrives(*, emails):
+        found = real_lookup(emails=emails)
+        learner = UserFactory(username="newbie", email="newbie@example.com")
+        arrivals.append(pending_enrollments_realize(learner=learner))
+        return found
+
+    monkeypatch.setattr(local, "learners_by_email", lookup_then_the_learner_arrives)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "newbie@example.com", "course_run_key": run.key}])
+    assert response.status_code == 202, response.json()
+    assert response.json()["pending"] == [{"email": "newbie@example.com", "course_run_key": run.key, "created": True}]
+    assert arrivals == [[]]  # the arrival itself found nothing to realise
+    assert list(Enrollment.objects.values_list("learner__username", "course_run__key", "is_active")) == [
+        ("newbie", run.key, True)
+    ]
+    assert not PendingEnrollment.objects.exists()
+
+
+# --- misconfiguration -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "lms_url", "named"),
+    [("lmss", "http://lms.test", "ENROLLMENT_BACKEND"), ("lms", None, "LMS_URL")],
+)
+def test_a_misconfigured_backend_is_a_503_naming_the_setting_and_writes_nothing(
+    admin, run, settings, backend, lms_url, named
+):
+    settings.ENROLLMENT_BACKEND = backend
+    settings.LMS_URL = lms_url
+    settings.OAUTH2_PROVIDER_URL, settings.OAUTH2_CLIENT_ID, settings.OAUTH2_CLIENT_SECRET = "http://lms.test", "a", "b"
+    response = post(admin, [{"email": "new@example.com", "course_run_key": run.key}])
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "enrollment-backend-not-configured"
+    assert named in body["detail"]
+    assert not PendingEnrollment.objects.exists()

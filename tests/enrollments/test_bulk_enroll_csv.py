@@ -26,7 +26,9 @@ def run_command(tmp_path, text, *args):
     stdout, stderr = io.StringIO(), io.StringIO()
     call_command("bulk_enroll_csv", str(source), "--output", str(output), *args, stdout=stdout, stderr=stderr)
     with output.open() as handle:
-        return list(csv.DictReader(handle)), stdout.getvalue(), stderr.getvalue()
+        # Written chunk by chunk: the ``row`` column, not the line order, says which input row a line is.
+        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["row"]))
+    return rows, stdout.getvalue(), stderr.getvalue()
 
 
 def test_csv_rows_are_enrolled_pending_or_failed_with_a_results_file(tmp_path):
@@ -71,3 +73,64 @@ def test_chunks_keep_one_learners_rows_together_and_notify_once(tmp_path, django
 def test_missing_input_file_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("bulk_enroll_csv", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "out.csv"))
+
+
+def test_an_email_longer_than_254_characters_is_a_failed_row_and_the_rest_is_enrolled(tmp_path):
+    """validate_email allows up to 320 characters; the pending row holds 254 (PostgreSQL would refuse it)."""
+    run = CourseRunFactory()
+    long_email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
+    rows, stdout, _ = run_command(tmp_path, f"{long_email},{run.key}\nnew@example.com,{run.key}\n")
+    assert [(r["row"], r["outcome"], r["code"]) for r in rows] == [
+        ("1", "failed", "invalid_email"),
+        ("2", "pending", ""),
+    ]
+    assert "254 characters" in rows[0]["reason"]
+    assert list(PendingEnrollment.objects.values_list("email", flat=True)) == ["new@example.com"]
+    assert "0 enrolled, 1 pending, 1 failed" in stdout
+
+
+def test_a_file_that_is_not_utf8_is_a_command_error_and_enrolls_nothing(tmp_path):
+    run = CourseRunFactory()
+    source = tmp_path / "in.csv"
+    source.write_bytes(f"ana@example.com,{run.key}\nren\xe9@example.com,{run.key}\n".encode("latin-1"))
+    with pytest.raises(CommandError, match=r"not UTF-8 text .*save it as CSV UTF-8"):
+        call_command("bulk_enroll_csv", str(source), "--output", str(tmp_path / "out.csv"), stderr=io.StringIO())
+    assert not PendingEnrollment.objects.exists()
+
+
+def test_results_of_the_chunks_done_are_written_when_a_later_chunk_fails(tmp_path, monkeypatch):
+    from enrollments.management.commands import bulk_enroll_csv
+    from enrollments.services import bulk_enroll
+
+    run = CourseRunFactory()
+    calls = []
+
+    def second_chunk_fails(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return bulk_enroll(**kwargs)
+
+    monkeypatch.setattr(bulk_enroll_csv, "bulk_enroll", second_chunk_fails)
+    source = tmp_path / "in.csv"
+    source.write_text("".join(f"l{i}@example.com,{run.key}\n" for i in range(4)))
+    output = tmp_path / "out.csv"
+    with pytest.raises(CommandError, match=r"2 of 4 pairs were handled .*Running the same file again is safe"):
+        call_command("bulk_enroll_csv", str(source), "--output", str(output), "--chunk-size", "2", stderr=io.StringIO())
+    with output.open() as handle:
+        written = list(csv.DictReader(handle))
+    assert [(r["row"], r["email"], r["outcome"]) for r in written] == [
+        ("1", "l0@example.com", "pending"),
+        ("2", "l1@example.com", "pending"),
+    ]
+    assert sorted(PendingEnrollment.objects.values_list("email", flat=True)) == ["l0@example.com", "l1@example.com"]
+
+
+def test_a_misconfigured_backend_is_a_command_error_naming_the_setting(tmp_path, settings):
+    settings.ENROLLMENT_BACKEND = "lms"
+    settings.LMS_URL = None
+    run = CourseRunFactory()
+    source = tmp_path / "in.csv"
+    source.write_text(f"ana@example.com,{run.key}\n")
+    with pytest.raises(CommandError, match="LMS_URL"):
+        call_command("bulk_enroll_csv", str(source), "--output", str(tmp_path / "out.csv"))

@@ -1,6 +1,8 @@
 """The ``lms`` backend against a fake LMS at the HTTP boundary (``responses``), with lms-api.md's shapes."""
 
 import json
+import threading
+import time
 
 import pytest
 import requests
@@ -74,6 +76,16 @@ def enroll_callback(known_users, mode="verified"):
         if body["user"] not in known_users:
             return 406, {}, json.dumps({"message": f"The user {body['user']} does not exist."})
         return 200, {}, json.dumps(enrollment_answer(body["user"], body["course_details"]["course_id"], mode))
+
+    return callback
+
+
+def search_callback(accounts):
+    """search_emails answering only for the emails asked about, as the LMS does."""
+
+    def callback(request):
+        wanted = set(json.loads(request.body)["emails"])
+        return 200, {}, json.dumps([account for account in accounts if account["email"] in wanted])
 
     return callback
 
@@ -164,14 +176,47 @@ def test_retired_email_404_with_error_body_is_pending_too(admin, fake_lms):
 
 
 def test_duplicate_enrollment_allowed_409_is_pending_not_new(admin, fake_lms, django_capture_on_commit_callbacks):
+    """A replay: the LMS and this service both have the allowance; no second email."""
+    PendingEnrollment.objects.create(email="new@example.com", course_run=CourseRunFactory(key=RUN), mode="audit")
     fake_lms.add(responses.POST, SEARCH_URL, json=[])
     fake_lms.add(responses.POST, ALLOWED_URL, status=409, json={"message": "already exists"})
     with django_capture_on_commit_callbacks(execute=True):
         response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}], notify=True)
     assert response.status_code == 202
     assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": False}]
-    assert PendingEnrollment.objects.filter(email="new@example.com").exists()
-    assert mail.outbox == []  # the LMS already had it: nothing new to tell
+    assert PendingEnrollment.objects.filter(email="new@example.com").count() == 1
+    assert mail.outbox == []  # nothing new to tell
+
+
+def test_a_timeout_then_409_is_a_new_pending_pair_and_is_notified(admin, fake_lms, django_capture_on_commit_callbacks):
+    """The first attempt's write reached the LMS but its answer did not; the retry meets it as a 409."""
+    fake_lms.add(responses.POST, SEARCH_URL, json=[])
+    fake_lms.add(responses.POST, ALLOWED_URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    fake_lms.add(responses.POST, ALLOWED_URL, status=409, json={"message": "already exists"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}], notify=True)
+    assert response.status_code == 202, response.json()
+    assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": True}]
+    assert len(calls_to(fake_lms, ALLOWED_URL)) == 2
+    assert PendingEnrollment.objects.get().email == "new@example.com"
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+
+
+def test_a_201_for_a_pair_already_pending_here_sends_no_second_email(
+    admin, fake_lms, django_capture_on_commit_callbacks
+):
+    """The LMS lost (or never had) the allowance this service recorded: re-created there, not new here."""
+    pending = PendingEnrollment.objects.create(
+        email="new@example.com", course_run=CourseRunFactory(key=RUN), mode="audit"
+    )
+    fake_lms.add(responses.POST, SEARCH_URL, json=[])
+    fake_lms.add(responses.POST, ALLOWED_URL, status=201, json={"email": "new@example.com", "course_id": RUN})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "new@example.com", "course_run_key": RUN}], notify=True)
+    assert response.status_code == 202
+    assert response.json()["pending"] == [{"email": "new@example.com", "course_run_key": RUN, "created": False}]
+    assert list(PendingEnrollment.objects.values_list("pk", flat=True)) == [pending.pk]
+    assert mail.outbox == []
 
 
 def test_406_400_403_are_failures_with_reasons_and_the_success_is_committed(admin, fake_lms):
@@ -346,3 +391,189 @@ def test_a_refused_account_search_fails_those_pairs_with_the_reason(admin, fake_
     failure = response.json()["failures"][0]
     assert failure["code"] == "lms_refused" and "permission" in failure["reason"]
     assert not calls_to(fake_lms, ENROLL_URL) and not calls_to(fake_lms, ALLOWED_URL)
+
+
+def test_accounts_fallback_get_answering_a_200_list_enrolls_the_learner(admin, fake_lms):
+    """An LMS without search_emails: GET /api/user/v1/accounts?email= answers a list with one account."""
+    fake_lms.add(responses.POST, SEARCH_URL, status=404)
+    fake_lms.add(
+        responses.GET,
+        ACCOUNTS_URL,
+        json=[{"username": "ana", "email": "Ana@Example.com", "id": 42, "name": "Ana", "is_active": True}],
+        match=[matchers.query_param_matcher({"email": "ana@example.com"})],
+    )
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana"}))
+    response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 201, response.json()
+    assert response.json()["successes"] == [
+        {"email": "ana@example.com", "user_id": 42, "course_run_key": RUN, "created": True}
+    ]
+    assert len(calls_to(fake_lms, ACCOUNTS_URL, "GET")) == 1
+    assert json.loads(calls_to(fake_lms, ENROLL_URL)[0].request.body)["user"] == "ana"
+    assert Enrollment.objects.get().learner.lms_user_id == 42
+
+
+def test_no_more_lms_calls_run_at_once_than_the_configured_workers(fake_lms):
+    from enrollments.data import BulkEnrollmentItem
+    from enrollments.lms import LmsClient
+    from enrollments.services import bulk_enroll
+
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(12)]
+    fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
+    lock, in_flight, peak = threading.Lock(), [0], [0]
+
+    def slow_enroll(request):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        body = json.loads(request.body)
+        return 200, {}, json.dumps(enrollment_answer(body["user"], RUN))
+
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=slow_enroll)
+    backend = lms_backend.LmsEnrollmentBackend(client=LmsClient.from_settings(), max_workers=3)
+    result = bulk_enroll(
+        items=[BulkEnrollmentItem(email=a["email"], course_run_key=RUN) for a in accounts], backend=backend
+    )
+    assert len(result.successes) == 12
+    assert 1 < peak[0] <= 3
+
+
+def test_a_down_lms_trips_the_circuit_breaker_and_fails_the_rest_at_once(admin, fake_lms, settings, monkeypatch):
+    settings.LMS_CIRCUIT_BREAKER_FAILURES = 5
+    monkeypatch.setattr(lms_backend, "DEFAULT_MAX_WORKERS", 1)  # one call at a time: the count is exact
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(30)]
+    fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
+    fake_lms.add(responses.POST, ENROLL_URL, body=requests.exceptions.ConnectTimeout("connect timed out"))
+    response = post(admin, [{"email": a["email"], "course_run_key": RUN} for a in accounts])
+    assert response.status_code == 409
+    body = response.json()
+    assert body["successes"] == [] and len(body["failures"]) == 30
+    assert {f["code"] for f in body["failures"]} == {"lms_unavailable"}
+    # Pair 1: three attempts; pair 2: two more make five failures in a row; nothing else is sent.
+    assert len(calls_to(fake_lms, ENROLL_URL)) == 5
+    not_sent = [f for f in body["failures"] if "not sent" in f["reason"]]
+    assert len(not_sent) == 29
+    assert "LMS unavailable: 5 LMS calls in a row failed" in not_sent[-1]["reason"]
+    assert not Enrollment.objects.exists()
+
+
+def test_an_answer_resets_the_count_of_failures_in_a_row(admin, fake_lms, settings, monkeypatch):
+    settings.LMS_CIRCUIT_BREAKER_FAILURES = 3
+    monkeypatch.setattr(lms_backend, "DEFAULT_MAX_WORKERS", 1)
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(4)]
+    fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
+    for _ in range(4):  # every pair: one 503, then the enrollment
+        fake_lms.add(responses.POST, ENROLL_URL, status=503)
+        fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({a["username"] for a in accounts}))
+    response = post(admin, [{"email": a["email"], "course_run_key": RUN} for a in accounts])
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["successes"]) == 4
+
+
+def test_the_time_budget_stops_sending_calls_and_fails_the_rest(fake_lms):
+    from enrollments.data import BulkEnrollmentItem
+    from enrollments.lms import LmsClient
+    from enrollments.services import bulk_enroll
+
+    now = [0.0]
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(10)]
+    fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
+
+    def ten_seconds_each(request):
+        now[0] += 10
+        return 200, {}, json.dumps(enrollment_answer(json.loads(request.body)["user"], RUN))
+
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=ten_seconds_each)
+    backend = lms_backend.LmsEnrollmentBackend(
+        client=LmsClient.from_settings(), max_workers=1, time_budget_seconds=25, clock=lambda: now[0]
+    )
+    result = bulk_enroll(
+        items=[BulkEnrollmentItem(email=a["email"], course_run_key=RUN) for a in accounts], backend=backend
+    )
+    # Calls start at 0, 10 and 20 s; at 30 s the 25 s budget is spent.
+    assert [s.email for s in result.successes] == ["l0@example.com", "l1@example.com", "l2@example.com"]
+    assert len(result.failures) == 7
+    assert all(f.code == "lms_unavailable" and "25 s budget" in f.reason for f in result.failures)
+    assert len(calls_to(fake_lms, ENROLL_URL)) == 3
+    assert Enrollment.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("search_answer", "enroll_answer"),
+    [
+        ({"username": "ana", "email": "ana@example.com", "id": 42}, None),  # a dict, not a list
+        ([{"username": "ana", "email": "ana@example.com"}], None),  # an account without its id
+        ([{"username": "ana", "email": "ana@example.com", "id": "42"}], None),  # an id that is not an integer
+        ([{"username": "ana", "email": "ana@example.com", "id": 42}], ["not", "an", "enrollment"]),
+        ([{"username": "ana", "email": "ana@example.com", "id": 42}], {"mode": "verified", "user": "ana"}),
+    ],
+)
+def test_a_malformed_200_from_the_lms_is_a_failure_with_a_reason_not_a_500(
+    admin, fake_lms, search_answer, enroll_answer
+):
+    fake_lms.add(responses.POST, SEARCH_URL, json=search_answer)
+    fake_lms.add(responses.POST, ENROLL_URL, json=enroll_answer)
+    response = post(admin, [{"email": "ana@example.com", "course_run_key": RUN}])
+    assert response.status_code == 409, response.content
+    failure = response.json()["failures"][0]
+    assert failure["code"] == "lms_unavailable"
+    assert "cannot read" in failure["reason"] and "not enrolled" in failure["reason"]
+    assert not Enrollment.objects.exists() and not PendingEnrollment.objects.exists()
+
+
+def test_one_lms_learner_named_by_email_and_by_user_id_is_enrolled_and_reported_once(admin, fake_lms):
+    UserFactory(username="ana", email="ana@example.com", lms_user_id=42)
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana"}))
+    response = post(
+        admin,
+        [
+            {"email": "ana@example.com", "course_run_key": RUN},
+            {"user_id": 42, "course_run_key": RUN},
+            {"email": "ana@example.com", "user_id": 42, "course_run_key": RUN},
+        ],
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["successes"] == [
+        {"email": "ana@example.com", "user_id": 42, "course_run_key": RUN, "created": True}
+    ]
+    assert len(calls_to(fake_lms, ENROLL_URL)) == 1
+
+
+def test_a_pending_pair_for_an_email_a_local_learner_has_is_realised_at_once(
+    admin, fake_lms, django_capture_on_commit_callbacks
+):
+    """The LMS search did not find the learner (not registered there yet when asked), but this service
+    already knows someone with the email: the new pending row does not wait for an arrival that happened."""
+    UserFactory(username="newbie", email="newbie@example.com")
+    fake_lms.add(responses.POST, SEARCH_URL, json=[])
+    fake_lms.add(responses.POST, ALLOWED_URL, status=201, json={"email": "newbie@example.com", "course_id": RUN})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, [{"email": "newbie@example.com", "course_run_key": RUN}])
+    assert response.status_code == 202, response.json()
+    assert list(Enrollment.objects.values_list("learner__username", "course_run__key")) == [("newbie", RUN)]
+    assert not PendingEnrollment.objects.exists()
+
+
+@pytest.mark.parametrize("learners", [3, 30])
+def test_lms_backend_queries_do_not_grow_with_new_learners(
+    admin, fake_lms, learners, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """New learners are recorded in bulk and their pending rows realised in one task: same bound at 3 and 30."""
+    runs = [CourseRunFactory().key for _ in range(2)]
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(learners)]
+    for account in accounts:  # each new learner was invited earlier: arriving realises that too
+        PendingEnrollment.objects.create(email=account["email"], course_run=CourseRunFactory(), mode="audit")
+    fake_lms.add_callback(responses.POST, SEARCH_URL, callback=search_callback(accounts))
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({a["username"] for a in accounts}))
+    fake_lms.add(responses.POST, ALLOWED_URL, status=201, json={})
+    items = [{"email": a["email"], "course_run_key": run} for a in accounts for run in runs]
+    post(admin, [{"email": "warm@example.com", "course_run_key": runs[0]}])  # authenticate once
+    with django_assert_max_num_queries(23), django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, items)
+    assert response.status_code == 201, response.json()
+    assert Enrollment.objects.filter(learner__username__startswith="l").count() == learners * 3
+    assert not PendingEnrollment.objects.filter(email__startswith="l").exists()

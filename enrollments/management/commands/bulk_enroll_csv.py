@@ -3,14 +3,16 @@
 Bulk enrollment for admins without an HTTP client. INPUT rows are ``email,course_run_key[,license_uuid]``
 (a header row starting with ``email`` is skipped). Rows go through the same service as
 ``POST /api/enrollments/v1/bulk_enroll/`` in chunks; all rows of one email stay in one chunk, so a
-learner gets at most one email. RESULTS has one line per input row with its outcome and reason.
+learner gets at most one email. RESULTS has one line per input row with its outcome and reason,
+written as each chunk completes (so a later failure leaves the results of the earlier chunks).
+INPUT must be UTF-8 (a byte-order mark is fine).
 """
 
 import csv
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -22,6 +24,7 @@ from enrollments.data import (
     EnrollmentSuccess,
     Outcome,
 )
+from enrollments.exceptions import EnrollmentBackendNotConfigured
 from enrollments.services import bulk_enroll
 
 RESULT_FIELDS = ["row", "email", "course_run_key", "license_uuid", "outcome", "created", "user_id", "code", "reason"]
@@ -39,39 +42,62 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         rows = list(self._read(options["input"]))
         chunk_size = max(1, min(options["chunk_size"], MAX_BULK_ENROLLMENT_PAIRS))
-        results: dict[int, dict[str, Any]] = {}
-        valid: list[tuple[int, BulkEnrollmentItem]] = []
+        prefailed: list[dict[str, Any]] = []
+        valid: list[tuple[dict[str, Any], BulkEnrollmentItem]] = []
         for number, email, run_key, license_text in rows:
             base = {"row": number, "email": email, "course_run_key": run_key, "license_uuid": license_text}
             try:
                 license_uuid = uuid.UUID(license_text) if license_text else None
             except ValueError:
-                results[number] = {**base, "outcome": "failed", "code": "invalid_license_uuid",
-                                   "reason": f"{license_text!r} is not a UUID."}  # fmt: skip
+                prefailed.append({**base, "outcome": "failed", "code": "invalid_license_uuid",
+                                  "reason": f"{license_text!r} is not a UUID."})  # fmt: skip
                 continue
             if not email or not run_key:
-                results[number] = {**base, "outcome": "failed", "code": "malformed_row",
-                                   "reason": "A row needs an email and a course_run_key."}  # fmt: skip
+                prefailed.append({**base, "outcome": "failed", "code": "malformed_row",
+                                  "reason": "A row needs an email and a course_run_key."})  # fmt: skip
                 continue
-            valid.append((number, BulkEnrollmentItem(email=email, course_run_key=run_key, license_uuid=license_uuid)))
-            results[number] = base
+            valid.append((base, BulkEnrollmentItem(email=email, course_run_key=run_key, license_uuid=license_uuid)))
 
+        counts = dict.fromkeys(("enrolled", "pending", "failed"), 0)
+        counts["failed"] = len(prefailed)
         done = 0
         total = len(valid)
-        for chunk in self._chunks(valid, chunk_size):
-            result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
-            for (number, _), outcome in zip(chunk, result.item_outcomes, strict=True):
-                results[number].update(_describe(outcome))
-            done += len(chunk)
-            self._progress(done, total)
+        # Results are written chunk by chunk (rows of a chunk in input order; the ``row`` column says
+        # which): when a chunk fails, the file still holds every row already handled.
+        with self._open_output(options["output"]) as handle:
+            writer = csv.DictWriter(handle, fieldnames=RESULT_FIELDS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(prefailed)
+            handle.flush()
+            for chunk in self._chunks(valid, chunk_size):
+                try:
+                    result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
+                except EnrollmentBackendNotConfigured as exc:
+                    raise CommandError(str(exc.detail)) from exc
+                except Exception as exc:
+                    first = min(int(base["row"]) for base, _ in chunk)
+                    raise CommandError(
+                        f"A chunk of {len(chunk)} pairs (first row {first}) failed: {type(exc).__name__}: {exc}. "
+                        f"{done} of {total} pairs were handled and their results are in {options['output']}; "
+                        "the rows missing there were not recorded. Running the same file again is safe."
+                    ) from exc
+                lines = sorted(
+                    (
+                        {**base, **_describe(outcome)}
+                        for (base, _), outcome in zip(chunk, result.item_outcomes, strict=True)
+                    ),
+                    key=lambda line: int(line["row"]),
+                )
+                writer.writerows(lines)
+                handle.flush()
+                for line in lines:
+                    counts[line["outcome"]] += 1
+                done += len(chunk)
+                self._progress(done, total)
 
-        self._write(options["output"], [results[number] for number in sorted(results)])
-        counts = {
-            name: sum(1 for r in results.values() if r["outcome"] == name) for name in ("enrolled", "pending", "failed")
-        }
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(results)} rows: {counts['enrolled']} enrolled, {counts['pending']} pending, "
+                f"{len(rows)} rows: {counts['enrolled']} enrolled, {counts['pending']} pending, "
                 f"{counts['failed']} failed. Results in {options['output']}"
             )
         )
@@ -82,24 +108,38 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
         with handle:
-            for number, row in enumerate(csv.reader(handle), start=1):
-                cells = [cell.strip() for cell in row]
-                if not any(cells):
-                    continue
-                if number == 1 and cells[0].lower() == "email":
-                    continue
-                cells += [""] * (3 - len(cells))
-                yield number, cells[0], cells[1], cells[2]
+            number = 0
+            try:
+                for number, row in enumerate(csv.reader(handle), start=1):
+                    cells = [cell.strip() for cell in row]
+                    if not any(cells):
+                        continue
+                    if number == 1 and cells[0].lower() == "email":
+                        continue
+                    cells += [""] * (3 - len(cells))
+                    yield number, cells[0], cells[1], cells[2]
+            except UnicodeDecodeError as exc:
+                raise CommandError(
+                    f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} near row {number + 1}); "
+                    "save it as CSV UTF-8 and run the command again. Nothing was enrolled."
+                ) from exc
+
+    @staticmethod
+    def _open_output(path: Path) -> TextIO:
+        try:
+            return path.open("w", newline="", encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"Cannot write {path}: {exc.strerror}") from exc
 
     @staticmethod
     def _chunks(
-        valid: list[tuple[int, BulkEnrollmentItem]], size: int
-    ) -> Iterator[list[tuple[int, BulkEnrollmentItem]]]:
+        valid: list[tuple[dict[str, Any], BulkEnrollmentItem]], size: int
+    ) -> Iterator[list[tuple[dict[str, Any], BulkEnrollmentItem]]]:
         """Chunks of about ``size`` pairs that never split one email's rows (one email per learner)."""
-        by_email: dict[str, list[tuple[int, BulkEnrollmentItem]]] = {}
+        by_email: dict[str, list[tuple[dict[str, Any], BulkEnrollmentItem]]] = {}
         for entry in valid:
             by_email.setdefault((entry[1].email or "").strip().lower(), []).append(entry)
-        chunk: list[tuple[int, BulkEnrollmentItem]] = []
+        chunk: list[tuple[dict[str, Any], BulkEnrollmentItem]] = []
         for group in by_email.values():
             if chunk and len(chunk) + len(group) > size:
                 yield chunk
@@ -115,16 +155,6 @@ class Command(BaseCommand):
         self.stderr.write(line, ending="\n" if done >= total else "")
         if hasattr(self.stderr, "flush"):
             self.stderr.flush()
-
-    @staticmethod
-    def _write(path: Path, rows: list[dict[str, Any]]) -> None:
-        try:
-            with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=RESULT_FIELDS, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(rows)
-        except OSError as exc:
-            raise CommandError(f"Cannot write {path}: {exc.strerror}") from exc
 
 
 def _describe(outcome: Outcome) -> dict[str, Any]:

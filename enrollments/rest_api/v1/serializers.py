@@ -41,11 +41,19 @@ class EnrollmentOutput(serializers.Serializer):
     modified = serializers.DateTimeField()
 
 
-class BulkEnrollmentItemInput(serializers.Serializer):
-    """One pair. The email's syntax and the run key are checked per pair (a failure, not a 400)."""
+#: The largest LMS user id the databases store (a signed 64-bit integer).
+MAX_USER_ID = 2**63 - 1
 
-    email = StrictCharField(required=False, max_length=254, trim_whitespace=True)
-    user_id = StrictIntegerField(required=False, min_value=1)
+
+class BulkEnrollmentItemInput(serializers.Serializer):
+    """One pair. The email's syntax and length and the run key are checked per pair (a failure, not a 400).
+
+    ``email`` is bounded at 320 characters (the longest address email syntax allows) only to keep
+    absurd input out; 255 to 320 characters is an ``invalid_email`` failure of that pair.
+    """
+
+    email = StrictCharField(required=False, max_length=320, trim_whitespace=True)
+    user_id = StrictIntegerField(required=False, min_value=1, max_value=MAX_USER_ID)
     course_run_key = StrictCharField(max_length=255)
     license_uuid = serializers.UUIDField(required=False, allow_null=True)
     mode = StrictCharField(required=False, max_length=100)
