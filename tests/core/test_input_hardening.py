@@ -10,6 +10,7 @@ import pytest
 from core.jwt import encode_jwt
 from core.models import User
 from credit.models import CreditRequirement
+from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import Program, SyncRun
 from tests.credit.conftest import COURSE_KEY
 from tests.credit.factories import CreditCourseFactory
@@ -164,3 +165,30 @@ def test_program_writes_refuse_coercible_values(jwt_client, url, body, field):
     publisher = jwt_client("publisher", roles=["catalog_publishers"])
     assert field in assert_json_400(publisher.post(url, body, format="json"))["errors"]
     assert not Program.objects.exists() and not SyncRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (
+            "/api/enrollments/v1/bulk_enroll/",
+            {"enrollments_info": [{"email": "a@example.com", "course_run_key": RUN_KEY, "license_uuid": 5}]},
+            "enrollments_info.0.license_uuid",
+        ),
+        (
+            "/api/enrollments/v1/bulk_enroll/",
+            {"enrollments_info": [{"email": "a@example.com", "course_run_key": RUN_KEY}], "notify": "yes"},
+            "notify",
+        ),
+        (
+            "/api/enrollments/v1/enrollments/",
+            {"username": "ana", "course_run_key": RUN_KEY, "mode": "verified", "is_active": "false"},
+            "is_active",
+        ),
+    ],
+)
+def test_enrollment_writes_refuse_coercible_values(jwt_client, url, body, field):
+    CourseRunFactory(key=RUN_KEY)
+    admin = jwt_client("admin", roles=["enrollment_admins", "credential_issuers"])
+    assert field in assert_json_400(admin.post(url, body, format="json"))["errors"]
+    assert not Enrollment.objects.exists() and not PendingEnrollment.objects.exists()

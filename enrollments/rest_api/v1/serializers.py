@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.fields import StrictCharField, StrictIntegerField
+from core.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
 from enrollments.data import MAX_BULK_ENROLLMENT_PAIRS, BulkEnrollmentItem
 from programs.keys import is_course_run_key
 
@@ -15,7 +15,7 @@ class EnrollmentRecordInput(serializers.Serializer):
     email = serializers.EmailField(required=False)
     course_run_key = StrictCharField(max_length=255)
     mode = StrictCharField(max_length=100, required=False, default="audit")
-    is_active = serializers.BooleanField(required=False, default=True)
+    is_active = StrictBooleanField(required=False, default=True)
 
     def validate_course_run_key(self, value: str) -> str:
         if not is_course_run_key(value):
@@ -55,7 +55,7 @@ class BulkEnrollmentItemInput(serializers.Serializer):
     email = StrictCharField(required=False, max_length=320, trim_whitespace=True)
     user_id = StrictIntegerField(required=False, min_value=1, max_value=MAX_USER_ID)
     course_run_key = StrictCharField(max_length=255)
-    license_uuid = serializers.UUIDField(required=False, allow_null=True)
+    license_uuid = StrictUUIDField(required=False, allow_null=True)
     mode = StrictCharField(required=False, max_length=100)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +74,7 @@ class BulkEnrollmentInput(serializers.Serializer):
             "empty": "Send at least one pair.",
         },
     )
-    notify = serializers.BooleanField(required=False, default=False)
+    notify = StrictBooleanField(required=False, default=False)
 
     def to_items(self) -> list[BulkEnrollmentItem]:
         return [
