@@ -209,3 +209,16 @@ def test_admin_finds_credentials_by_learner_email_lms_id_and_run_key(client):
     for query in ("ana", "ana@example.com", "77", wanted.course_run.key):
         response = client.get(url, {"q": query})
         assert response.context["cl"].result_count == 1, query
+
+
+def test_every_environment_variable_the_settings_read_is_documented():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    read = set()
+    for module in (root / "settings").glob("*.py"):
+        read |= set(re.findall(r'env_(?:str|bool|int|list|json)\("([A-Z0-9_]+)"', module.read_text()))
+    documented = (root / "docs" / "configuration.rst").read_text()
+    assert read, "the settings read the environment through settings/env.py"
+    assert sorted(name for name in read if f"``{name}``" not in documented) == []
