@@ -65,6 +65,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 codes += ["401", "403"]
             if "{" in path:
                 codes.append("404")
+            for code, response in responses.items():
+                # A view declares its own 409/503 by description only; the body is the envelope.
+                if code[0] in "45" and "content" not in response:
+                    response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
             for code in sorted(codes):
                 responses.setdefault(
                     code,

@@ -71,6 +71,8 @@ def test_schema_documents_jwt_auth_and_the_error_envelope(api_client):
     assert {"200", "400", "401", "403", "429"} <= set(status_op["responses"])
     ingest = schema["paths"]["/api/credentials/v1/course_run_credentials/"]["post"]["responses"]
     assert {"200", "201"} <= set(ingest)
+    sync_unavailable = schema["paths"]["/api/programs/v1/syncs/"]["post"]["responses"]["503"]
+    assert sync_unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     health = schema["paths"]["/health/"]["get"]["responses"]
     assert "401" not in health, "anonymous endpoints do not document 401"
     for path, operations in schema["paths"].items():

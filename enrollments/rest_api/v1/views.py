@@ -76,6 +76,7 @@ class BulkEnrollView(APIView):
             409: OpenApiResponse(
                 BulkEnrollmentOutput, description="Some pairs failed; the successes and pending are committed."
             ),
+            503: OpenApiResponse(description="The enrollment backend is not configured."),
         },
     )
     def post(self, request: Request) -> Response:

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -58,6 +58,8 @@ from programs.services import (
     sync_run_request,
 )
 
+CONFLICT_SYNCED = OpenApiResponse(description="The program is synced from Discovery, its source of truth.")
+CONFLICT_UUID = OpenApiResponse(description="A program with this uuid exists.")
 PAGE_PARAMETERS = [
     OpenApiParameter("page", int, description="Page number (from 1)."),
     OpenApiParameter("page_size", int, description="Items per page (default 100, at most 1000)."),
@@ -151,7 +153,7 @@ class ProgramListView(APIView):
     def get(self, request: Request) -> Response:
         return _page(request, self, program_list(**_filters(request, ProgramFilterInput)), ProgramSummaryOutput)
 
-    @extend_schema(request=ProgramWriteInput, responses={201: ProgramDetailOutput})
+    @extend_schema(request=ProgramWriteInput, responses={201: ProgramDetailOutput, 409: CONFLICT_UUID})
     def post(self, request: Request) -> Response:
         body = ProgramWriteInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -169,7 +171,7 @@ class ProgramDetailView(APIView):
     def get(self, request: Request, uuid: UUID) -> Response:
         return Response(program_detail_data(_program_or_404(uuid)))
 
-    @extend_schema(request=ProgramPatchInput, responses={200: ProgramDetailOutput})
+    @extend_schema(request=ProgramPatchInput, responses={200: ProgramDetailOutput, 409: CONFLICT_SYNCED})
     def patch(self, request: Request, uuid: UUID) -> Response:
         program = _program_or_404(uuid)
         body = ProgramPatchInput(data=request.data, partial=True)
@@ -177,7 +179,7 @@ class ProgramDetailView(APIView):
         program_update(program=program, **body.service_arguments())
         return Response(program_detail_data(_program_or_404(uuid)))
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, 409: CONFLICT_SYNCED})
     def delete(self, request: Request, uuid: UUID) -> Response:
         program_delete(program=_program_or_404(uuid))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -188,7 +190,7 @@ class ProgramExclusionsView(APIView):
 
     permission_classes = [IsCatalogPublisher]
 
-    @extend_schema(request=ExclusionsPutInput, responses={200: ProgramDetailOutput})
+    @extend_schema(request=ExclusionsPutInput, responses={200: ProgramDetailOutput, 409: CONFLICT_SYNCED})
     def put(self, request: Request, uuid: UUID) -> Response:
         program = _program_or_404(uuid)
         body = ExclusionsPutInput(data=request.data)
@@ -204,7 +206,13 @@ class SyncListView(APIView):
 
     permission_classes = [IsCatalogPublisher]
 
-    @extend_schema(request=SyncCreateInput, responses={202: SyncRunOutput})
+    @extend_schema(
+        request=SyncCreateInput,
+        responses={
+            202: SyncRunOutput,
+            503: OpenApiResponse(description="Discovery is not configured, or the task queue cannot be reached."),
+        },
+    )
     def post(self, request: Request) -> Response:
         body = SyncCreateInput(data=request.data)  # as sent: [] or null is a 400, not an empty object
         body.is_valid(raise_exception=True)
