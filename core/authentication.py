@@ -22,12 +22,15 @@ from core.services import learner_get_or_create
 from core.signals import learner_identified
 
 
+USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
+
+
 class LearnerJwtAuthentication(JwtAuthentication):
     def authenticate_credentials(self, payload: dict[str, Any]) -> User:
         username = payload.get("preferred_username") or payload.get("username")
         lms_user_id = payload.get("user_id")
         if username is not None and not (
-            isinstance(username, str) and 0 < len(username) <= 150 and "\x00" not in username
+            isinstance(username, str) and 0 < len(username) <= USERNAME_MAX_LENGTH and "\x00" not in username
         ):
             raise exceptions.AuthenticationFailed("The token's preferred_username is not a valid username.")
         if lms_user_id is not None and not (

@@ -42,6 +42,7 @@ class JsonApiNotFoundMiddleware:
         response = self.get_response(request)
         if (
             response.status_code == 404
+            and getattr(request, "resolver_match", None) is None  # no view ran: the resolver's 404
             and request.path_info.startswith("/api/")
             and not response.get("Content-Type", "").startswith("application/json")
         ):

@@ -192,3 +192,12 @@ def test_enrollment_writes_refuse_coercible_values(jwt_client, url, body, field)
     admin = jwt_client("admin", roles=["enrollment_admins", "credential_issuers"])
     assert field in assert_json_400(admin.post(url, body, format="json"))["errors"]
     assert not Enrollment.objects.exists() and not PendingEnrollment.objects.exists()
+
+
+def test_a_views_own_404_keeps_its_message_under_debug(jwt_client, settings):
+    settings.DEBUG = True
+    client = jwt_client("staff_user", administrator=True)
+    uuid = "5b1f2c3d-0000-4000-8000-0000000000ff"
+    response = client.get(f"/api/programs/v1/programs/{uuid}/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 404
+    assert uuid in response.content.decode(), "the view's message names the program, not a generic 'no resource'"
