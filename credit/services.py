@@ -183,7 +183,9 @@ def credit_requirements_set(*, course_key: str, requirements: list[dict[str, Any
     )
     if deactivated:
         # Only a removed requirement can complete a learner; an added or reactivated one adds a condition.
-        _eligibilities_grant_for_course(course)
+        # After commit, also when the caller holds a transaction: the grant locks learners' rows, and
+        # must not do so while this course's lock is still held (ADR 0006).
+        transaction.on_commit(lambda: _eligibilities_grant_for_course(course))
     return kept
 
 
@@ -537,7 +539,11 @@ def credit_request_status_update(
         newer = provider_timestamp is not None and (
             credit_request.provider_timestamp is None or provider_timestamp > credit_request.provider_timestamp
         )
-        stale = provider_timestamp is not None and not newer and provider_timestamp != credit_request.provider_timestamp
+        stale = (
+            provider_timestamp is not None
+            and credit_request.provider_timestamp is not None
+            and provider_timestamp < credit_request.provider_timestamp
+        )
         if stale or credit_request.status == status:
             if credit_request.status == status and newer:
                 # The same decision, sent later: the status and ``modified`` stay, but a delayed

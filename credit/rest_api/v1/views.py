@@ -11,7 +11,6 @@ from typing import Any, cast
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -258,9 +257,8 @@ class ProviderCallbackView(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
-    # JSON only, as Open edX's callback: a form body would turn every value into a list (and change
-    # what is signed). Anything else is the JSON 415 error.
-    parser_classes = [JSONParser]
+    # JSON only (the project's one parser), as Open edX's callback: a form body would turn every value
+    # into a list and change what is signed. Anything else is the JSON 415 error.
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "credit_callback"
 
