@@ -21,7 +21,6 @@ from core.models import User
 from core.services import learner_get_or_create
 from core.signals import learner_identified
 
-
 USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
 
 
