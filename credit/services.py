@@ -176,7 +176,7 @@ def credit_requirements_set(*, course_key: str, requirements: list[dict[str, Any
         extra={
             "course_key": course.course_key,
             "active": len(kept),
-            "created": len(created),
+            "added": len(created),
             "changed": len(changed),
             "deactivated": len(deactivated),
         },

@@ -138,6 +138,6 @@ def _accounts_upsert(accounts: list[LmsAccount]) -> tuple[Recorded, list[int]]:
         User.objects.bulk_update(list(to_update.values()), ["username", "lms_user_id", "email"], batch_size=BATCH_SIZE)
     log.info(
         "lms_accounts_recorded",
-        extra={"accounts": len(accounts), "created": len(to_create), "updated": len(to_update)},
+        extra={"accounts": len(accounts), "added": len(to_create), "updated": len(to_update)},
     )
     return recorded, sorted({user.pk for user in arrived})
