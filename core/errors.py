@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from edx_rest_framework_extensions import errors as edx_errors
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -35,6 +35,8 @@ def register_error_types() -> None:
         (exceptions.NotAcceptable, "not-acceptable", "Not Acceptable"),
         (PayloadTooLarge, "payload-too-large", "Payload Too Large"),
         (Conflict, "conflict", "Conflict"),
+        # DRF raises Django's Http404 itself (e.g. ``?format=`` naming no renderer).
+        (Http404, "not-found", "Not Found"),
     ):
         edx_errors.register_error_type(exc_class, slug, title)
 

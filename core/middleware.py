@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import is_valid_path
 
 from core.errors import json_error
 from core.parsers import NUL
@@ -39,6 +40,12 @@ class JsonApiNotFoundMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") and _needs_trailing_slash(request.path_info):
+            # CommonMiddleware would redirect (turning a followed POST into a GET) or, with DEBUG,
+            # raise; an API client needs to be told which URL it meant.
+            return json_error(
+                request, 404, "not-found", "Not Found", f"API URLs end with a slash: {request.path_info}/"
+            )
         response = self.get_response(request)
         if (
             response.status_code == 404
@@ -48,3 +55,10 @@ class JsonApiNotFoundMiddleware:
         ):
             return json_error(request, 404, "not-found", "Not Found", "No resource exists at this address.")
         return response
+
+
+def _needs_trailing_slash(path: str) -> bool:
+    """An ``/api/`` path that no view serves, but that one would serve with a slash appended."""
+    if not path.startswith("/api/") or path.endswith("/"):
+        return False
+    return not is_valid_path(path) and is_valid_path(f"{path}/")

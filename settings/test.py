@@ -1,8 +1,8 @@
 """Test settings: fast hashing, in-memory email, tasks in-process unless a broker is named."""
 
-from settings.base import *  # noqa: F403
 import os
 
+from settings.base import *  # noqa: F403
 from settings.base import LOGGING, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -201,3 +201,18 @@ def test_a_views_own_404_keeps_its_message_under_debug(jwt_client, settings):
     response = client.get(f"/api/programs/v1/programs/{uuid}/", HTTP_ACCEPT="text/html")
     assert response.status_code == 404
     assert uuid in response.content.decode(), "the view's message names the program, not a generic 'no resource'"
+
+
+def test_a_write_without_the_trailing_slash_is_a_json_404_naming_the_url(jwt_client, settings):
+    settings.DEBUG = True  # where Django would raise instead of redirecting a POST
+    client = jwt_client("publisher", roles=["catalog_publishers"])
+    response = client.post("/api/programs/v1/programs", {"title": "T"}, format="json")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "API URLs end with a slash: /api/programs/v1/programs/"
+    assert not Program.objects.exists()
+
+
+def test_a_format_no_renderer_serves_is_a_not_found_envelope(jwt_client):
+    response = jwt_client("staff_user", administrator=True).get("/api/programs/v1/programs/?format=xml")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not-found"
