@@ -61,4 +61,4 @@ def _needs_trailing_slash(path: str) -> bool:
     """An ``/api/`` path that no view serves, but that one would serve with a slash appended."""
     if not path.startswith("/api/") or path.endswith("/"):
         return False
-    return not is_valid_path(path) and is_valid_path(f"{path}/")
+    return not is_valid_path(path) and bool(is_valid_path(f"{path}/"))
