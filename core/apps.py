@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: users and roles"
 
     def ready(self) -> None:
-        from core import errors, schema  # noqa: F401  (schema registers the JWT security scheme)
+        # backends connects the login-failure receivers; schema registers the JWT security scheme.
+        from core import backends, errors, schema  # noqa: F401
 
         errors.register_error_types()
