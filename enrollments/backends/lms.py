@@ -2,7 +2,8 @@
 
 Policy lives here, transport in ``enrollments.lms``:
 - learners are found by email at the LMS (batch endpoint when it exists, else one GET per email);
-  the accounts found are recorded locally in bulk, which is also an arrival that realises pending rows;
+  the accounts found are recorded locally in bulk (``core.api.learners_get_or_create_many``), which is
+  also an arrival that realises pending rows;
 - calls run on a bounded thread pool; timeouts, 5xx and 429 are retried with exponential backoff
   and jitter, other 4xx never; after ``LMS_CIRCUIT_BREAKER_FAILURES`` retryable failures in a row,
   or ``LMS_TIME_BUDGET_SECONDS`` into the request, the calls not yet sent are not sent (``CallGuard``);
@@ -24,8 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import LearnerIdentityConflict
-from core.models import User
+from core.api import LearnerAccount, LearnerIdentityConflict, User, learners_get_or_create_many
 from enrollments.backends.base import BackendResult, PreparedPair
 from enrollments.backends.writes import course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
@@ -42,7 +42,6 @@ from enrollments.exceptions import (
     UpstreamNotFound,
     UpstreamUnauthorized,
 )
-from enrollments.learners import lms_accounts_record
 from enrollments.lms import LmsAccount, LmsClient, LmsEnrollment
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import (
@@ -262,10 +261,11 @@ class LmsEnrollmentBackend:
 
         emails = sorted({pair.item.email for pair in pairs if pair.item.email})
         accounts, lookup_errors = self._accounts(emails)
+        learners = self._record(list(accounts.values()))
+        # Read after recording: a learner the LMS renamed is already stored under the new name.
         local_by_id = learners_by_lms_user_id(
             lms_user_ids=[pair.item.user_id for pair in pairs if pair.item.user_id is not None]
         )
-        learners = lms_accounts_record(accounts=list(accounts.values()))
 
         to_enroll: list[tuple[PreparedPair, str]] = []  # (pair, LMS username)
         to_allow: list[PreparedPair] = []
@@ -302,6 +302,18 @@ class LmsEnrollmentBackend:
         enroll_answers, allow_answers = answers[: len(to_enroll)], answers[len(to_enroll) :]
         self._mirror(result, to_enroll, enroll_answers, to_allow, allow_answers, learners, local_by_id)
         return result
+
+    @staticmethod
+    def _record(accounts: list[LmsAccount]) -> dict[str, User | LearnerIdentityConflict]:
+        """The local rows of the accounts the LMS returned (``core.api.learners_get_or_create_many``), by LMS username.
+
+        A learner created with an email, or whose email changed, is an arrival: core signals
+        ``learners_identified`` once for the batch, and their pending enrollments are realised after commit.
+        """
+        recorded = learners_get_or_create_many(
+            accounts=[LearnerAccount(username=a.username, lms_user_id=a.id, email=a.email) for a in accounts]
+        )
+        return {account.username: row for account, row in zip(accounts, recorded, strict=True)}
 
     def _resolve(
         self,

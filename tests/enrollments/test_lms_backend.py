@@ -543,6 +543,23 @@ def test_one_lms_learner_named_by_email_and_by_user_id_is_enrolled_and_reported_
     assert len(calls_to(fake_lms, ENROLL_URL)) == 1
 
 
+def test_a_learner_the_lms_renamed_named_by_email_and_by_user_id_is_enrolled_once_under_the_new_name(admin, fake_lms):
+    """The LMS answers the new username for LMS user id 42: the local row is renamed (ADR 0003) before the
+    user_id-only pair is resolved, so both pairs are the same learner and the LMS is called once, by the new name."""
+    ana = UserFactory(username="ana", email="ana@example.com", lms_user_id=42)
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana_b", "email": "ana@example.com", "id": 42}])
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana_b"}))
+    response = post(
+        admin, [{"email": "ana@example.com", "course_run_key": RUN}, {"user_id": 42, "course_run_key": RUN}]
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["successes"] == [
+        {"email": "ana@example.com", "user_id": 42, "course_run_key": RUN, "created": True}
+    ]
+    assert [json.loads(call.request.body)["user"] for call in calls_to(fake_lms, ENROLL_URL)] == ["ana_b"]
+    assert list(Enrollment.objects.values_list("learner_id", "learner__username")) == [(ana.pk, "ana_b")]
+
+
 def test_a_pending_pair_for_an_email_a_local_learner_has_is_realised_at_once(
     admin, fake_lms, django_capture_on_commit_callbacks
 ):
