@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.api import LearnerAccount, LearnerIdentityConflict, User, learners_get_or_create_many
-from enrollments.backends.base import BackendResult, PreparedPair
+from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
 from enrollments.backends.writes import course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
@@ -273,20 +273,19 @@ class LmsEnrollmentBackend:
             lms_user_ids=[pair.item.user_id for pair in pairs if pair.item.user_id is not None]
         )
 
-        to_enroll: list[tuple[PreparedPair, str]] = []  # (pair, LMS username)
+        known: list[tuple[PreparedPair, str]] = []  # (pair, LMS username)
         to_allow: list[PreparedPair] = []
-        first_pair: dict[tuple[str, str], int] = {}  # (username, run key) -> index of the pair naming it first
         for pair in pairs:
             target = self._resolve(pair, accounts, lookup_errors, local_by_id, learners)
             if isinstance(target, EnrollmentFailure):
                 result.outcomes[pair.index] = target
             elif target is None:
                 to_allow.append(pair)
-            elif (target, pair.item.course_run_key) in first_pair:  # one learner named by email and by user_id
-                result.duplicate_of[pair.index] = first_pair[(target, pair.item.course_run_key)]
             else:
-                first_pair[(target, pair.item.course_run_key)] = pair.index
-                to_enroll.append((pair, target))
+                known.append((pair, target))
+        # One learner named by email and by user_id for a run: one LMS call, one outcome. The usernames
+        # are current (read after recording), so one learner has one.
+        to_enroll = first_pair_per_learner(result, known)
 
         # One pool for both kinds of call, so neither waits for the other's tail.
         answers = self._run_all(
