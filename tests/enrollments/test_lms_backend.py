@@ -422,13 +422,23 @@ def test_no_more_lms_calls_run_at_once_than_the_configured_workers(fake_lms):
 
     accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(12)]
     fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
-    lock, in_flight, peak = threading.Lock(), [0], [0]
+    lock, in_flight, peak, calls = threading.Lock(), [0], [0], [0]
+    # The first two calls wait for each other: they can only both pass if they are in flight at once.
+    first_two = threading.Barrier(2, timeout=5)
+    unmet: list[BaseException] = []
 
     def slow_enroll(request):
         with lock:
+            calls[0] += 1
+            call = calls[0]
             in_flight[0] += 1
             peak[0] = max(peak[0], in_flight[0])
-        time.sleep(0.05)
+        if call <= 2:
+            try:
+                first_two.wait()
+            except threading.BrokenBarrierError as exc:
+                unmet.append(exc)
+        time.sleep(0.05)  # long enough for a fourth call to overlap if the pool let one through
         with lock:
             in_flight[0] -= 1
         body = json.loads(request.body)
@@ -440,7 +450,8 @@ def test_no_more_lms_calls_run_at_once_than_the_configured_workers(fake_lms):
         items=[BulkEnrollmentItem(email=a["email"], course_run_key=RUN) for a in accounts], backend=backend
     )
     assert len(result.successes) == 12
-    assert 1 < peak[0] <= 3
+    assert unmet == [], "the first two LMS calls never ran at the same time"
+    assert 2 <= peak[0] <= 3
 
 
 def test_a_down_lms_trips_the_circuit_breaker_and_fails_the_rest_at_once(admin, fake_lms, settings, monkeypatch):
