@@ -261,6 +261,6 @@ def _learners_upsert(accounts: Sequence[LearnerAccount]) -> tuple[list[User | Le
                 row.pk = pk_by_name[row.username]
     log.info(
         "learners_recorded",
-        extra={"accounts": len(accounts), "created": len(to_create), "updated": len(to_update)},
+        extra={"accounts": len(accounts), "added": len(to_create), "updated": len(to_update)},
     )
     return results, list(arrived.values())

@@ -92,18 +92,24 @@ def test_both_paths_apply_the_same_rules(stored, path, account, expected_row, co
     assert rows() == sorted(expected.values())
 
 
-def test_a_batch_is_each_account_in_turn_seeing_the_ones_before(stored, signals):
+def test_a_batch_is_each_account_in_turn_seeing_the_ones_before(stored, signals, caplog):
     ana, bo, _ = stored
-    results = learners_get_or_create_many(
-        accounts=[
-            LearnerAccount("ana_b", 7),  # rename: frees "ana"
-            LearnerAccount("ana", 9, "new.ana@example.com"),  # so a new learner may take it
-            LearnerAccount("bo", 7),  # id 7 is "ana_b" now: a conflict, bo untouched
-            LearnerAccount("eve", 11, "eve@example.com"),
-            LearnerAccount("eve", 11, "EVE@example.com"),  # the same account again: the same row
-            LearnerAccount("eve", 12),  # "eve" was just taken by id 11
-        ]
-    )
+    with caplog.at_level(logging.INFO, logger="core.services"):
+        results = learners_get_or_create_many(
+            accounts=[
+                LearnerAccount("ana_b", 7),  # rename: frees "ana"
+                LearnerAccount("ana", 9, "new.ana@example.com"),  # so a new learner may take it
+                LearnerAccount("bo", 7),  # id 7 is "ana_b" now: a conflict, bo untouched
+                LearnerAccount("eve", 11, "eve@example.com"),
+                LearnerAccount("eve", 11, "EVE@example.com"),  # the same account again: the same row
+                LearnerAccount("eve", 12),  # "eve" was just taken by id 11
+            ]
+        )
+    renamed = [r for r in caplog.records if r.getMessage() == "learner_renamed"]
+    assert [(r.lms_user_id, r.old, r.new) for r in renamed] == [(7, "ana", "ana_b")]
+    assert [(r.accounts, r.added, r.updated) for r in caplog.records if r.getMessage() == "learners_recorded"] == [
+        (6, 2, 1)
+    ]
     new_ana = User.objects.get(username="ana")
     eve = User.objects.get(username="eve")
     assert [r.pk if isinstance(r, User) else str(r.detail) for r in results] == [
