@@ -4,6 +4,15 @@ from core.exceptions import LearnerIdentityConflict
 from core.models import User
 from core.roles import Role, user_has_role
 from core.selectors import learner_find
-from core.services import learner_get_or_create
+from core.services import LearnerAccount, learner_get_or_create, learners_get_or_create_many
 
-__all__ = ["LearnerIdentityConflict", "Role", "User", "learner_find", "learner_get_or_create", "user_has_role"]
+__all__ = [
+    "LearnerAccount",
+    "LearnerIdentityConflict",
+    "Role",
+    "User",
+    "learner_find",
+    "learner_get_or_create",
+    "learners_get_or_create_many",
+    "user_has_role",
+]

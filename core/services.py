@@ -1,19 +1,142 @@
-"""Writes of learner identity: find-or-create a learner from what an ingest call or JWT says.
+"""Writes of learner identity: find-or-create learners from what an ingest call, a JWT or an LMS lookup says.
 
 The LMS user id is the stable identity; a username is only a name that can change. See
-docs/decisions/0003-learner-identity.rst.
+docs/decisions/0003-learner-identity.rst. Both write paths (one learner, a batch) lock the rows the
+same way and decide with the same rules (``_identity_decide``); nothing else writes ``core.User``
+identity.
 """
 
 import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from core.db import retry_on_integrity_error
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
-from core.signals import learner_identified
+from core.signals import learner_identified, learners_identified
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Bounded IN lists (SQLite's bound-parameter limit) and INSERT/UPDATE batches for the batch path.
+_CHUNK = 2000
+_BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class LearnerAccount:
+    """A learner as a caller names them: the arguments of ``learner_get_or_create``."""
+
+    username: str
+    lms_user_id: int | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What ADR 0003's rules make of one account, given the stored rows matching it."""
+
+    row: User | None  # the stored (or, in a batch, earlier-created) row the account is; None: a new row
+    changes: dict[str, Any] = field(default_factory=dict)  # fields to set: all of a new row's, else what differs
+
+    @property
+    def created(self) -> bool:
+        return self.row is None
+
+    @property
+    def email_set(self) -> bool:
+        return bool(self.changes.get("email"))
+
+
+def _identity_decide(
+    *, account: LearnerAccount, rows_by_name: Mapping[str, User], rows_by_id: Mapping[int, User]
+) -> _Decision:
+    """The rules of ADR 0003 for one account, given the rows (locked by the caller) by username and LMS user id.
+
+    No database access and no side effect: both write paths call it, then write what it decided.
+    Raises ``LearnerIdentityConflict`` when the username and the LMS user id name different learners.
+    """
+    username, lms_user_id = account.username, account.lms_user_id
+    email = account.email.strip().lower() if account.email else None
+    by_name = rows_by_name.get(username)
+    by_id = rows_by_id.get(lms_user_id) if lms_user_id is not None else None
+    row = by_name
+    if lms_user_id is not None:
+        # Rows are compared by identity: in a batch, rows created earlier in it have no pk yet.
+        if by_id is not None and by_name is not None and by_id is not by_name:
+            raise LearnerIdentityConflict(
+                f"Username {username!r} belongs to another learner than LMS user id {lms_user_id}."
+            )
+        if by_name is not None and by_name.lms_user_id not in (None, lms_user_id):
+            raise LearnerIdentityConflict(
+                f"Username {username!r} is held by LMS user id {by_name.lms_user_id}, not {lms_user_id}."
+            )
+        row = by_id or by_name
+    if row is None:
+        return _Decision(row=None, changes={"username": username, "lms_user_id": lms_user_id, "email": email or ""})
+    changes: dict[str, Any] = {}
+    if row.username != username:  # only a row found by its LMS user id: a rename
+        changes["username"] = username
+    if lms_user_id is not None and row.lms_user_id is None:  # adopts the id
+        changes["lms_user_id"] = lms_user_id
+    if email and row.email != email:
+        changes["email"] = email
+    return _Decision(row=row, changes=changes)
+
+
+def _decision_apply(decision: _Decision) -> User:
+    """The row as the decision leaves it (a new, unsaved row, or the stored one with its fields set); not saved."""
+    if decision.row is None:
+        return User(**decision.changes)
+    user = decision.row
+    if "username" in decision.changes:
+        log.info(
+            "learner_renamed",
+            extra={"lms_user_id": user.lms_user_id, "old": user.username, "new": decision.changes["username"]},
+        )
+    for name, value in decision.changes.items():
+        setattr(user, name, value)
+    return user
+
+
+def _chunks(values: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _rows_lock(accounts: Sequence[LearnerAccount]) -> tuple[dict[str, User], dict[int, User]]:
+    """The stored rows holding these usernames or LMS user ids, locked; by username and by LMS user id.
+
+    Finds the rows without locking, then locks them through the primary key only, in key order.
+    Locking through the username index and then the lms_user_id index deadlocks on MySQL/MariaDB
+    when concurrent first requests for one learner race (their failed inserts keep share locks on
+    those index entries). A row that changes in between makes the write fail; the callers retry.
+    """
+    pks: set[int] = set()
+    for batch in _chunks(accounts, _CHUNK // 2):
+        matches = Q(username__in=[account.username for account in batch])
+        ids = [account.lms_user_id for account in batch if account.lms_user_id is not None]
+        if ids:
+            matches |= Q(lms_user_id__in=ids)
+        pks.update(User.objects.filter(matches).values_list("pk", flat=True))
+    by_name: dict[str, User] = {}
+    by_id: dict[int, User] = {}
+    for pk_batch in _chunks(sorted(pks), _CHUNK):
+        for user in User.objects.select_for_update().filter(pk__in=pk_batch).order_by("pk"):
+            by_name[user.username] = user
+            if user.lms_user_id is not None:
+                by_id[user.lms_user_id] = user
+    return by_name, by_id
 
 
 def learner_get_or_create(*, username: str, lms_user_id: int | None = None, email: str | None = None) -> User:
@@ -27,57 +150,117 @@ def learner_get_or_create(*, username: str, lms_user_id: int | None = None, emai
     Safe under concurrent callers: a lost creation race re-reads the winner's row.
     Sends ``core.signals.learner_identified`` when the row gains or changes its email.
     """
-    email = email.strip().lower() if email else None
+    user, email_set = _learner_write(LearnerAccount(username=username, lms_user_id=lms_user_id, email=email))
+    if email_set:
+        learner_identified.send(sender=User, learner=user)
+    return user
+
+
+def _learner_write(account: LearnerAccount) -> tuple[User, bool]:
+    """One account written in its own (nested) transaction, again once after a lost creation race.
+
+    The learner, and whether its email was set. Raises ``LearnerIdentityConflict``.
+    """
     for attempt in range(2):
         try:
             with transaction.atomic():
-                user, email_set = _learner_upsert(username=username, lms_user_id=lms_user_id, email=email)
+                by_name, by_id = _rows_lock([account])
+                decision = _identity_decide(account=account, rows_by_name=by_name, rows_by_id=by_id)
+                user = _decision_apply(decision)
+                if decision.created:
+                    user.save(force_insert=True)
+                elif decision.changes:
+                    user.save(update_fields=list(decision.changes))
+                return user, decision.email_set
         except IntegrityError:
             if attempt:
                 raise
-            log.info("learner_upsert_race", extra={"username": username, "lms_user_id": lms_user_id})
-            continue
-        if email_set:
-            learner_identified.send(sender=User, learner=user)
-        return user
+            log.info("learner_upsert_race", extra={"username": account.username, "lms_user_id": account.lms_user_id})
     raise AssertionError("unreachable")
 
 
-def _learner_upsert(*, username: str, lms_user_id: int | None, email: str | None) -> tuple[User, bool]:
-    """The learner, and whether its email was set by this call."""
-    # Find the rows without locking, then lock them through the primary key only, in key order.
-    # Locking through the username index and then the lms_user_id index deadlocks on MySQL/MariaDB
-    # when concurrent first requests for one learner race (their failed inserts keep share locks on
-    # those index entries). A row that changes in between makes the insert fail; the caller retries.
-    matches = Q(username=username) if lms_user_id is None else Q(username=username) | Q(lms_user_id=lms_user_id)
-    pks = list(User.objects.filter(matches).values_list("pk", flat=True))
-    locked = list(User.objects.select_for_update().filter(pk__in=pks).order_by("pk")) if pks else []
-    by_name = next((row for row in locked if row.username == username), None)
-    user = by_name
-    if lms_user_id is not None:
-        by_id = next((row for row in locked if row.lms_user_id == lms_user_id), None)
-        if by_id is not None and by_name is not None and by_id.pk != by_name.pk:
-            raise LearnerIdentityConflict(
-                f"Username {username!r} belongs to another learner than LMS user id {lms_user_id}."
+def learners_get_or_create_many(*, accounts: Sequence[LearnerAccount]) -> list[User | LearnerIdentityConflict]:
+    """``learner_get_or_create`` for each account in turn, in a few queries per chunk of accounts.
+
+    Returns one item per account, in order: its row, or the ``LearnerIdentityConflict`` that
+    ``learner_get_or_create`` would have raised for it (that account changes nothing; the others are
+    written). The rules, the lower-cased email and the pk-ordered row locks are those of
+    ``learner_get_or_create``. When a batch keeps colliding with concurrent writers (or renames
+    within it cross, which one UPDATE cannot apply), it is written one account at a time instead.
+    Sends ``core.signals.learners_identified`` once, with every learner whose email was set.
+    """
+    if not accounts:
+        return []
+    try:
+        results, arrived = retry_on_integrity_error(lambda: _learners_upsert(accounts), attempts=2)
+    except IntegrityError:
+        log.info("learners_get_or_create_one_by_one", extra={"accounts": len(accounts)})
+        results, arrived = _learners_write_one_by_one(accounts)
+    if arrived:
+        learners_identified.send(sender=User, learners=arrived)
+    return results
+
+
+def _learners_write_one_by_one(
+    accounts: Sequence[LearnerAccount],
+) -> tuple[list[User | LearnerIdentityConflict], list[User]]:
+    results: list[User | LearnerIdentityConflict] = []
+    arrived: dict[int, User] = {}
+    for account in accounts:
+        try:
+            user, email_set = _learner_write(account)
+        except LearnerIdentityConflict as exc:
+            results.append(exc)
+            continue
+        results.append(user)
+        if email_set:
+            arrived[user.pk] = user
+    return results, list(arrived.values())
+
+
+def _learners_upsert(accounts: Sequence[LearnerAccount]) -> tuple[list[User | LearnerIdentityConflict], list[User]]:
+    """The batch written: one item per account, and the learners whose email was set."""
+    by_name, by_id = _rows_lock(accounts)
+    results: list[User | LearnerIdentityConflict] = []
+    to_create: list[User] = []
+    to_update: dict[int, User] = {}
+    arrived: dict[int, User] = {}  # by id(): rows created here have no pk until written
+    for account in accounts:
+        try:
+            decision = _identity_decide(account=account, rows_by_name=by_name, rows_by_id=by_id)
+        except LearnerIdentityConflict as exc:
+            results.append(exc)
+            continue
+        renamed = decision.row if "username" in decision.changes else None
+        if renamed is not None and by_name.get(renamed.username) is renamed:
+            del by_name[renamed.username]  # the old name is free for the accounts after this one
+        user = _decision_apply(decision)
+        # Later accounts of the batch see this one's result, as sequential calls would.
+        by_name[user.username] = user
+        if user.lms_user_id is not None:
+            by_id[user.lms_user_id] = user
+        if decision.created:
+            to_create.append(user)
+        elif decision.changes and user.pk is not None:  # a row created earlier in the batch is inserted as it ends up
+            to_update[user.pk] = user
+        if decision.email_set:
+            arrived[id(user)] = user
+        results.append(user)
+
+    # Updates first: a rename frees a name that a new row of the batch may take.
+    if to_update:
+        User.objects.bulk_update(list(to_update.values()), ["username", "lms_user_id", "email"], batch_size=_BATCH_SIZE)
+    if to_create:
+        User.objects.bulk_create(to_create, batch_size=_BATCH_SIZE)
+        missing = [row for row in to_create if row.pk is None]  # MySQL/MariaDB return no ids from a bulk insert
+        for user_batch in _chunks(missing, _CHUNK):
+            pk_by_name = dict(
+                User.objects.filter(username__in=[row.username for row in user_batch]).values_list("username", "pk")
             )
-        if by_name is not None and by_name.lms_user_id not in (None, lms_user_id):
-            raise LearnerIdentityConflict(
-                f"Username {username!r} is held by LMS user id {by_name.lms_user_id}, not {lms_user_id}."
-            )
-        if by_id is not None and by_id.username != username:
-            log.info("learner_renamed", extra={"lms_user_id": lms_user_id, "old": by_id.username, "new": username})
-            by_id.username = username
-            by_id.save(update_fields=["username"])
-        user = by_id or by_name
-    if user is None:
-        return User.objects.create(username=username, lms_user_id=lms_user_id, email=email or ""), bool(email)
-    changed = []
-    if lms_user_id is not None and user.lms_user_id is None:
-        user.lms_user_id = lms_user_id
-        changed.append("lms_user_id")
-    if email and user.email != email:
-        user.email = email
-        changed.append("email")
-    if changed:
-        user.save(update_fields=changed)
-    return user, "email" in changed
+            for row in user_batch:
+                row.pk = pk_by_name[row.username]
+    log.info(
+        "learners_recorded",
+        extra={"accounts": len(accounts), "added": len(to_create), "updated": len(to_update)},
+    )
+    return results, list(arrived.values())

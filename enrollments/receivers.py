@@ -1,17 +1,23 @@
-"""Receivers: a learner appeared with an email -> realise their pending enrollments after commit."""
+"""Receivers: learners appeared with an email -> realise their pending enrollments after commit."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
 from core.models import User
+from enrollments.tasks import pending_enrollments_realize_task
+
+
+def on_learners_identified(sender: Any, learners: Sequence[User], **kwargs: Any) -> None:
+    """One realisation task for the whole batch (``core.signals.learners_identified``)."""
+    learner_ids = sorted({learner.pk for learner in learners if learner.email})
+    if not learner_ids:
+        return
+    # After commit: the learner rows must be visible to whoever runs the task.
+    transaction.on_commit(lambda: pending_enrollments_realize_task.delay(learner_ids=learner_ids))
 
 
 def on_learner_identified(sender: Any, learner: User, **kwargs: Any) -> None:
-    if not learner.email:
-        return
-    from enrollments.tasks import pending_enrollments_realize_task
-
-    learner_id = learner.pk
-    # After commit: the learner row must be visible to whoever runs the task.
-    transaction.on_commit(lambda: pending_enrollments_realize_task.delay(learner_id=learner_id))
+    """``core.signals.learner_identified``: one learner, handled as a batch of one."""
+    on_learners_identified(sender, learners=[learner])

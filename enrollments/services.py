@@ -170,12 +170,27 @@ def bulk_enroll(
     - Each list of the result is in request order; ``item_outcomes`` has one outcome per item.
     - With ``notify``, one email per newly enrolled or newly pending learner is queued once the
       writes have committed.
+    - A learner who appeared with a newly pending email while this ran gets those rows realised.
     """
     backend = backend or enrollment_backend_get()
     distinct, duplicate_of = _distinct_items(items)
     pairs, outcomes = _prepare(distinct, backend)
     written = backend.enroll(pairs=pairs) if pairs else BackendResult()
     outcomes.update(written.outcomes)
+    newly_pending = sorted(
+        {
+            outcome.email
+            for outcome in written.outcomes.values()
+            if isinstance(outcome, EnrollmentPending) and outcome.created
+        }
+    )
+    if newly_pending:
+        # A learner who appeared after the backend looked learners up had their own realisation run
+        # before these rows were committed, so it found nothing. Look again once they are committed:
+        # either that realisation saw the rows, or this sees the learner (realising twice is harmless).
+        # Not inside the backend's transaction: a learner committing between that look-up and our
+        # commit would be missed by both. Outside any transaction on_commit runs at once.
+        transaction.on_commit(lambda: pending_enrollments_realize_for_emails(emails=newly_pending))
     # The backend found more repeats once it knew the learners: (email, run) and (user_id, run) of one learner.
     for index, first in duplicate_of.items():
         duplicate_of[index] = written.duplicate_of.get(first, first)

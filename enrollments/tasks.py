@@ -41,15 +41,18 @@ def bulk_enrollment_notify_task(self: Task, *, notifications: list[dict[str, Any
 
 
 @shared_task(name="enrollments.pending_enrollments_realize")
-def pending_enrollments_realize_task(*, learner_id: int | None = None, learner_ids: list[int] | None = None) -> int:
-    """Realise the pending enrollments of learners who just appeared (one, or a batch). Safe to run twice.
+def pending_enrollments_realize_task(*, learner_ids: list[int] | None = None, learner_id: int | None = None) -> int:
+    """Realise the pending enrollments of learners who just appeared. Safe to run twice.
 
+    Queued with ``learner_ids``. ``learner_id`` (one learner) is what this task took before; it is
+    still accepted only so that messages already queued by an older release run after an upgrade.
     Returns how many enrollments were created or reactivated.
     """
     from core.models import User
     from enrollments.selectors import chunked
     from enrollments.services import pending_enrollments_realize_many
 
+    # learner_id: only messages queued before the receivers sent learner_ids; nothing queues it now.
     ids = sorted({*(learner_ids or []), *([learner_id] if learner_id is not None else [])})
     learners = [learner for batch in chunked(ids) for learner in User.objects.filter(pk__in=batch)]
     if not learners:

@@ -6,10 +6,10 @@
 
 from django.conf import settings
 
-from enrollments.backends.base import BackendResult, EnrollmentBackend, PreparedPair
+from enrollments.backends.base import BackendResult, EnrollmentBackend, PreparedPair, first_pair_per_learner
 from enrollments.exceptions import EnrollmentBackendNotConfigured
 
-__all__ = ["BackendResult", "EnrollmentBackend", "PreparedPair", "enrollment_backend_get"]
+__all__ = ["BackendResult", "EnrollmentBackend", "PreparedPair", "enrollment_backend_get", "first_pair_per_learner"]
 
 
 def enrollment_backend_get(name: str | None = None) -> EnrollmentBackend:

@@ -1,7 +1,8 @@
 """What every enrollment backend takes and returns."""
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from core.models import User
 from enrollments.data import (
@@ -11,7 +12,9 @@ from enrollments.data import (
 )
 from enrollments.selectors import RunRow
 
-__all__ = ["BackendResult", "EnrollmentBackend", "Outcome", "PreparedPair"]
+__all__ = ["BackendResult", "EnrollmentBackend", "Outcome", "PreparedPair", "first_pair_per_learner"]
+
+L = TypeVar("L", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,26 @@ class EnrollmentBackend(Protocol):
     def unenroll(self, *, learner: User, course_run_key: str) -> bool:
         """Deactivate the learner's enrollment. True when an active enrollment was deactivated."""
         ...
+
+
+def first_pair_per_learner(
+    result: BackendResult, resolved: Iterable[tuple[PreparedPair, L]]
+) -> list[tuple[PreparedPair, L]]:
+    """The pairs, with the learner each resolved to, that name a (learner, run) no earlier pair named.
+
+    ``bulk_enroll`` drops repeats of one ``(email, user_id, run)``; only a backend knows that an email
+    and a ``user_id`` are one learner. Both backends call this with ``learner`` values equal exactly
+    when they are the same learner, before they enroll anyone, so the learner is enrolled (and the
+    LMS called) once; each later pair is recorded in ``result.duplicate_of`` and shares the first
+    one's outcome.
+    """
+    first: dict[tuple[L, str], int] = {}
+    kept: list[tuple[PreparedPair, L]] = []
+    for pair, learner in resolved:
+        key = (learner, pair.item.course_run_key)
+        if key in first:
+            result.duplicate_of[pair.index] = first[key]
+        else:
+            first[key] = pair.index
+            kept.append((pair, learner))
+    return kept

@@ -2,7 +2,8 @@
 
 Policy lives here, transport in ``enrollments.lms``:
 - learners are found by email at the LMS (batch endpoint when it exists, else one GET per email);
-  the accounts found are recorded locally in bulk, which is also an arrival that realises pending rows;
+  the accounts found are recorded locally in bulk (``core.api.learners_get_or_create_many``), which is
+  also an arrival that realises pending rows;
 - calls run on a bounded thread pool; timeouts, 5xx and 429 are retried with exponential backoff
   and jitter, other 4xx never; after ``LMS_CIRCUIT_BREAKER_FAILURES`` retryable failures in a row,
   or ``LMS_TIME_BUDGET_SECONDS`` into the request, the calls not yet sent are not sent (``CallGuard``);
@@ -24,9 +25,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import LearnerIdentityConflict
-from core.models import User
-from enrollments.backends.base import BackendResult, PreparedPair
+from core.api import LearnerAccount, LearnerIdentityConflict, User, learners_get_or_create_many
+from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
 from enrollments.backends.writes import course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
@@ -42,7 +42,6 @@ from enrollments.exceptions import (
     UpstreamNotFound,
     UpstreamUnauthorized,
 )
-from enrollments.learners import lms_accounts_record
 from enrollments.lms import LmsAccount, LmsClient, LmsEnrollment
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import (
@@ -169,47 +168,53 @@ class LmsEnrollmentBackend:
         self.circuit_breaker_failures = circuit_breaker_failures or settings.LMS_CIRCUIT_BREAKER_FAILURES
         self.time_budget_seconds = time_budget_seconds or settings.LMS_TIME_BUDGET_SECONDS
         self.clock = clock
-        self.guard = self._new_guard()
 
     def _new_guard(self) -> CallGuard:
+        """A fresh guard: each ``enroll()`` / ``unenroll()`` call makes its own and passes it down, so a
+        backend instance keeps no per-request state (a tripped breaker or spent budget never carries over)."""
         return CallGuard(
             max_failures=self.circuit_breaker_failures, budget_seconds=self.time_budget_seconds, clock=self.clock
         )
 
     # --- calling the LMS ------------------------------------------------------------------------
 
-    def _call(self, call: Callable[..., T], /, **kwargs: Any) -> T:
+    def _call(self, guard: CallGuard, call: Callable[..., T], /, **kwargs: Any) -> T:
         """``call(**kwargs)``, again after a backoff while it fails with a retryable error.
 
-        Raises ``UpstreamGivenUp`` instead of calling once the request's guard has tripped.
+        Raises ``UpstreamGivenUp`` instead of calling once the request's ``guard`` has tripped.
         """
         for attempt in range(1, self.attempts + 1):
-            self.guard.check()
+            guard.check()
             try:
                 value = call(**kwargs)
             except UpstreamError as exc:
-                self.guard.record(exc)
+                guard.record(exc)
                 if not exc.retryable or attempt == self.attempts:
                     raise
                 delay = self.backoff_seconds * 2 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
                 log.info("lms_retry", extra={"attempt": attempt, "status": exc.status_code, "delay_s": round(delay, 3)})
-                self.sleep(min(delay, self.guard.remaining()))
+                self.sleep(min(delay, guard.remaining()))
             else:
-                self.guard.record(None)
+                guard.record(None)
                 return value
         raise AssertionError("unreachable")
 
-    def _map(self, call: Callable[..., T], kwargs_list: Iterable[dict[str, Any]]) -> list[T | UpstreamError]:
-        """``self._call(call, **kwargs)`` for each, on the pool; a failure is returned, not raised."""
-        return self._run_all([(call, kwargs) for kwargs in kwargs_list])
+    def _map(
+        self, guard: CallGuard, call: Callable[..., T], kwargs_list: Iterable[dict[str, Any]]
+    ) -> list[T | UpstreamError]:
+        """``self._call(guard, call, **kwargs)`` for each, on the pool; a failure is returned, not raised."""
+        return self._run_all(guard, [(call, kwargs) for kwargs in kwargs_list])
 
-    def _run_all(self, jobs: list[tuple[Callable[..., Any], dict[str, Any]]]) -> list[Any]:
-        """Run ``(call, kwargs)`` jobs (with retries) on at most ``max_workers`` threads, answers in order."""
+    def _run_all(self, guard: CallGuard, jobs: list[tuple[Callable[..., Any], dict[str, Any]]]) -> list[Any]:
+        """Run ``(call, kwargs)`` jobs (with retries) on at most ``max_workers`` threads, answers in order.
+
+        The worker threads share ``guard``: one request's failures and time budget count together.
+        """
 
         def one(job: tuple[Callable[..., Any], dict[str, Any]]) -> Any:
             call, kwargs = job
             try:
-                return self._call(call, **kwargs)
+                return self._call(guard, call, **kwargs)
             except UpstreamError as exc:
                 return exc
 
@@ -218,7 +223,7 @@ class LmsEnrollmentBackend:
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(jobs))) as pool:
             return list(pool.map(one, jobs))
 
-    def _accounts(self, emails: list[str]) -> tuple[dict[str, LmsAccount], dict[str, UpstreamError]]:
+    def _accounts(self, guard: CallGuard, emails: list[str]) -> tuple[dict[str, LmsAccount], dict[str, UpstreamError]]:
         """LMS accounts by email, and the emails the LMS could not be asked about."""
         accounts: dict[str, LmsAccount] = {}
         errors: dict[str, UpstreamError] = {}
@@ -229,7 +234,7 @@ class LmsEnrollmentBackend:
                 one_by_one.extend(batch)
                 continue
             try:
-                found = self._call(self.client.accounts_search_emails, emails=batch)
+                found = self._call(guard, self.client.accounts_search_emails, emails=batch)
             except UpstreamError as exc:
                 if isinstance(exc, UpstreamNotFound) or exc.status_code == 405:
                     # An LMS without the batch endpoint: ask per email from here on.
@@ -240,7 +245,7 @@ class LmsEnrollmentBackend:
                     errors.update(dict.fromkeys(batch, exc))
                 continue
             accounts.update({account.email: account for account in found})
-        answers = self._map(self.client.account_by_email, ({"email": email} for email in one_by_one))
+        answers = self._map(guard, self.client.account_by_email, ({"email": email} for email in one_by_one))
         for email, answer in zip(one_by_one, answers, strict=True):
             if isinstance(answer, UpstreamError):
                 errors[email] = answer
@@ -251,39 +256,40 @@ class LmsEnrollmentBackend:
     # --- the backend ----------------------------------------------------------------------------
 
     def enroll(self, *, pairs: list[PreparedPair]) -> BackendResult:
-        self.guard = self._new_guard()  # the failure count and the time budget are per request
+        guard = self._new_guard()  # the failure count and the time budget are per request
         result = BackendResult()
         try:
-            self._call(self.client.ensure_token)
+            self._call(guard, self.client.ensure_token)
         except UpstreamError as exc:
             for pair in pairs:
                 result.outcomes[pair.index] = _lms_failure(pair, exc, self.attempts)
             return result
 
         emails = sorted({pair.item.email for pair in pairs if pair.item.email})
-        accounts, lookup_errors = self._accounts(emails)
+        accounts, lookup_errors = self._accounts(guard, emails)
+        learners = self._record(list(accounts.values()))
+        # Read after recording: a learner the LMS renamed is already stored under the new name.
         local_by_id = learners_by_lms_user_id(
             lms_user_ids=[pair.item.user_id for pair in pairs if pair.item.user_id is not None]
         )
-        learners = lms_accounts_record(accounts=list(accounts.values()))
 
-        to_enroll: list[tuple[PreparedPair, str]] = []  # (pair, LMS username)
+        known: list[tuple[PreparedPair, str]] = []  # (pair, LMS username)
         to_allow: list[PreparedPair] = []
-        first_pair: dict[tuple[str, str], int] = {}  # (username, run key) -> index of the pair naming it first
         for pair in pairs:
             target = self._resolve(pair, accounts, lookup_errors, local_by_id, learners)
             if isinstance(target, EnrollmentFailure):
                 result.outcomes[pair.index] = target
             elif target is None:
                 to_allow.append(pair)
-            elif (target, pair.item.course_run_key) in first_pair:  # one learner named by email and by user_id
-                result.duplicate_of[pair.index] = first_pair[(target, pair.item.course_run_key)]
             else:
-                first_pair[(target, pair.item.course_run_key)] = pair.index
-                to_enroll.append((pair, target))
+                known.append((pair, target))
+        # One learner named by email and by user_id for a run: one LMS call, one outcome. The usernames
+        # are current (read after recording), so one learner has one.
+        to_enroll = first_pair_per_learner(result, known)
 
         # One pool for both kinds of call, so neither waits for the other's tail.
         answers = self._run_all(
+            guard,
             [
                 (
                     self.client.enrollment_set,
@@ -297,11 +303,23 @@ class LmsEnrollmentBackend:
                     {"email": pair.item.email, "course_run_key": pair.item.course_run_key},
                 )
                 for pair in to_allow
-            ]
+            ],
         )
         enroll_answers, allow_answers = answers[: len(to_enroll)], answers[len(to_enroll) :]
         self._mirror(result, to_enroll, enroll_answers, to_allow, allow_answers, learners, local_by_id)
         return result
+
+    @staticmethod
+    def _record(accounts: list[LmsAccount]) -> dict[str, User | LearnerIdentityConflict]:
+        """The local rows of the accounts the LMS returned (``core.api.learners_get_or_create_many``), by LMS username.
+
+        A learner created with an email, or whose email changed, is an arrival: core signals
+        ``learners_identified`` once for the batch, and their pending enrollments are realised after commit.
+        """
+        recorded = learners_get_or_create_many(
+            accounts=[LearnerAccount(username=a.username, lms_user_id=a.id, email=a.email) for a in accounts]
+        )
+        return {account.username: row for account, row in zip(accounts, recorded, strict=True)}
 
     def _resolve(
         self,
@@ -470,9 +488,9 @@ class LmsEnrollmentBackend:
 
     def unenroll(self, *, learner: User, course_run_key: str) -> bool:
         """Unenroll at the LMS (``is_active: false``), then mirror its answer. Raises ``UpstreamError``."""
-        self.guard = self._new_guard()
         enrollment = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key).first()
         answer = self._call(
+            self._new_guard(),
             self.client.enrollment_set,
             username=learner.username,
             course_run_key=course_run_key,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import User
-from enrollments.backends.base import BackendResult, PreparedPair
+from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
 from enrollments.backends.writes import BATCH_SIZE, course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
@@ -84,9 +84,8 @@ class LocalEnrollmentBackend:
         by_email = learners_by_email(emails=[p.item.email for p in pairs if p.item.email])
         by_id = learners_by_lms_user_id(lms_user_ids=[p.item.user_id for p in pairs if p.item.user_id is not None])
 
-        to_enroll: list[tuple[PreparedPair, RunRow, LearnerRow]] = []
+        known: list[tuple[PreparedPair, tuple[RunRow, LearnerRow]]] = []
         to_pend: list[tuple[PreparedPair, RunRow, str]] = []
-        first_pair: dict[tuple[int, int], int] = {}  # (learner, run) -> index of the pair that named it first
         for pair in pairs:
             if pair.run is None:  # not reached: bulk_enroll refuses unknown runs for this backend
                 continue
@@ -94,14 +93,11 @@ class LocalEnrollmentBackend:
             if isinstance(resolved, EnrollmentFailure):
                 result.outcomes[pair.index] = resolved
             elif resolved is not None:
-                key = (resolved.pk, pair.run.pk)
-                if key in first_pair:  # the same learner named another way (email / user_id) for this run
-                    result.duplicate_of[pair.index] = first_pair[key]
-                    continue
-                first_pair[key] = pair.index
-                to_enroll.append((pair, pair.run, resolved))
+                known.append((pair, (pair.run, resolved)))
             elif pair.item.email is not None:
                 to_pend.append((pair, pair.run, pair.item.email))
+        # One learner named another way (email / user_id) for a run is enrolled and reported once.
+        to_enroll = [(pair, run, learner) for pair, (run, learner) in first_pair_per_learner(result, known)]
 
         with transaction.atomic():
             # Read what exists only once the runs are locked: a concurrent request for the same runs

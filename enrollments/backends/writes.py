@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import CHUNK, chunked
@@ -45,20 +45,10 @@ def enrollment_rows_upsert(rows: list[Enrollment]) -> None:
 def pending_rows_insert(rows: list[PendingEnrollment]) -> None:
     """Insert these pending enrollments; ones that already exist (same email and run) are left alone.
 
-    Once the rows are committed, learners who already have one of these emails get them realised:
-    a learner who appeared while this request was running (after its learner lookup) found nothing
-    to realise, because these rows were not committed yet. Looking again *after* the commit closes
-    that window for every interleaving: either the arrival's own realisation sees the committed
-    rows, or this look-up sees the learner (``pending_enrollments_realize`` makes both safe).
+    Learners who already hold one of these emails are not looked for here: ``bulk_enroll`` does that
+    once the rows are committed (a look-up inside this transaction would miss a learner who commits
+    before it does).
     """
     if not rows:
         return
     PendingEnrollment.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
-    emails = sorted({row.email for row in rows})
-
-    def realise_arrived() -> None:
-        from enrollments.services import pending_enrollments_realize_for_emails
-
-        pending_enrollments_realize_for_emails(emails=emails)
-
-    transaction.on_commit(realise_arrived)

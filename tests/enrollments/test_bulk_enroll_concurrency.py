@@ -1,7 +1,7 @@
 """Bulk enrollment racing other writers: identical requests, and a learner arriving mid-request (PostgreSQL)."""
 
-import contextlib
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -31,6 +31,15 @@ def _local_backend(settings):
     settings.ENROLLMENT_BACKEND = "local"
 
 
+def _another_session_waits_for_this_one() -> bool:
+    """True when another database session is blocked on a lock this thread's transaction holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def test_two_identical_requests_at_once_report_created_once_and_email_once(monkeypatch):
     run = CourseRunFactory()
     UserFactory(email="ana@example.com")
@@ -38,16 +47,26 @@ def test_two_identical_requests_at_once_report_created_once_and_email_once(monke
         BulkEnrollmentItem(email="ana@example.com", course_run_key=run.key),
         BulkEnrollmentItem(email="new@example.com", course_run_key=run.key),
     ]
-    # Each request waits (up to 2 s) right after reading what exists, for the other to read too.
-    # Without the run locks both read "nothing yet" and both report created:true; with them the
-    # second request cannot read before the first has committed, so the wait times out.
-    barrier = threading.Barrier(2, timeout=2)
+    # The first request to read what exists waits there, holding the run locks, until the other one
+    # is either blocked by it on a lock (the run locks work: it can read only after our commit) or has
+    # read too (they do not: both read "nothing yet" and both report created:true). Either happens in
+    # milliseconds; the deadline only bounds a hang.
     real_read = local.enrollments_by_pair
+    state = threading.Lock()
+    readers: list[int] = []
+    stuck: list[str] = []
 
     def read_then_wait_for_the_other(**kwargs):
         found = real_read(**kwargs)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait()
+        with state:
+            readers.append(threading.get_ident())
+            first = len(readers) == 1
+        deadline = time.monotonic() + 10
+        while first and len(readers) == 1 and not _another_session_waits_for_this_one():
+            if time.monotonic() > deadline:
+                stuck.append("the other request neither read nor waited for a lock")
+                break
+            time.sleep(0.005)
         return found
 
     monkeypatch.setattr(local, "enrollments_by_pair", read_then_wait_for_the_other)
@@ -66,7 +85,7 @@ def test_two_identical_requests_at_once_report_created_once_and_email_once(monke
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert errors == []
+    assert errors == [] and stuck == []
     assert sorted(result.successes[0].created for result in results) == [False, True]
     assert sorted(result.pending[0].created for result in results) == [False, True]
     assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.com", "new@example.com"]

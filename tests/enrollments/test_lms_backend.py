@@ -295,7 +295,9 @@ def test_backoff_grows_between_retries(fake_lms):
     backend = enrollment_backend_get()
     backend.backoff_seconds, backend.sleep = 1.0, sleeps.append
     with pytest.raises(UpstreamUnavailable):
-        backend._call(backend.client.enrollment_set, username="ana", course_run_key=RUN, mode="audit")
+        backend._call(
+            backend._new_guard(), backend.client.enrollment_set, username="ana", course_run_key=RUN, mode="audit"
+        )
     assert len(sleeps) == 2 and 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
 
 
@@ -420,13 +422,23 @@ def test_no_more_lms_calls_run_at_once_than_the_configured_workers(fake_lms):
 
     accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(12)]
     fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
-    lock, in_flight, peak = threading.Lock(), [0], [0]
+    lock, in_flight, peak, calls = threading.Lock(), [0], [0], [0]
+    # The first two calls wait for each other: they can only both pass if they are in flight at once.
+    first_two = threading.Barrier(2, timeout=5)
+    unmet: list[BaseException] = []
 
     def slow_enroll(request):
         with lock:
+            calls[0] += 1
+            call = calls[0]
             in_flight[0] += 1
             peak[0] = max(peak[0], in_flight[0])
-        time.sleep(0.05)
+        if call <= 2:
+            try:
+                first_two.wait()
+            except threading.BrokenBarrierError as exc:
+                unmet.append(exc)
+        time.sleep(0.05)  # long enough for a fourth call to overlap if the pool let one through
         with lock:
             in_flight[0] -= 1
         body = json.loads(request.body)
@@ -438,7 +450,8 @@ def test_no_more_lms_calls_run_at_once_than_the_configured_workers(fake_lms):
         items=[BulkEnrollmentItem(email=a["email"], course_run_key=RUN) for a in accounts], backend=backend
     )
     assert len(result.successes) == 12
-    assert 1 < peak[0] <= 3
+    assert unmet == [], "the first two LMS calls never ran at the same time"
+    assert 2 <= peak[0] <= 3
 
 
 def test_a_down_lms_trips_the_circuit_breaker_and_fails_the_rest_at_once(admin, fake_lms, settings, monkeypatch):
@@ -458,6 +471,42 @@ def test_a_down_lms_trips_the_circuit_breaker_and_fails_the_rest_at_once(admin, 
     assert len(not_sent) == 29
     assert "LMS unavailable: 5 LMS calls in a row failed" in not_sent[-1]["reason"]
     assert not Enrollment.objects.exists()
+
+
+def test_a_backend_that_tripped_its_breaker_starts_its_next_calls_with_a_fresh_guard(fake_lms):
+    """The guard belongs to one enroll()/unenroll() call: a long-lived backend instance (one per worker)
+    must not refuse a recovered LMS because an earlier request tripped the breaker or spent its budget."""
+    from enrollments.data import BulkEnrollmentItem
+    from enrollments.lms import LmsClient
+    from enrollments.services import bulk_enroll
+
+    now = [0.0]
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(4)]
+    fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
+    down = fake_lms.add(responses.POST, ENROLL_URL, body=requests.exceptions.ConnectTimeout("connect timed out"))
+    backend = lms_backend.LmsEnrollmentBackend(
+        client=LmsClient.from_settings(),
+        max_workers=1,
+        circuit_breaker_failures=2,
+        time_budget_seconds=25,
+        clock=lambda: now[0],
+    )
+    items = [BulkEnrollmentItem(email=a["email"], course_run_key=RUN) for a in accounts]
+    first = bulk_enroll(items=items, backend=backend)
+    assert first.successes == [] and len(first.failures) == 4
+    assert all("LMS unavailable: 2 LMS calls in a row failed" in f.reason for f in first.failures)
+    assert len(calls_to(fake_lms, ENROLL_URL)) == 2
+    now[0] += 100  # and the first request's 25 s budget is long spent
+
+    # The LMS is back: the same instance sends every call again.
+    fake_lms.remove(down)
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({a["username"] for a in accounts}))
+    second = bulk_enroll(items=items, backend=backend)
+    assert [s.email for s in second.successes] == [a["email"] for a in accounts] and second.failures == []
+    enrollment = Enrollment.objects.get(learner__username="l0")
+    fake_lms.replace(responses.POST, ENROLL_URL, json=enrollment_answer("l0", RUN, is_active=False))
+    assert backend.unenroll(learner=enrollment.learner, course_run_key=RUN) is True
+    assert Enrollment.objects.filter(is_active=True).count() == 3
 
 
 def test_an_answer_resets_the_count_of_failures_in_a_row(admin, fake_lms, settings, monkeypatch):
@@ -541,6 +590,23 @@ def test_one_lms_learner_named_by_email_and_by_user_id_is_enrolled_and_reported_
         {"email": "ana@example.com", "user_id": 42, "course_run_key": RUN, "created": True}
     ]
     assert len(calls_to(fake_lms, ENROLL_URL)) == 1
+
+
+def test_a_learner_the_lms_renamed_named_by_email_and_by_user_id_is_enrolled_once_under_the_new_name(admin, fake_lms):
+    """The LMS answers the new username for LMS user id 42: the local row is renamed (ADR 0003) before the
+    user_id-only pair is resolved, so both pairs are the same learner and the LMS is called once, by the new name."""
+    ana = UserFactory(username="ana", email="ana@example.com", lms_user_id=42)
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana_b", "email": "ana@example.com", "id": 42}])
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana_b"}))
+    response = post(
+        admin, [{"email": "ana@example.com", "course_run_key": RUN}, {"user_id": 42, "course_run_key": RUN}]
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["successes"] == [
+        {"email": "ana@example.com", "user_id": 42, "course_run_key": RUN, "created": True}
+    ]
+    assert [json.loads(call.request.body)["user"] for call in calls_to(fake_lms, ENROLL_URL)] == ["ana_b"]
+    assert list(Enrollment.objects.values_list("learner_id", "learner__username")) == [(ana.pk, "ana_b")]
 
 
 def test_a_pending_pair_for_an_email_a_local_learner_has_is_realised_at_once(

@@ -183,3 +183,52 @@ def test_credential_ingest_naming_the_email_realises_pending(
     assert response.status_code == 201, response.json()
     assert _enrolled("newbie") == sorted(run.key for run in runs)
     assert not PendingEnrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_of_arrivals_is_realised_by_one_task(runs, monkeypatch, django_capture_on_commit_callbacks):
+    """``learners_get_or_create_many`` signals once: one task for every learner whose email was set."""
+    from core.api import LearnerAccount, learners_get_or_create_many
+    from enrollments.tasks import pending_enrollments_realize_task
+
+    for email in ("newbie@example.com", "other@example.com"):
+        PendingEnrollment.objects.create(email=email, course_run=runs[0], mode="audit")
+    UserFactory(username="known", email="known@example.com", lms_user_id=500)
+    queued: list[dict] = []
+    real_delay = pending_enrollments_realize_task.delay
+
+    def delay(**kwargs):
+        queued.append(kwargs)
+        return real_delay(**kwargs)
+
+    monkeypatch.setattr(pending_enrollments_realize_task, "delay", delay)
+    with django_capture_on_commit_callbacks(execute=True):
+        newbie, other, _known = learners_get_or_create_many(
+            accounts=[
+                LearnerAccount("newbie", 777, "NewBie@example.com"),
+                LearnerAccount("other", 778, "other@example.com"),
+                LearnerAccount("known", 500, "known@example.com"),  # nothing changed: not an arrival
+            ]
+        )
+    assert queued == [{"learner_ids": sorted([newbie.pk, other.pk])}]
+    assert _enrolled("newbie") == [runs[0].key] and _enrolled("other") == [runs[0].key]
+    assert not PendingEnrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_one_arrival_queues_learner_ids_and_a_message_an_older_release_queued_still_runs(
+    runs, pending, monkeypatch, django_capture_on_commit_callbacks
+):
+    from enrollments.tasks import pending_enrollments_realize_task
+
+    queued: list[dict] = []
+    monkeypatch.setattr(pending_enrollments_realize_task, "delay", lambda **kwargs: queued.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        learner = learner_get_or_create(username="newbie", lms_user_id=777, email="newbie@example.com")
+    assert queued == [{"learner_ids": [learner.pk]}]
+    assert PendingEnrollment.objects.count() == 2  # the task was only queued
+
+    # A message queued before the task took learner_ids names one learner_id.
+    assert pending_enrollments_realize_task.apply(kwargs={"learner_id": learner.pk}).get() == 2
+    assert _enrolled("newbie") == sorted(run.key for run in runs)
+    assert not PendingEnrollment.objects.exists()

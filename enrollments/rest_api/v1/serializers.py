@@ -41,10 +41,6 @@ class EnrollmentOutput(serializers.Serializer):
     modified = serializers.DateTimeField()
 
 
-#: The largest LMS user id the databases store (a signed 64-bit integer).
-MAX_USER_ID = 2**63 - 1
-
-
 class BulkEnrollmentItemInput(serializers.Serializer):
     """One pair. The email's syntax and length and the run key are checked per pair (a failure, not a 400).
 
@@ -53,7 +49,7 @@ class BulkEnrollmentItemInput(serializers.Serializer):
     """
 
     email = StrictCharField(required=False, max_length=320, trim_whitespace=True)
-    user_id = StrictIntegerField(required=False, min_value=1, max_value=MAX_USER_ID)
+    user_id = StrictIntegerField(required=False, min_value=1)  # at most core.fields.MAX_DB_INTEGER
     course_run_key = StrictCharField(max_length=255)
     license_uuid = StrictUUIDField(required=False, allow_null=True)
     mode = StrictCharField(required=False, max_length=100)
