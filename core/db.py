@@ -3,7 +3,7 @@
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -15,6 +15,18 @@ log = logging.getLogger(__name__)
 # MySQL/MariaDB ER_LOCK_DEADLOCK; PostgreSQL deadlock_detected and serialization_failure.
 _MYSQL_DEADLOCK = 1213
 _POSTGRES_RETRYABLE = {"40P01", "40001"}
+
+
+def chunked(values: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``: keeps SQL ``IN`` lists and bulk statements bounded."""
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def is_deadlock(exc: BaseException) -> bool:

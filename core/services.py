@@ -7,14 +7,14 @@ identity.
 """
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from core.db import retry_on_integrity_error
+from core.db import chunked, retry_on_integrity_error
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
 from core.signals import learner_identified, learners_identified
@@ -103,17 +103,6 @@ def _decision_apply(decision: _Decision) -> User:
     return user
 
 
-def _chunks(values: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _rows_lock(accounts: Sequence[LearnerAccount]) -> tuple[dict[str, User], dict[int, User]]:
     """The stored rows holding these usernames or LMS user ids, locked; by username and by LMS user id.
 
@@ -123,7 +112,7 @@ def _rows_lock(accounts: Sequence[LearnerAccount]) -> tuple[dict[str, User], dic
     those index entries). A row that changes in between makes the write fail; the callers retry.
     """
     pks: set[int] = set()
-    for batch in _chunks(accounts, _CHUNK // 2):
+    for batch in chunked(accounts, _CHUNK // 2):
         matches = Q(username__in=[account.username for account in batch])
         ids = [account.lms_user_id for account in batch if account.lms_user_id is not None]
         if ids:
@@ -131,7 +120,7 @@ def _rows_lock(accounts: Sequence[LearnerAccount]) -> tuple[dict[str, User], dic
         pks.update(User.objects.filter(matches).values_list("pk", flat=True))
     by_name: dict[str, User] = {}
     by_id: dict[int, User] = {}
-    for pk_batch in _chunks(sorted(pks), _CHUNK):
+    for pk_batch in chunked(sorted(pks), _CHUNK):
         for user in User.objects.select_for_update().filter(pk__in=pk_batch).order_by("pk"):
             by_name[user.username] = user
             if user.lms_user_id is not None:
@@ -253,7 +242,7 @@ def _learners_upsert(accounts: Sequence[LearnerAccount]) -> tuple[list[User | Le
     if to_create:
         User.objects.bulk_create(to_create, batch_size=_BATCH_SIZE)
         missing = [row for row in to_create if row.pk is None]  # MySQL/MariaDB return no ids from a bulk insert
-        for user_batch in _chunks(missing, _CHUNK):
+        for user_batch in chunked(missing, _CHUNK):
             pk_by_name = dict(
                 User.objects.filter(username__in=[row.username for row in user_batch]).values_list("username", "pk")
             )

@@ -1,12 +1,13 @@
 """Reads for bulk enrollment: whole batches at a time, a few queries per chunk of learners or runs."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple, TypeVar
 from uuid import UUID
 
 from django.db.models.functions import Lower
 
+from core.db import chunked
 from core.models import User
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import CourseRun
@@ -38,17 +39,6 @@ class EnrollmentRow(NamedTuple):
     license_uuid: UUID | None
 
 
-def chunked(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 _LEARNER_FIELDS = ("pk", "username", "email_lower", "lms_user_id", "is_active")
 
 
@@ -58,7 +48,7 @@ def learners_by_email(*, emails: Iterable[str]) -> dict[str, list[LearnerRow]]:
     A list per email: the user table does not make emails unique, and callers must refuse to guess.
     """
     found: dict[str, list[LearnerRow]] = {}
-    for batch in chunked(sorted(set(emails))):
+    for batch in chunked(sorted(set(emails)), CHUNK):
         rows = (
             User.objects.annotate(email_lower=Lower("email"))
             .filter(email_lower__in=batch)
@@ -72,7 +62,7 @@ def learners_by_email(*, emails: Iterable[str]) -> dict[str, list[LearnerRow]]:
 
 def learners_by_lms_user_id(*, lms_user_ids: Iterable[int]) -> dict[int, LearnerRow]:
     found: dict[int, LearnerRow] = {}
-    for batch in chunked(sorted(set(lms_user_ids))):
+    for batch in chunked(sorted(set(lms_user_ids)), CHUNK):
         rows = (
             User.objects.annotate(email_lower=Lower("email"))
             .filter(lms_user_id__in=batch)
@@ -86,7 +76,7 @@ def learners_by_lms_user_id(*, lms_user_ids: Iterable[int]) -> dict[int, Learner
 
 def course_runs_by_key(*, keys: Iterable[str]) -> dict[str, RunRow]:
     found: dict[str, RunRow] = {}
-    for batch in chunked(sorted(set(keys))):
+    for batch in chunked(sorted(set(keys)), CHUNK):
         for pk, key, title, removed_at, end in CourseRun.objects.filter(key__in=batch).values_list(
             "pk", "key", "title", "removed_at", "end"
         ):

@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from core.db import retry_on_integrity_error
+from core.db import chunked, retry_on_integrity_error
 from core.models import User
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
 from enrollments.backends.writes import BATCH_SIZE
@@ -25,7 +25,7 @@ from enrollments.data import (
     Outcome,
 )
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.selectors import CHUNK, chunked, course_runs_by_key, learners_by_email
+from enrollments.selectors import CHUNK, course_runs_by_key, learners_by_email
 from enrollments.tasks import bulk_enrollment_notify_task, pending_enrollments_realize_task
 from programs.api import InvalidCourseRunKey, parse_course_run_key
 from programs.models import CourseRun

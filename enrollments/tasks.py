@@ -48,13 +48,14 @@ def pending_enrollments_realize_task(*, learner_ids: list[int] | None = None, le
     still accepted only so that messages already queued by an older release run after an upgrade.
     Returns how many enrollments were created or reactivated.
     """
+    from core.db import chunked
     from core.models import User
-    from enrollments.selectors import chunked
+    from enrollments.selectors import CHUNK
     from enrollments.services import pending_enrollments_realize_many
 
     # learner_id: only messages queued before the receivers sent learner_ids; nothing queues it now.
     ids = sorted({*(learner_ids or []), *([learner_id] if learner_id is not None else [])})
-    learners = [learner for batch in chunked(ids) for learner in User.objects.filter(pk__in=batch)]
+    learners = [learner for batch in chunked(ids, CHUNK) for learner in User.objects.filter(pk__in=batch)]
     if not learners:
         return 0
     return len(pending_enrollments_realize_many(learners=learners))

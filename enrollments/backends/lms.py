@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.api import LearnerAccount, LearnerIdentityConflict, User, learners_get_or_create_many
+from core.db import chunked
 from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
 from enrollments.backends.writes import course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
@@ -47,7 +48,6 @@ from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import (
     LearnerRow,
     RunRow,
-    chunked,
     enrollments_by_pair,
     learners_by_lms_user_id,
     pending_pairs,

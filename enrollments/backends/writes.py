@@ -4,8 +4,9 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from core.db import chunked
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.selectors import CHUNK, chunked
+from enrollments.selectors import CHUNK
 from programs.models import CourseRun
 
 BATCH_SIZE = 1000
