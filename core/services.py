@@ -9,7 +9,7 @@ identity.
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -20,7 +20,6 @@ from core.models import User
 from core.signals import learner_identified, learners_identified
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Bounded IN lists (SQLite's bound-parameter limit) and INSERT/UPDATE batches for the batch path.
 _CHUNK = 2000

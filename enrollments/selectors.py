@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 from uuid import UUID
 
 from django.db.models.functions import Lower
@@ -14,7 +14,6 @@ from programs.models import CourseRun
 
 # Bounded IN lists: SQLite and Oracle-style limits on bound parameters, and plans stay simple.
 CHUNK = 2000
-T = TypeVar("T")
 
 
 class LearnerRow(NamedTuple):
