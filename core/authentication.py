@@ -18,10 +18,17 @@ from rest_framework import exceptions
 from core.exceptions import LearnerIdentityConflict
 from core.fields import MAX_DB_INTEGER
 from core.models import User
+from core.parsers import unstorable_reason
 from core.services import learner_get_or_create
 from core.signals import learner_identified
 
 USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
+EMAIL_MAX_LENGTH: int = User._meta.get_field("email").max_length or 254
+
+
+def _storable(text: str) -> bool:
+    """No NUL and no unpaired surrogate: a claim that the database and the error renderer can take."""
+    return unstorable_reason(text) is None
 
 
 class LearnerJwtAuthentication(JwtAuthentication):
@@ -29,17 +36,22 @@ class LearnerJwtAuthentication(JwtAuthentication):
         username = payload.get("preferred_username") or payload.get("username")
         lms_user_id = payload.get("user_id")
         if username is not None and not (
-            isinstance(username, str) and 0 < len(username) <= USERNAME_MAX_LENGTH and "\x00" not in username
+            isinstance(username, str) and 0 < len(username) <= USERNAME_MAX_LENGTH and _storable(username)
         ):
             raise exceptions.AuthenticationFailed("The token's preferred_username is not a valid username.")
         if lms_user_id is not None and not (
             isinstance(lms_user_id, int) and not isinstance(lms_user_id, bool) and 0 < lms_user_id <= MAX_DB_INTEGER
         ):
             raise exceptions.AuthenticationFailed("The token's user_id is not a valid LMS user id.")
-        if isinstance(payload.get("email"), str):
+        email = payload.get("email")
+        if email is not None:
+            if not (isinstance(email, str) and len(email) <= EMAIL_MAX_LENGTH and _storable(email)):
+                raise exceptions.AuthenticationFailed("The token's email is not a valid email address.")
             # Stored lower-cased, as every other write path stores it (ADR 0003); a claim in another
             # case must not flip the row back and forth.
-            payload = {**payload, "email": payload["email"].strip().lower()}
+            payload = {**payload, "email": email.strip().lower()}
+        if not isinstance(payload.get("administrator", False), bool):
+            raise exceptions.AuthenticationFailed("The token's administrator claim is not a boolean.")
         known: User | None = None
         if username and lms_user_id is not None:
             try:

@@ -572,7 +572,8 @@ def _timestamp(value: object) -> int:
         raise InvalidTimestamp({"timestamp": ["Expected an integer number of seconds since the epoch."]}) from exc
     if isinstance(value, float) and value != timestamp:
         raise InvalidTimestamp({"timestamp": ["Expected an integer number of seconds since the epoch."]})
-    if abs(time.time() - timestamp) > settings.CREDIT_PROVIDER_TIMESTAMP_EXPIRATION:
+    # Integer arithmetic: a float of a 400-digit timestamp would overflow.
+    if abs(int(time.time()) - timestamp) > settings.CREDIT_PROVIDER_TIMESTAMP_EXPIRATION:
         raise InvalidTimestamp({"timestamp": ["The timestamp has expired (or is too far in the future)."]})
     return timestamp
 

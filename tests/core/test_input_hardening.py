@@ -5,7 +5,9 @@ integers beyond 64 bits overflow every database, and DRF coerces ``5`` to a UUID
 True. The suite runs on SQLite, PostgreSQL and MariaDB, so each case is proven on all three.
 """
 
+import jwt as pyjwt
 import pytest
+from django.conf import settings as django_settings
 
 from core.jwt import encode_jwt
 from core.models import User
@@ -216,3 +218,45 @@ def test_a_format_no_renderer_serves_is_a_not_found_envelope(jwt_client):
     response = jwt_client("staff_user", administrator=True).get("/api/programs/v1/programs/?format=xml")
     assert response.status_code == 404
     assert response.json()["code"] == "not-found"
+
+
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(api_client):
+    for depth in (40, 5000):
+        body = "[" * depth + "]" * depth
+        response = api_client.post("/api/credit/v1/providers/hogwarts/callback/", body, content_type="application/json")
+        assert response.status_code == 400, depth
+        assert response.json()["code"] == "parse-error"
+        assert "nested more than" in response.json()["detail"]
+
+
+def test_an_unpaired_surrogate_in_a_json_object_is_refused_and_nothing_stored(jwt_client):
+    CreditCourseFactory(course_key=COURSE_KEY, enabled=True)
+    admin = jwt_client("credit_admin", roles=["credit_admins"])
+    body = '[{"namespace": "grade", "name": "grade", "display_name": "Grade", "criteria": {"why": "\\ud800"}}]'
+    response = admin.put(f"/api/credit/v1/courses/{COURSE_KEY}/requirements/", body, content_type="application/json")
+    assert "0.criteria.why" in assert_json_400(response)["detail"]
+    assert not CreditRequirement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"username": "ana\ud800"},
+        {"username": "ana", "email": 5},
+        {"username": "ana", "email": "a" * 250 + "@x.io"},
+        {"username": "ana", "administrator": "yes"},
+    ],
+    ids=["surrogate-username", "non-string-email", "overlong-email", "string-administrator"],
+)
+def test_tokens_with_unusable_claims_are_a_json_401(api_client, claims):
+    payload = pyjwt.decode(
+        encode_jwt(username="placeholder"), options={"verify_signature": False}, algorithms=["HS256"]
+    )
+    payload["preferred_username"] = claims.pop("username")
+    payload.update(claims)
+    token = pyjwt.encode(payload, django_settings.JWT_SECRET_KEY, algorithm="HS256")
+    api_client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
+    response = api_client.post(STATUS_URL, {"username": "ana", "course_runs": [RUN_KEY]}, format="json")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert not User.objects.exists()

@@ -247,3 +247,20 @@ def test_a_json_body_that_is_not_an_object_is_400(pending, payload):
     assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert response.json()["code"] == "validation"
     assert status_of(pending) == "pending"
+
+
+@pytest.mark.parametrize("timestamp", [10**400, -(10**400), str(10**400)])
+def test_a_signed_callback_with_an_astronomical_timestamp_is_a_400(pending, timestamp):
+    response = post(signed(callback(pending, timestamp=timestamp)))
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert "timestamp" in response.json()["errors"]
+    assert status_of(pending) == "pending"
+
+
+def test_an_unpaired_surrogate_in_a_callback_is_refused_before_the_signature(pending):
+    body = '{"request_uuid": "%s", "status": "approved", "timestamp": 1, "x": "\\ud800", "signature": "00"}'
+    response = APIClient().post(URL, body % pending.uuid, content_type="application/json")
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.json()["code"] == "parse-error"
+    assert "surrogate" in response.json()["detail"]
+    assert status_of(pending) == "pending"
