@@ -7,6 +7,7 @@ is added here once, so no view can forget to document a 401 or a 400.
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -28,11 +29,16 @@ ERROR_SCHEMA = {
     },
 }
 
+# For views' own declarations; the hook gives them the envelope as body.
+LEARNER_IDENTITY_CONFLICT = OpenApiResponse(
+    description="The username is held by another LMS user id (docs/decisions/0003-learner-identity.rst)."
+)
+
 _ERRORS = {
     "400": "Malformed input: the envelope's errors name each offending field.",
     "401": "Missing, invalid or expired credentials.",
     "403": "Authenticated, but not allowed.",
-    "404": "Unknown object.",
+    "404": "Unknown object (or, for a list, a page that does not exist).",
     "429": "Throttled.",
 }
 _WRITES = {"post", "put", "patch", "delete"}
@@ -63,8 +69,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 codes.append("400")
             if not anonymous:
                 codes += ["401", "403"]
-            if "{" in path:
-                codes.append("404")
+            elif method in _WRITES:
+                codes.append("403")  # a signature-checked call (the credit provider callback)
+            if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
+                codes.append("404")  # an unknown object, or a page past the end
             for code, response in responses.items():
                 # A view declares its own 409/503 by description only; the body is the envelope.
                 if code[0] in "45" and "content" not in response:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from core.db import retry_on_integrity_error
 from core.permissions import IsCredentialIssuer
+from core.schema import LEARNER_IDENTITY_CONFLICT
 from core.selectors import learner_find
 from credentials_status.cert_status import learner_cert_status, learner_cert_statuses
 from credentials_status.models import CourseRunCredential
@@ -67,7 +68,8 @@ class CourseRunCredentialIngestView(APIView):
     permission_classes = [IsCredentialIssuer]
 
     @extend_schema(
-        request=CourseRunCredentialInput, responses={200: CourseRunCredentialOutput, 201: CourseRunCredentialOutput}
+        request=CourseRunCredentialInput,
+        responses={200: CourseRunCredentialOutput, 201: CourseRunCredentialOutput, 409: LEARNER_IDENTITY_CONFLICT},
     )
     def post(self, request: Request) -> Response:
         body = CourseRunCredentialInput(data=request.data)
@@ -99,7 +101,10 @@ class GradeIngestView(APIView):
 
     permission_classes = [IsCredentialIssuer]
 
-    @extend_schema(request=GradeRecordInput, responses={200: GradeRecordOutput, 201: GradeRecordOutput})
+    @extend_schema(
+        request=GradeRecordInput,
+        responses={200: GradeRecordOutput, 201: GradeRecordOutput, 409: LEARNER_IDENTITY_CONFLICT},
+    )
     def post(self, request: Request) -> Response:
         body = GradeRecordInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -112,7 +117,10 @@ class GradeIngestView(APIView):
 class LearnerProgramStatusView(APIView):
     """A learner's status in every course and run of one program, with excluded runs flagged."""
 
-    @extend_schema(request=LearnerProgramStatusInput, responses={200: LearnerProgramStatusOutput})
+    @extend_schema(
+        request=LearnerProgramStatusInput,
+        responses={200: LearnerProgramStatusOutput, 404: OpenApiResponse(description="Unknown program.")},
+    )
     def post(self, request: Request) -> Response:
         body = LearnerProgramStatusInput(data=request.data)
         body.is_valid(raise_exception=True)

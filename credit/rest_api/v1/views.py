@@ -8,7 +8,7 @@ The provider callback has no login: its signature is the authentication.
 
 from typing import Any, cast
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -88,7 +88,10 @@ class ProvidersView(_WritesNeedCreditAdmin):
         )
         return Response(ProviderOutput(providers, many=True).data)
 
-    @extend_schema(request=ProviderCreateInput, responses={201: ProviderOutput})
+    @extend_schema(
+        request=ProviderCreateInput,
+        responses={201: ProviderOutput, 409: OpenApiResponse(description="A provider with this id exists.")},
+    )
     def post(self, request: Request) -> Response:
         body = ProviderCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -238,7 +241,13 @@ class EligibilityView(APIView):
 class CreditRequestCreateView(APIView):
     """POST ``{"username", "course_key"}``: start or resume the learner's credit request with this provider."""
 
-    @extend_schema(request=CreditRequestInput, responses={200: CreditRequestDescriptionOutput})
+    @extend_schema(
+        request=CreditRequestInput,
+        responses={
+            200: CreditRequestDescriptionOutput,
+            409: OpenApiResponse(description="The learner's request for this course is already approved or rejected."),
+        },
+    )
     def post(self, request: Request, provider_id: str) -> Response:
         body = CreditRequestInput(data=request.data)
         body.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from core.models import User
 from core.permissions import IsCredentialIssuer, IsEnrollmentAdmin
+from core.schema import LEARNER_IDENTITY_CONFLICT
 from core.services import learner_get_or_create
 from enrollments.data import BulkEnrollmentResult
 from enrollments.rest_api.v1.serializers import (
@@ -40,7 +41,10 @@ def _learner(data: dict) -> User:
 class EnrollmentIngestView(APIView):
     permission_classes = [IsCredentialIssuer]
 
-    @extend_schema(request=EnrollmentRecordInput, responses={200: EnrollmentOutput, 201: EnrollmentOutput})
+    @extend_schema(
+        request=EnrollmentRecordInput,
+        responses={200: EnrollmentOutput, 201: EnrollmentOutput, 409: LEARNER_IDENTITY_CONFLICT},
+    )
     def post(self, request: Request) -> Response:
         body = EnrollmentRecordInput(data=request.data)
         body.is_valid(raise_exception=True)
