@@ -1,6 +1,5 @@
 """Concurrent writers on PostgreSQL: eligibility is granted exactly once, a credit request made once."""
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -9,6 +8,7 @@ from django.db import connection
 
 from credit import api
 from credit.models import CreditEligibility, CreditRequest
+from tests import concurrency
 from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
 from tests.credit.factories import CreditEligibilityFactory
 from tests.factories import UserFactory
@@ -25,24 +25,7 @@ def _needs_postgres() -> None:
 
 
 def run_together(*calls: Callable[[], object]) -> list[BaseException]:
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def worker(call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            call()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return concurrency.run_together(*calls)[1]
 
 
 def test_two_requirements_satisfied_at_once_grant_eligibility_once(credit_course):

@@ -1,15 +1,14 @@
 """Pending enrollments become enrollments exactly once when a learner with that email appears."""
 
-import threading
 import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from core.api import learner_get_or_create
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.services import pending_enrollments_realize
+from tests.concurrency import run_together
 from tests.factories import CourseRunFactory, EnrollmentFactory, UserFactory
 
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -108,24 +107,7 @@ def test_realising_keeps_an_existing_enrollment_and_reactivates_an_inactive_one(
 )
 def test_two_concurrent_arrivals_realise_each_pending_enrollment_once(runs, pending):
     learner = UserFactory(username="newbie", email="newbie@example.com")
-    barrier = threading.Barrier(2)
-    realised: list[int] = []
-    errors: list[BaseException] = []
-
-    def arrive() -> None:
-        try:
-            barrier.wait(timeout=10)
-            realised.append(len(pending_enrollments_realize(learner=learner)))
-        except BaseException as exc:  # reported below; a thread must not swallow it
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=arrive) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    realised, errors = run_together(*[lambda: len(pending_enrollments_realize(learner=learner))] * 2)
     assert errors == []
     assert sorted(realised) == [0, 2]
     assert Enrollment.objects.filter(learner=learner).count() == 2
@@ -139,23 +121,11 @@ def test_two_concurrent_arrivals_realise_each_pending_enrollment_once(runs, pend
 )
 def test_two_concurrent_ingest_arrivals_of_the_same_learner(runs, pending):
     """The real path: two ingest calls create the learner at once; each pending row is realised once."""
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def arrive() -> None:
-        try:
-            barrier.wait(timeout=10)
-            learner_get_or_create(username="newbie", lms_user_id=777, email="newbie@example.com")
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        learner_get_or_create(username="newbie", lms_user_id=777, email="newbie@example.com")
 
-    threads = [threading.Thread(target=arrive) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    _, errors = run_together(arrive, arrive)
     assert errors == []
     assert _enrolled("newbie") == sorted(run.key for run in runs)
     assert Enrollment.objects.count() == 2

@@ -1,13 +1,13 @@
 """PUT/DELETE /api/programs/v1/course_runs/{key}/: the LMS pushes its runs (seed 001)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from rest_framework.test import APIClient
 
 from core.jwt import encode_jwt
 from credentials_status.models import CourseRunCredential
 from programs.models import Course, CourseRun, Organization
+from tests.concurrency import run_together
 from tests.factories import CredentialFactory
 
 RUN_KEY = "course-v1:MITx+6.002x+3T2026"
@@ -175,24 +175,13 @@ def test_concurrent_identical_puts_create_one_of_each(jwt_client):
         pytest.skip("NEEDS POSTGRESQL: run with DATABASE_URL=postgres://... to test concurrent PUTs")
     jwt_client("lms_catalog", roles=["catalog_publishers"])
     token = encode_jwt(username="lms_catalog")
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
 
-    def put() -> None:
-        from rest_framework.test import APIClient
-
+    def put() -> int:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
-        try:
-            barrier.wait()
-            statuses.append(client.put(URL, {"title": "Circuits"}, format="json").status_code)
-        finally:
-            connections.close_all()
+        return client.put(URL, {"title": "Circuits"}, format="json").status_code
 
-    threads = [threading.Thread(target=put) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses, errors = run_together(*[put] * 20)
+    assert errors == []
     assert sorted(statuses) == [200] * 19 + [201]
     assert (Organization.objects.count(), Course.objects.count(), CourseRun.objects.count()) == (1, 1, 1)

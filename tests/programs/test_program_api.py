@@ -1,10 +1,9 @@
 """The program API of service-api.md: lists, detail with per-run exclusion flags, local writes, roles."""
 
-import threading
 import uuid as uuidlib
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework import status
 from rest_framework.test import APIClient
 
@@ -12,6 +11,7 @@ from core.jwt import encode_jwt
 from programs.demo import DEMO_PROGRAM_UUID, EXCLUDED_RUN, load_demo
 from programs.models import Program, ProgramCourse, ProgramSource, ProgramStatus
 from programs.services import course_run_remove
+from tests.concurrency import run_together
 from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,25 +192,15 @@ def test_concurrent_creates_of_one_uuid_give_one_201_and_409s(jwt_client, catalo
     jwt_client("publisher", roles=["catalog_publishers"])
     token = encode_jwt(username="publisher")
     wanted = str(uuidlib.uuid4())
-    barrier = threading.Barrier(6)
-    statuses: list[int] = []
 
-    def create() -> None:
+    def create() -> int:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
-        try:
-            barrier.wait()
-            body = {"uuid": wanted, "title": "Raced", "courses": ["edX+DemoX"]}
-            statuses.append(client.post(PROGRAMS, body, format="json").status_code)
-        finally:
-            connections.close_all()
+        body = {"uuid": wanted, "title": "Raced", "courses": ["edX+DemoX"]}
+        return client.post(PROGRAMS, body, format="json").status_code
 
-    threads = [threading.Thread(target=create) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
+    statuses, errors = run_together(*[create] * 6)
+    assert errors == []
     assert sorted(statuses) == [status.HTTP_201_CREATED] + [status.HTTP_409_CONFLICT] * 5
     assert Program.objects.get(uuid=wanted).program_courses.count() == 1
 
