@@ -70,6 +70,28 @@ def test_learner_may_ask_only_about_themself_in_every_item(jwt_client):
     assert client.post(URL, mixed, format="json").status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("claims", "roles", "expected"),
+    [
+        ({}, ["catalog_publishers"], 403),
+        ({}, ["credential_issuers", "enrollment_admins", "credit_admins"], 403),
+        ({}, ["learner_status_readers"], 200),
+        ({"administrator": True}, [], 200),
+    ],
+    ids=["publisher", "writers-without-read", "reader", "staff"],
+)
+def test_only_readers_and_staff_may_ask_about_others(jwt_client, claims, roles, expected):
+    CredentialFactory(learner=UserFactory(username="bob"), course_run__key="course-v1:edX+DemoX+1T2024")
+    client = jwt_client("caller", roles=roles, **claims)
+    body = [{"username": "bob", "course_runs": ["course-v1:edX+DemoX+1T2024"]}]
+    response = client.post(URL, body, format="json")
+    assert response.status_code == expected
+    if expected == 200:
+        assert [item["course_run"]["key"] for item in response.json()[0]["status"]] == ["course-v1:edX+DemoX+1T2024"]
+    else:
+        assert response.json()["code"] == "authz"
+
+
 def test_anonymous_is_401(api_client):
     assert api_client.post(URL, [], format="json").status_code == 401
 

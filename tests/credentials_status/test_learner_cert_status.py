@@ -250,3 +250,17 @@ def test_query_count_is_bounded_with_include_incomplete(reader, ana, django_asse
     with django_assert_max_num_queries(7):
         response = reader.post(URL, body, format="json")
     assert len(response.json()["status"]) == 100
+
+
+def test_query_count_does_not_grow_with_the_credentials_held(reader, django_assert_max_num_queries):
+    light, heavy = UserFactory(username="light"), UserFactory(username="heavy")
+    asked = CredentialFactory(learner=light).course_run.course
+    CredentialFactory(learner=heavy, course_run__course=asked)
+    for _ in range(199):
+        CredentialFactory(learner=heavy)  # held, not asked about
+    for learner in ("light", "heavy"):
+        body = {"username": learner, "courses": [str(asked.uuid)]}
+        reader.post(URL, body, format="json")  # the reader's first request copies its token's claims
+        with django_assert_max_num_queries(5):
+            response = reader.post(URL, body, format="json")
+        assert [item["course_uuid"] for item in response.json()["status"]] == [str(asked.uuid)]

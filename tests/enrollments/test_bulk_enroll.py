@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from enrollments.models import Enrollment, PendingEnrollment
@@ -353,6 +355,24 @@ def test_query_count_does_not_grow_with_pairs(admin, django_assert_max_num_queri
         response = post(admin, items)
     assert response.status_code == 202
     assert Enrollment.objects.count() == 500 and PendingEnrollment.objects.count() == 501
+
+
+def test_same_learners_and_runs_cost_the_same_queries_for_10x_the_pairs(admin):
+    post(admin, [{"email": "warm@example.com", "course_run_key": CourseRunFactory().key}])  # authenticate once
+
+    def queries_for(grid: bool, tag: str) -> int:
+        runs = [CourseRunFactory() for _ in range(10)]
+        emails = [UserFactory(email=f"{tag}-known{i}@example.com").email for i in range(10)]
+        emails += [f"{tag}-unknown{i}@example.com" for i in range(10)]
+        pairs = [(e, r) for e in emails for r in runs] if grid else [(e, runs[i % 10]) for i, e in enumerate(emails)]
+        with CaptureQueriesContext(connection) as queries:
+            response = post(admin, [{"email": e, "course_run_key": r.key} for e, r in pairs])
+        assert response.status_code == 202
+        assert len(response.json()["successes"]) + len(response.json()["pending"]) == len(pairs)
+        return len(queries)
+
+    # 20 learners x 10 runs both times: 20 pairs, then 200.
+    assert queries_for(grid=False, tag="few") == queries_for(grid=True, tag="all")
 
 
 def test_user_id_with_an_email_nobody_has_enrolls_the_user_id_learner(admin, run):
