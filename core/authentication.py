@@ -17,13 +17,10 @@ from rest_framework import exceptions
 
 from core.exceptions import LearnerIdentityConflict
 from core.fields import MAX_DB_INTEGER
-from core.models import User
+from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.services import learner_get_or_create
 from core.signals import learner_identified
-
-USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
-EMAIL_MAX_LENGTH: int = User._meta.get_field("email").max_length or 254
 
 
 def _storable(text: str) -> bool:

@@ -31,3 +31,8 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+# The column sizes every write path validates against before it reaches the database.
+USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
+EMAIL_MAX_LENGTH: int = User._meta.get_field("email").max_length or 254

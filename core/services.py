@@ -15,8 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from core.db import chunked, retry_on_integrity_error
-from core.exceptions import LearnerIdentityConflict
-from core.models import User
+from core.exceptions import InvalidLearnerIdentity, LearnerIdentityConflict
+from core.fields import MAX_DB_INTEGER
+from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, User
+from core.parsers import unstorable_reason
 from core.signals import learner_identified, learners_identified
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,28 @@ class LearnerAccount:
     username: str
     lms_user_id: int | None = None
     email: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every write path builds one, so no caller (REST, Python API, LMS batch) reaches the
+        # database with identifiers it would refuse or truncate.
+        errors: dict[str, list[str]] = {}
+        if not (isinstance(self.username, str) and 0 < len(self.username) <= USERNAME_MAX_LENGTH):
+            errors["username"] = [f"A username is 1 to {USERNAME_MAX_LENGTH} characters."]
+        elif unstorable_reason(self.username):
+            errors["username"] = [str(unstorable_reason(self.username))]
+        lms_user_id = self.lms_user_id
+        if lms_user_id is not None and (
+            isinstance(lms_user_id, bool) or not isinstance(lms_user_id, int) or not 0 < lms_user_id <= MAX_DB_INTEGER
+        ):
+            errors["lms_user_id"] = ["An LMS user id is a positive 64-bit integer."]
+        if self.email is not None and (
+            not isinstance(self.email, str)
+            or len(self.email.strip()) > EMAIL_MAX_LENGTH
+            or unstorable_reason(self.email)
+        ):
+            errors["email"] = [f"An email address is a string of at most {EMAIL_MAX_LENGTH} characters."]
+        if errors:
+            raise InvalidLearnerIdentity(errors)
 
 
 @dataclass(frozen=True)

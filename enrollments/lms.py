@@ -17,6 +17,9 @@ from django.conf import settings
 from edx_rest_api_client.client import OAuthAPIClient
 from requests.adapters import HTTPAdapter
 
+from core.fields import MAX_DB_INTEGER
+from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
+from core.parsers import unstorable_reason
 from enrollments.exceptions import (
     EnrollmentBackendNotConfigured,
     UpstreamError,
@@ -76,9 +79,13 @@ def _account(row: Any, path: str, *, email: str | None = None) -> LmsAccount:
     username, row_email, user_id = row.get("username"), row.get("email") or email, row.get("id")
     if not isinstance(username, str) or not username:
         raise _invalid(path, "an account without a username")
+    if len(username) > USERNAME_MAX_LENGTH or unstorable_reason(username):
+        raise _invalid(path, "an account whose username this service cannot store")
     if not isinstance(row_email, str) or not row_email:
         raise _invalid(path, f"account {username!r} without an email")
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id < 1:
+    if len(row_email.strip()) > EMAIL_MAX_LENGTH or unstorable_reason(row_email):
+        raise _invalid(path, f"account {username!r} with an email this service cannot store")
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= MAX_DB_INTEGER:
         raise _invalid(path, f"account {username!r} without an integer id")
     return LmsAccount(username=username, email=row_email.strip().lower(), id=user_id)
 

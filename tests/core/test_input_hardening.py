@@ -9,8 +9,11 @@ import jwt as pyjwt
 import pytest
 from django.conf import settings as django_settings
 
+from core.exceptions import InvalidLearnerIdentity
 from core.jwt import encode_jwt
 from core.models import User
+from core.services import learner_get_or_create
+from credit import api as credit_api
 from credit.models import CreditRequirement
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import Program, SyncRun
@@ -259,4 +262,27 @@ def test_tokens_with_unusable_claims_are_a_json_401(api_client, claims):
     response = api_client.post(STATUS_URL, {"username": "ana", "course_runs": [RUN_KEY]}, format="json")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/json"
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("identifiers", "field"),
+    [
+        ({"username": "x" * 151}, "username"),
+        ({"username": ""}, "username"),
+        ({"username": "ana", "lms_user_id": 2**63}, "lms_user_id"),
+        ({"username": "ana", "email": "a" * 250 + "@x.io"}, "email"),
+    ],
+)
+def test_no_write_path_reaches_the_database_with_identifiers_it_cannot_hold(identifiers, field):
+    with pytest.raises(InvalidLearnerIdentity) as refused:
+        learner_get_or_create(**identifiers)
+    assert field in refused.value.detail
+    CreditCourseFactory(course_key=COURSE_KEY, enabled=True)
+    credit_api.set_credit_requirements(
+        COURSE_KEY, [{"namespace": "grade", "name": "grade", "display_name": "Grade", "criteria": {}}]
+    )
+    if field == "username":  # the credit Python API names learners by username
+        with pytest.raises(InvalidLearnerIdentity):
+            credit_api.set_credit_requirement_status(identifiers["username"], COURSE_KEY, "grade", "grade")
     assert not User.objects.exists()

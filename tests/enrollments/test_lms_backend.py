@@ -558,6 +558,8 @@ def test_the_time_budget_stops_sending_calls_and_fails_the_rest(fake_lms):
         ([{"username": "ana", "email": "ana@example.com", "id": "42"}], None),  # an id that is not an integer
         ([{"username": "ana", "email": "ana@example.com", "id": 42}], ["not", "an", "enrollment"]),
         ([{"username": "ana", "email": "ana@example.com", "id": 42}], {"mode": "verified", "user": "ana"}),
+        ([{"username": "a" * 151, "email": "ana@example.com", "id": 42}], None),  # no row could hold it
+        ([{"username": "ana", "email": "ana@example.com", "id": 2**63}], None),  # beyond 64 bits
     ],
 )
 def test_a_malformed_200_from_the_lms_is_a_failure_with_a_reason_not_a_500(
