@@ -173,7 +173,13 @@ def certificate_wording(applicable_seat_types: Iterable[str]) -> str:
         return "an accepted certificate (any type but audit)"
     if len(types) == 1:
         return f"{_indefinite_article(types[0])} {types[0]} certificate"
-    return f"an accepted certificate ({', '.join(types[:-1])} or {types[-1]})"
+    return f"an accepted certificate ({either(types)})"
+
+
+def either(items: Iterable[str]) -> str:
+    """``["verified", "professional", "masters"]`` -> ``"verified, professional or masters"``."""
+    words = [str(item) for item in items]
+    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else "".join(words)
 
 
 def _indefinite_article(word: str) -> str:

@@ -2,6 +2,8 @@
 
 from django import template
 
+from credentials_status import program_status
+
 register = template.Library()
 
 
@@ -21,7 +23,4 @@ def percent(part: int, whole: int) -> int:
 @register.filter
 def either(values: list[str]) -> str:
     """``["verified", "professional", "masters"]`` -> ``verified, professional or masters``."""
-    items = [str(value) for value in values]
-    if len(items) < 2:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} or {items[-1]}"
+    return program_status.either(values)
