@@ -25,6 +25,7 @@ from django.utils import timezone
 from core.db import retry_on_integrity_error
 from core.models import User
 from core.services import learner_get_or_create
+from core.tasks import task_enqueue
 from credit.data import CreditRequestDescription, StatusOutcome
 from credit.exceptions import (
     CreditProviderExists,
@@ -335,10 +336,7 @@ def _eligibility_emails_queue(eligibility_ids: list[int]) -> None:
     from credit.tasks import credit_eligibility_email_send_task
 
     for eligibility_id in eligibility_ids:
-        try:
-            credit_eligibility_email_send_task.delay(eligibility_id)
-        except Exception:  # A broker outage must not turn a committed grant into an error.
-            log.exception("credit_eligibility_email_queue_failed", extra={"eligibility_id": eligibility_id})
+        task_enqueue(credit_eligibility_email_send_task, eligibility_id)
 
 
 def credit_eligibility_email_send(*, eligibility_id: int) -> bool:

@@ -3,9 +3,8 @@
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
-
 from core.models import User
+from core.tasks import task_enqueue_on_commit
 from enrollments.tasks import pending_enrollments_realize_task
 
 
@@ -15,7 +14,7 @@ def on_learners_identified(sender: Any, learners: Sequence[User], **kwargs: Any)
     if not learner_ids:
         return
     # After commit: the learner rows must be visible to whoever runs the task.
-    transaction.on_commit(lambda: pending_enrollments_realize_task.delay(learner_ids=learner_ids))
+    task_enqueue_on_commit(pending_enrollments_realize_task, learner_ids=learner_ids)
 
 
 def on_learner_identified(sender: Any, learner: User, **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.db import chunked, retry_on_integrity_error
 from core.models import User
+from core.tasks import task_enqueue_on_commit
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
 from enrollments.backends.writes import BATCH_SIZE
 from enrollments.data import (
@@ -209,7 +210,7 @@ def bulk_enroll(
 
     if notify and result.notifications:
         payload = [asdict(notification) for notification in result.notifications]
-        transaction.on_commit(lambda: bulk_enrollment_notify_task.delay(notifications=payload))
+        task_enqueue_on_commit(bulk_enrollment_notify_task, notifications=payload)
     log.info(
         "bulk_enrollment_done",
         extra={
@@ -311,7 +312,7 @@ def pending_enrollments_realize_for_emails(*, emails: Iterable[str]) -> int:
     learner_ids = sorted({row.pk for rows in found.values() for row in rows})
     if learner_ids:
         log.info("pending_enrollments_learner_already_known", extra={"learners": len(learner_ids)})
-        pending_enrollments_realize_task.delay(learner_ids=learner_ids)
+        task_enqueue_on_commit(pending_enrollments_realize_task, learner_ids=learner_ids)
     return len(learner_ids)
 
 
