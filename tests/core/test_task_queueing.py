@@ -26,13 +26,13 @@ def test_a_learners_first_request_succeeds_while_the_broker_is_down(api_client, 
     PendingEnrollment.objects.create(email="newbie@example.com", course_run_id=CourseRunFactory().pk, mode="audit")
     token = encode_jwt(username="newbie", lms_user_id=99, email="newbie@example.com")
     api_client.credentials(HTTP_AUTHORIZATION=f"JWT {token}")
-    with mock.patch.object(pending_enrollments_realize_task, "delay", side_effect=refused) as delay:
-        with caplog.at_level(logging.ERROR, logger="core.tasks"):
-            response = api_client.post(
-                "/api/credentials/v1/learner_cert_status/",
-                {"username": "newbie", "course_runs": [RUN_KEY]},
-                format="json",
-            )
+    with (
+        mock.patch.object(pending_enrollments_realize_task, "delay", side_effect=refused) as delay,
+        caplog.at_level(logging.ERROR, logger="core.tasks"),
+    ):
+        response = api_client.post(
+            "/api/credentials/v1/learner_cert_status/", {"username": "newbie", "course_runs": [RUN_KEY]}, format="json"
+        )
     assert response.status_code == 200, response.content
     assert delay.called
     assert User.objects.filter(username="newbie", email="newbie@example.com").exists()
