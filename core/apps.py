@@ -7,6 +7,12 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # backends connects the login-failure receivers; schema registers the JWT security scheme.
+        from django.db.models.signals import post_migrate
+
         from core import backends, errors, schema  # noqa: F401
+        from core.collation import case_insensitive_lookups_register, identifier_collation_after_migrate
 
         errors.register_error_types()
+        # Identifiers compare exactly on MySQL/MariaDB too; searches stay case-insensitive (core.collation).
+        case_insensitive_lookups_register()
+        post_migrate.connect(identifier_collation_after_migrate, sender=self, dispatch_uid="core.identifier_collation")

@@ -1,0 +1,14 @@
+"""Identifier columns of programs compare exactly on MySQL/MariaDB (binary, no PAD SPACE); nothing elsewhere.
+
+See core.collation. Forward only: reversing keeps the binary collation.
+"""
+
+from django.db import migrations
+
+from core.collation import identifier_collation_operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [("programs", "0003_discovery_sync")]
+
+    operations = [identifier_collation_operation("programs")]
