@@ -40,6 +40,13 @@ class LearnerJwtAuthentication(JwtAuthentication):
             isinstance(lms_user_id, int) and not isinstance(lms_user_id, bool) and 0 < lms_user_id <= MAX_DB_INTEGER
         ):
             raise exceptions.AuthenticationFailed("The token's user_id is not a valid LMS user id.")
+        email_verified = payload.get("email_verified", True)
+        if not isinstance(email_verified, bool):
+            raise exceptions.AuthenticationFailed("The token's email_verified claim is not a boolean.")
+        if not email_verified:
+            # The LMS sets email_verified from the account's activation: an address nobody has proven
+            # to own is not stored, so it can neither capture pending enrollments now nor later.
+            payload = {key: value for key, value in payload.items() if key != "email"}
         email = payload.get("email")
         if email is not None:
             if not (isinstance(email, str) and len(email) <= EMAIL_MAX_LENGTH and _storable(email)):
@@ -49,18 +56,18 @@ class LearnerJwtAuthentication(JwtAuthentication):
             payload = {**payload, "email": email.strip().lower()}
         if not isinstance(payload.get("administrator", False), bool):
             raise exceptions.AuthenticationFailed("The token's administrator claim is not a boolean.")
-        known: User | None = None
         if username and lms_user_id is not None:
             try:
-                known = learner_get_or_create(username=username, lms_user_id=lms_user_id)
+                learner_get_or_create(username=username, lms_user_id=lms_user_id)
             except LearnerIdentityConflict as exc:
                 raise exceptions.AuthenticationFailed(str(exc.detail)) from exc
         user: User = super().authenticate_credentials(payload)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        # The email claim was just copied onto the row: first authentication or a changed email.
-        # Compared with the row read above, so steady-state requests cost no extra query.
-        if known is not None and user.email and user.email != known.email:
+        # Every arrival with an email, with or without user_id: pending enrollments of that email are
+        # realised (enrollments checks with one EXISTS and queues a task only when some exist), so
+        # a realisation lost with the broker is queued again at the learner's next request.
+        if email_verified and user.email:
             learner_identified.send(sender=User, learner=user)
         return user
 

@@ -28,6 +28,7 @@ def encode_jwt(
         "preferred_username": username,
         "email": email or f"{username}@example.com",
         "administrator": administrator,
+        "email_verified": True,  # the LMS sends the account's is_active: true once the email is confirmed
         "iss": issuer or settings.JWT_ISSUER,
         "aud": audience or settings.JWT_AUDIENCE,
         "iat": now,

@@ -65,14 +65,11 @@ class _Decision:
 
     row: User | None  # the stored (or, in a batch, earlier-created) row the account is; None: a new row
     changes: dict[str, Any] = field(default_factory=dict)  # fields to set: all of a new row's, else what differs
+    email_named: bool = False  # the account named an email: an arrival, whose pending enrollments are checked
 
     @property
     def created(self) -> bool:
         return self.row is None
-
-    @property
-    def email_set(self) -> bool:
-        return bool(self.changes.get("email"))
 
 
 def _identity_decide(
@@ -100,7 +97,11 @@ def _identity_decide(
             )
         row = by_id or by_name
     if row is None:
-        return _Decision(row=None, changes={"username": username, "lms_user_id": lms_user_id, "email": email or ""})
+        return _Decision(
+            row=None,
+            changes={"username": username, "lms_user_id": lms_user_id, "email": email or ""},
+            email_named=bool(email),
+        )
     changes: dict[str, Any] = {}
     if row.username != username:  # only a row found by its LMS user id: a rename
         changes["username"] = username
@@ -108,7 +109,7 @@ def _identity_decide(
         changes["lms_user_id"] = lms_user_id
     if email and row.email != email:
         changes["email"] = email
-    return _Decision(row=row, changes=changes)
+    return _Decision(row=row, changes=changes, email_named=bool(email))
 
 
 def _decision_apply(decision: _Decision) -> User:
@@ -160,10 +161,11 @@ def learner_get_or_create(*, username: str, lms_user_id: int | None = None, emai
       ``LearnerIdentityConflict`` and changes nothing.
     - ``email`` (lower-cased) replaces the stored one when given.
     Safe under concurrent callers: a lost creation race re-reads the winner's row.
-    Sends ``core.signals.learner_identified`` when the row gains or changes its email.
+    Sends ``core.signals.learner_identified`` when an email is given (new, changed or the same): an
+    arrival, whose pending enrollments enrollments realises if there are any.
     """
-    user, email_set = _learner_write(LearnerAccount(username=username, lms_user_id=lms_user_id, email=email))
-    if email_set:
+    user, email_named = _learner_write(LearnerAccount(username=username, lms_user_id=lms_user_id, email=email))
+    if email_named:
         learner_identified.send(sender=User, learner=user)
     return user
 
@@ -171,7 +173,7 @@ def learner_get_or_create(*, username: str, lms_user_id: int | None = None, emai
 def _learner_write(account: LearnerAccount) -> tuple[User, bool]:
     """One account written in its own (nested) transaction, again once after a lost creation race.
 
-    The learner, and whether its email was set. Raises ``LearnerIdentityConflict``.
+    The learner, and whether the account named an email. Raises ``LearnerIdentityConflict``.
     """
     for attempt in range(2):
         try:
@@ -183,7 +185,7 @@ def _learner_write(account: LearnerAccount) -> tuple[User, bool]:
                     user.save(force_insert=True)
                 elif decision.changes:
                     user.save(update_fields=list(decision.changes))
-                return user, decision.email_set
+                return user, decision.email_named
         except IntegrityError:
             if attempt:
                 raise
@@ -199,7 +201,7 @@ def learners_get_or_create_many(*, accounts: Sequence[LearnerAccount]) -> list[U
     written). The rules, the lower-cased email and the pk-ordered row locks are those of
     ``learner_get_or_create``. When a batch keeps colliding with concurrent writers (or renames
     within it cross, which one UPDATE cannot apply), it is written one account at a time instead.
-    Sends ``core.signals.learners_identified`` once, with every learner whose email was set.
+    Sends ``core.signals.learners_identified`` once, with every learner whose account named an email.
     """
     if not accounts:
         return []
@@ -220,18 +222,18 @@ def _learners_write_one_by_one(
     arrived: dict[int, User] = {}
     for account in accounts:
         try:
-            user, email_set = _learner_write(account)
+            user, email_named = _learner_write(account)
         except LearnerIdentityConflict as exc:
             results.append(exc)
             continue
         results.append(user)
-        if email_set:
+        if email_named:
             arrived[user.pk] = user
     return results, list(arrived.values())
 
 
 def _learners_upsert(accounts: Sequence[LearnerAccount]) -> tuple[list[User | LearnerIdentityConflict], list[User]]:
-    """The batch written: one item per account, and the learners whose email was set."""
+    """The batch written: one item per account, and the learners whose account named an email."""
     by_name, by_id = _rows_lock(accounts)
     results: list[User | LearnerIdentityConflict] = []
     to_create: list[User] = []
@@ -255,7 +257,7 @@ def _learners_upsert(accounts: Sequence[LearnerAccount]) -> tuple[list[User | Le
             to_create.append(user)
         elif decision.changes and user.pk is not None:  # a row created earlier in the batch is inserted as it ends up
             to_update[user.pk] = user
-        if decision.email_set:
+        if decision.email_named:
             arrived[id(user)] = user
         results.append(user)
 

@@ -110,3 +110,28 @@ def pending_pairs(*, emails: Iterable[str], run_ids: Iterable[int]) -> set[tuple
             )
         )
     return found
+
+
+def pending_emails(*, emails: Iterable[str]) -> set[str]:
+    """Which of these (normalised) emails have pending enrollments.
+
+    One email -- a learner's request -- costs one ``EXISTS`` on the email index; more cost one query
+    per chunk. This runs on every arrival, so it reads nothing else.
+    """
+    wanted = sorted(set(emails))
+    if len(wanted) == 1:
+        return set(wanted) if PendingEnrollment.objects.filter(email=wanted[0]).exists() else set()
+    found: set[str] = set()
+    for batch in chunked(wanted, CHUNK):
+        found.update(PendingEnrollment.objects.filter(email__in=batch).values_list("email", flat=True).distinct())
+    return found
+
+
+def pending_emails_page(*, after: str, limit: int) -> list[str]:
+    """Distinct emails of pending enrollments greater than ``after``, in order, at most ``limit``: a keyset page."""
+    return list(
+        PendingEnrollment.objects.filter(email__gt=after)
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()[:limit]
+    )

@@ -26,7 +26,7 @@ from enrollments.data import (
     Outcome,
 )
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.selectors import CHUNK, course_runs_by_key, learners_by_email
+from enrollments.selectors import CHUNK, course_runs_by_key, learners_by_email, pending_emails_page
 from enrollments.tasks import bulk_enrollment_notify_task, pending_enrollments_realize_task
 from programs.api import InvalidCourseRunKey, parse_course_run_key
 from programs.models import CourseRun
@@ -301,6 +301,35 @@ def pending_enrollments_realize_many(*, learners: Iterable[User]) -> list[Enroll
         },
     )
     return [*reactivated, *created]
+
+
+def pending_enrollments_sweep() -> int:
+    """Realise every pending enrollment whose email now belongs to a learner; returns the enrollments written.
+
+    Arrivals queue realisation themselves; this catches what they could not: a task lost with the
+    broker or a worker, a learner who got the email without arriving since (an admin edit). An
+    email held by several learners, or only by a deactivated one, stays pending (logged), as bulk
+    enrollment refuses to guess; the learner's own arrival still realises it. A few queries per
+    2,000 pending emails (keyset pages), each page realised in its own transaction.
+    """
+    written = 0
+    after = ""
+    while page := pending_emails_page(after=after, limit=CHUNK):
+        after = page[-1]
+        owner_ids: list[int] = []
+        skipped = 0
+        for rows in learners_by_email(emails=page).values():
+            active = [row for row in rows if row.is_active]
+            if len(rows) == 1 and active:
+                owner_ids.append(active[0].pk)
+            else:
+                skipped += 1
+        if skipped:
+            log.info("pending_enrollments_sweep_skipped", extra={"emails": skipped})
+        if owner_ids:
+            written += len(pending_enrollments_realize_many(learners=User.objects.filter(pk__in=owner_ids)))
+    log.info("pending_enrollments_swept", extra={"enrollments_written": written})
+    return written
 
 
 def pending_enrollments_realize_for_emails(*, emails: Iterable[str]) -> int:

@@ -59,3 +59,14 @@ def pending_enrollments_realize_task(*, learner_ids: list[int] | None = None, le
     if not learners:
         return 0
     return len(pending_enrollments_realize_many(learners=learners))
+
+
+@shared_task(name="enrollments.pending_enrollments_sweep")
+def pending_enrollments_sweep_task() -> int:
+    """Celery beat, every ``PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES``: realise pending rows whose learner exists.
+
+    Returns how many enrollments were created or reactivated.
+    """
+    from enrollments.services import pending_enrollments_sweep
+
+    return pending_enrollments_sweep()

@@ -207,6 +207,8 @@ ENROLLMENT_BACKEND = env_str("ENROLLMENT_BACKEND", "local")
 LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20)
 LMS_TIME_BUDGET_SECONDS = float(env_str("LMS_TIME_BUDGET_SECONDS", "45"))
 PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60)
+# Celery beat realises pending enrollments whose email now belongs to a learner (what arrivals missed).
+PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15)
 # A sync that would retire more than this share of the synced programs stops instead (outage guard).
 PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTION", "0.1"))
 # Items per Discovery page: large pages keep a sync under Discovery's 200 requests/hour throttle.
@@ -234,6 +236,10 @@ CELERY_BEAT_SCHEDULE = {
     "program-sync": {
         "task": "programs.tasks.program_sync_scheduled",
         "schedule": PROGRAM_SYNC_INTERVAL_MINUTES * 60.0,
+    },
+    "pending-enrollments-sweep": {
+        "task": "enrollments.pending_enrollments_sweep",
+        "schedule": PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES * 60.0,
     },
 }
 

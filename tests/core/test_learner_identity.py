@@ -129,14 +129,17 @@ def test_a_batch_is_each_account_in_turn_seeing_the_ones_before(stored, signals,
             (eve.pk, "eve", 11, "eve@example.com"),
         ]
     )
-    # One signal for the batch, with the learners whose email was set; none per learner.
+    # One signal for the batch, with the learners whose account named an email; none per learner.
     assert signals == [("many", ["ana", "eve"])]
 
 
-def test_a_batch_without_an_email_set_signals_nothing(stored, signals):
-    learners_get_or_create_many(accounts=[LearnerAccount("ana", 7, "ana@example.com"), LearnerAccount("zed", 20)])
+def test_a_batch_signals_the_accounts_that_name_an_email_changed_or_not(stored, signals):
+    learners_get_or_create_many(accounts=[LearnerAccount("zed", 20), LearnerAccount("bo", 8)])
     assert User.objects.filter(username="zed", lms_user_id=20, email="").exists()
     assert signals == []
+    # ana's email is unchanged, but an account naming it is an arrival: its pending rows are checked.
+    learners_get_or_create_many(accounts=[LearnerAccount("ana", 7, "ana@example.com"), LearnerAccount("zed", 20)])
+    assert signals == [("many", ["ana"])]
 
 
 def test_crossing_renames_in_one_batch_are_written_one_by_one_with_one_signal(stored, signals, caplog):
@@ -172,8 +175,8 @@ def test_a_batch_costs_the_same_queries_for_3_and_30_accounts(stored, count, dja
     accounts = [LearnerAccount(f"renamed{i}", user.lms_user_id) for i, user in enumerate(existing)]
     accounts += [LearnerAccount(f"new{i}", 200 + i, f"new{i}@example.com") for i in range(count // 3)]
     accounts += [LearnerAccount("ana", 7)] * (count - len(accounts))
-    # Savepoint, find, lock, UPDATE, INSERT, release.
-    with django_assert_num_queries(6):
+    # Savepoint, find, lock, UPDATE, INSERT, release; then enrollments looks for the new emails' pending rows.
+    with django_assert_num_queries(7):
         results = learners_get_or_create_many(accounts=accounts)
     assert all(isinstance(result, User) for result in results)
     assert User.objects.filter(username__startswith="renamed").count() == count // 3
