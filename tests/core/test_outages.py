@@ -11,12 +11,14 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import OperationalError, close_old_connections, connection, connections
 from django.test import Client
 from rest_framework import status
 from rest_framework.test import APIClient
 
 from core.jwt import encode_jwt
+from credentials_status.models import CourseRunCredential
 from tests.factories import UserFactory
 
 # Autocommit, as in production: a connection can be cut without a test transaction around it.
@@ -88,34 +90,49 @@ def _cut_connection_at_first_query_of(table: str) -> Any:
     return wrapper
 
 
-def _connection_killed_mid_request() -> None:
-    UserFactory(username="ana")
-    client = jwt_for("ana")
+CREDENTIALS = "/api/credentials/v1/course_run_credentials/"
+CREDENTIAL = {"username": "ana", "lms_user_id": 7, "course_run_key": "course-v1:edX+Cut+1T2026", "status": "awarded"}
+
+
+def _connection_killed_mid_request(scenario: str) -> None:
+    """``authentication``: while the JWT's user is read; ``write``: inside the credential upsert."""
+    UserFactory(username="ana", lms_user_id=7)
+    if scenario == "authentication":
+        client, table, send = jwt_for("ana"), "core_user", lambda c: c.get(PROGRAMS)
+        done = status.HTTP_200_OK
+    else:
+        issuer = UserFactory(username="lms_worker")
+        issuer.groups.add(Group.objects.get_or_create(name="credential_issuers")[0])
+        client, table = jwt_for("lms_worker"), "credentials_status_courseruncredential"
+        send, done = (lambda c: c.post(CREDENTIALS, CREDENTIAL | {"type": "verified"}, format="json")), 201
     try:
-        with connection.execute_wrapper(_cut_connection_at_first_query_of("core_user")):
-            response = client.get(PROGRAMS)
+        with connection.execute_wrapper(_cut_connection_at_first_query_of(table)):
+            response = send(client)
     finally:
         # As at the end of every real request: the broken connection is dropped, the next one is fresh.
         close_old_connections()
     assert_database_unavailable(response)
-    assert client.get(PROGRAMS).status_code == status.HTTP_200_OK
+    assert not CourseRunCredential.objects.exists()
+    assert send(client).status_code == done
 
 
 @database_outage
 @pytest.mark.postgres
-def test_a_postgresql_connection_terminated_mid_request_is_a_503_and_the_next_request_works():
+@pytest.mark.parametrize("scenario", ["authentication", "write"])
+def test_a_postgresql_connection_terminated_mid_request_is_a_503_and_the_next_request_works(scenario):
     # Fails on the old code: 401 "User retrieval failed" (or a 500 after authentication).
     if connection.vendor != "postgresql":
         pytest.skip("LOUD SKIP: pg_terminate_backend needs PostgreSQL (DATABASE_URL=postgres://...)")
-    _connection_killed_mid_request()
+    _connection_killed_mid_request(scenario)
 
 
 @database_outage
 @pytest.mark.mysql
-def test_a_mariadb_connection_killed_mid_request_is_a_503_and_the_next_request_works():
+@pytest.mark.parametrize("scenario", ["authentication", "write"])
+def test_a_mariadb_connection_killed_mid_request_is_a_503_and_the_next_request_works(scenario):
     if connection.vendor != "mysql":
         pytest.skip("LOUD SKIP: KILL needs MySQL/MariaDB (DATABASE_URL=mysql://...)")
-    _connection_killed_mid_request()
+    _connection_killed_mid_request(scenario)
 
 
 @pytest.mark.django_db
