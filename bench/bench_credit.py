@@ -3,10 +3,10 @@
 import time
 
 from django.conf import settings
-from rest_framework.throttling import ScopedRateThrottle
 
 from bench.util import client_for, count_queries, measure
 from core.models import User
+from core.throttling import ScopedRateThrottle
 from credit import api
 from credit.models import CreditCourse, CreditProvider, CreditRequest
 from credit.signature import signature

@@ -14,8 +14,9 @@ from edx_rest_framework_extensions.auth.jwt.decoder import get_verification_jwk_
 from edx_rest_framework_extensions.auth.jwt.decoder import jwt_decode_handler as edx_jwt_decode_handler
 from edx_rest_framework_extensions.settings import get_first_jwt_issuer
 from rest_framework import exceptions
+from rest_framework.request import Request
 
-from core.exceptions import LearnerIdentityConflict
+from core.exceptions import DATABASE_ERRORS, LearnerIdentityConflict
 from core.fields import MAX_DB_INTEGER
 from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
@@ -29,7 +30,33 @@ def _storable(text: str) -> bool:
 
 
 class LearnerJwtAuthentication(JwtAuthentication):
+    _database_error: Exception | None = None
+
+    def authenticate(self, request: Request) -> tuple[User, Any] | None:
+        """A database outage while reading the user is raised (a 503), never a failed authentication.
+
+        edx-drf-extensions turns it into "User retrieval failed" (a 401 that makes clients drop a good
+        token) and, for the JWT cookie, forgives it and lets the request go on anonymous.
+        """
+        self._database_error = None
+        result = super().authenticate(request)
+        if result is None and self._database_error is not None:
+            raise self._database_error
+        return result
+
     def authenticate_credentials(self, payload: dict[str, Any]) -> User:
+        try:
+            return self._learner_from_claims(payload)
+        except DATABASE_ERRORS as exc:
+            self._database_error = exc
+            raise
+        except exceptions.AuthenticationFailed as exc:
+            if isinstance(exc.__cause__, DATABASE_ERRORS):
+                self._database_error = exc.__cause__
+                raise exc.__cause__ from None
+            raise
+
+    def _learner_from_claims(self, payload: dict[str, Any]) -> User:
         username = payload.get("preferred_username") or payload.get("username")
         lms_user_id = payload.get("user_id")
         if username is not None and not (

@@ -6,6 +6,7 @@ field, so an item of a list body is named by its index (``"3.username"``).
 """
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -15,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import Conflict
+from core.exceptions import DATABASE_ERRORS, Conflict, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def register_error_types() -> None:
         (exceptions.NotAcceptable, "not-acceptable", "Not Acceptable"),
         (PayloadTooLarge, "payload-too-large", "Payload Too Large"),
         (Conflict, "conflict", "Conflict"),
+        (DatabaseUnavailable, "database-unavailable", "Database Unavailable"),
         # DRF raises Django's Http404 itself (e.g. ``?format=`` naming no renderer).
         (Http404, "not-found", "Not Found"),
     ):
@@ -67,10 +69,13 @@ def _first_message(errors: dict[str, list[str]]) -> str:
 
 def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every error, including unexpected ones, as the JSON envelope."""
+    request = context.get("request")
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, DATABASE_ERRORS):
+        _log_database_unavailable(exc, getattr(request, "path", None))
+        exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)
-    request = context.get("request")
     if response is None:
         log.exception("unhandled_exception", extra={"path": getattr(request, "path", None)}, exc_info=exc)
         response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
@@ -130,7 +135,27 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Json
 
 
 def handler500(request: HttpRequest) -> JsonResponse:
+    """Crashes outside DRF views (middleware, sign-in pages, the console); a database outage is the 503."""
+    exc = sys.exc_info()[1]  # Django calls this handler while handling the exception
+    if isinstance(exc, DATABASE_ERRORS):
+        _log_database_unavailable(exc, request.path)
+        unavailable = DatabaseUnavailable()
+        body = error_body(
+            unavailable.status_code,
+            "database-unavailable",
+            "Database Unavailable",
+            str(unavailable.detail),
+            request.path,
+        )
+        body["reason"] = unavailable.default_code
+        response = JsonResponse(body, status=unavailable.status_code)
+        response["Retry-After"] = str(unavailable.wait)
+        return response
     return json_error(request, 500, "internal", "Internal Server Error", "An unexpected error occurred.")
+
+
+def _log_database_unavailable(exc: BaseException, path: str | None) -> None:
+    log.error("database_unavailable", extra={"path": path, "error": f"{type(exc).__name__}: {exc}"})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:

@@ -40,6 +40,7 @@ _ERRORS = {
     "403": "Authenticated, but not allowed.",
     "404": "Unknown object (or, for a list, a page that does not exist).",
     "429": "Throttled.",
+    "503": "The database does not answer (code database-unavailable); try again after Retry-After seconds.",
 }
 _WRITES = {"post", "put", "patch", "delete"}
 
@@ -64,7 +65,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             anonymous = {} in operation.get("security", [{}])
-            codes = ["429"]
+            codes = ["429", "503"]
             if method in _WRITES or operation.get("parameters"):
                 codes.append("400")
             if not anonymous:

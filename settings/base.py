@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from settings.env import env_bool, env_int, env_json, env_list, env_str
 
@@ -80,6 +81,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take SQLite's lock when their transaction begins and wait for it up to 20 s; a
     # deferred transaction that must upgrade its lock fails at once ("database is locked").
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails the connection in seconds (libpq would wait for the
+    # operating system's TCP timeout): requests answer 503 and /health/ reports it without hanging.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     import pymysql
 
@@ -107,11 +112,22 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("CACHE_URL"),
+            # An unreachable Redis fails in about a second instead of holding a worker: throttles and
+            # the sign-in lockout then fail open and /health/ reports it (docs/decisions/0009).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if env_str("CACHE_URL", "")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Reverse proxies in front of the service that append to X-Forwarded-For (0: none, REMOTE_ADDR is the
+# client). Throttles and the sign-in lockout count per client address (core.client_address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("The environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
 
 # --- REST framework, authentication and errors -------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
@@ -130,10 +146,9 @@ REST_FRAMEWORK: dict[str, Any] = {
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "core.errors.json_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonRateThrottle", "core.throttling.UserRateThrottle"],
+    # The throttles ask core.client_address; DRF's own reading of X-Forwarded-For agrees with it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_RATE_ANON", "60/minute"),
         "user": env_str("THROTTLE_RATE_USER", "6000/minute"),

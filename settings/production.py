@@ -12,6 +12,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     # Empty, Django answers every request 400: fail at start instead.
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS is required.")
+if not env_str("CACHE_URL", ""):
+    # Throttles and the sign-in lockout count in the cache: per process, each worker would grant
+    # the full rate and its own budget of password guesses.
+    raise ImproperlyConfigured(
+        "The environment variable CACHE_URL is required in production (redis://...): throttles and the "
+        "sign-in lockout must be shared by every worker."
+    )
 if not JWT_PUBLIC_SIGNING_JWK_SET:
     # Symmetric tokens are allowed in production only with an explicitly configured secret.
     env_str("JWT_SECRET_KEY")

@@ -8,26 +8,12 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError
 from django.urls import reverse
 
 from core.jwt import encode_jwt
 from core.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-def test_health_ok(api_client):
-    response = api_client.get("/health/")
-    assert response.status_code == 200
-    assert response.json()["status"] == "OK"
-
-
-def test_health_503_when_database_fails(api_client):
-    with mock.patch("core.views.connection.cursor", side_effect=DatabaseError("down")):
-        response = api_client.get("/health/")
-    assert response.status_code == 503
-    assert response.json()["database"] == "UNAVAILABLE"
 
 
 def test_schema_documents_every_api_endpoint(api_client):

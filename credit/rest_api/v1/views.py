@@ -15,10 +15,10 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import ListSerializer
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.permissions import IsCreditAdmin
+from core.throttling import ScopedRateThrottle
 from credit import selectors, services
 from credit.data import StatusOutcome
 from credit.exceptions import CreditProviderNotFound, InvalidCreditCourse

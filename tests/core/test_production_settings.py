@@ -1,0 +1,58 @@
+"""settings.production refuses to start without what a multi-worker deployment needs."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "settings.production",
+    "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-0123456789",
+    "ALLOWED_HOSTS": "status.example.com",
+    "DATABASE_URL": "postgres://status@db.example.com:5432/status",
+    "JWT_SECRET_KEY": "an-operator-configured-jwt-secret-0123456789abcdef",
+    "JWT_ISSUER": "https://lms.example.com/oauth2",
+    "JWT_AUDIENCE": "credentials-status",
+    "CACHE_URL": "redis://cache.example.com:6379/1",
+}
+
+
+def load_settings(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    """Load the production settings in a fresh interpreter (they are read once, at import)."""
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
+    env.update(PRODUCTION_ENV)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_without_cache_url_refuses_to_start_naming_it():
+    # Fails on the old settings: production silently used a per-process cache.
+    result = load_settings(CACHE_URL=None)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "CACHE_URL" in result.stderr
+
+
+def test_production_with_cache_url_uses_the_shared_redis_cache():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_a_negative_trusted_proxy_count_refuses_to_start_naming_it():
+    result = load_settings(TRUSTED_PROXY_COUNT="-1")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr

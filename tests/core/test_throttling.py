@@ -1,0 +1,73 @@
+"""API throttles count per client address, behind exactly the proxies the operator trusts."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework import status
+from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
+
+from core.client_address import client_address
+from core.throttling import AnonRateThrottle
+
+pytestmark = pytest.mark.django_db
+
+# Anonymous, throttled per address (credit_callback): a provider's callback, the address-throttled door.
+CALLBACK = "/api/credit/v1/providers/hogwarts/callback/"
+
+
+@pytest.fixture(autouse=True)
+def _two_per_minute(monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"credit_callback": "2/minute"})
+    yield
+    cache.clear()
+
+
+def call(remote_addr: str, forwarded_for: str | None = None) -> int:
+    headers = {"REMOTE_ADDR": remote_addr}
+    if forwarded_for is not None:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return APIClient().post(CALLBACK, {}, format="json", **headers).status_code
+
+
+def test_without_a_trusted_proxy_a_forged_x_forwarded_for_does_not_reset_the_budget():
+    # Fails on the old settings: DRF used the whole X-Forwarded-For as the client's identity.
+    assert call("203.0.113.7", "10.0.0.1") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("203.0.113.7", "10.0.0.2") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("203.0.113.7", "10.0.0.3") == status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("203.0.113.7") == status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("198.51.100.2", "203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+
+
+def test_behind_one_proxy_the_address_the_proxy_appended_is_the_client(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.1"
+    # What the client puts to the left of the proxy's entry is its own invention, and changes nothing.
+    assert call(proxy, "1.1.1.1, 203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call(proxy, "2.2.2.2, 203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call(proxy, "3.3.3.3,203.0.113.7") == status.HTTP_429_TOO_MANY_REQUESTS
+    # Another client behind the same proxy has its own budget (REMOTE_ADDR is the proxy for both).
+    assert call(proxy, "198.51.100.2") != status.HTTP_429_TOO_MANY_REQUESTS
+
+
+@pytest.mark.parametrize(
+    ("trusted", "remote_addr", "forwarded_for", "expected"),
+    [
+        (0, "203.0.113.7", "1.1.1.1", "203.0.113.7"),
+        (1, "10.0.0.1", None, "10.0.0.1"),
+        (1, "10.0.0.1", "1.1.1.1, 203.0.113.7", "203.0.113.7"),
+        (2, "10.0.0.2", "1.1.1.1, 203.0.113.7, 10.0.0.1", "203.0.113.7"),
+        # Fewer entries than trusted proxies, or garbage where the proxy's entry should be: not via the proxies.
+        (2, "10.0.0.2", "203.0.113.7", "10.0.0.2"),
+        (1, "10.0.0.1", "1.1.1.1, not-an-address", "10.0.0.1"),
+        (1, "10.0.0.1", "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_address(rf, settings, trusted, remote_addr, forwarded_for, expected):
+    settings.TRUSTED_PROXY_COUNT = trusted
+    headers = {"REMOTE_ADDR": remote_addr}
+    if forwarded_for is not None:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    request = rf.get("/", **headers)
+    assert client_address(request) == expected
+    assert AnonRateThrottle().get_ident(request) == expected
