@@ -40,8 +40,10 @@ WORKDIR /app
 COPY --chown=root:root . /app
 
 # Static files (admin, API docs) are served by WhiteNoise from STATIC_ROOT (/app/staticfiles).
-# settings.production requires these variables; the values exist only for this build step.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost JWT_SECRET_KEY=collectstatic-only \
+# settings.production requires these variables; the values exist only for this build step (the JWT
+# secret is random: production refuses published or short ones).
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    JWT_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     python manage.py collectstatic --noinput --verbosity 0
 
 USER app:app

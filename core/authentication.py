@@ -10,9 +10,8 @@ from typing import Any
 import jwt
 from django.conf import settings
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
-from edx_rest_framework_extensions.auth.jwt.decoder import get_verification_jwk_key_set
-from edx_rest_framework_extensions.auth.jwt.decoder import jwt_decode_handler as edx_jwt_decode_handler
-from edx_rest_framework_extensions.settings import get_first_jwt_issuer
+from edx_rest_framework_extensions.auth.jwt.decoder import get_verification_jwk_key_set, unsafe_jwt_decode_handler
+from edx_rest_framework_extensions.settings import get_jwt_issuers
 from rest_framework import exceptions
 from rest_framework.request import Request
 
@@ -20,6 +19,7 @@ from core.exceptions import DATABASE_ERRORS, LearnerIdentityConflict
 from core.fields import MAX_DB_INTEGER
 from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
+from core.roles import JWT_ADMINISTRATOR_ATTRIBUTE
 from core.services import learner_get_or_create
 from core.signals import learner_identified
 
@@ -91,6 +91,8 @@ class LearnerJwtAuthentication(JwtAuthentication):
         user: User = super().authenticate_credentials(payload)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        # Staff for this request only, never stored (core.roles.acts_as_staff).
+        setattr(user, JWT_ADMINISTRATOR_ATTRIBUTE, payload.get("administrator", False) is True)
         # Every arrival with an email, with or without user_id: pending enrollments of that email are
         # realised (enrollments checks with one EXISTS and queues a task only when some exist), so
         # a realisation lost with the broker is queued again at the learner's next request.
@@ -99,35 +101,59 @@ class LearnerJwtAuthentication(JwtAuthentication):
         return user
 
 
-def jwt_decode_handler(token: str) -> dict[str, Any]:
-    """JWT_DECODE_HANDLER: verify the signature here, then let edx-drf-extensions check the claims.
+# Algorithms each kind of key may verify: a token's ``alg`` header never picks the kind of key.
+_ALGORITHMS_BY_KEY_TYPE = {
+    "oct": ["HS256"],
+    "RSA": ["RS256", "RS512"],
+    "EC": ["ES256", "ES384", "ES512"],
+    "OKP": ["EdDSA"],
+}
+# Errors meaning "not this issuer or not this key": the next (issuer, key) pair may still verify the token.
+_TRY_NEXT_KEY = (
+    jwt.InvalidSignatureError,
+    jwt.InvalidAlgorithmError,
+    jwt.InvalidKeyError,
+    jwt.InvalidIssuerError,
+    jwt.InvalidAudienceError,
+)
+_NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf")
 
-    edx-drf-extensions (10.9.0) first tries the asymmetric key set alone and treats an *empty* set as
-    a successful verification, so without ``JWT_PUBLIC_SIGNING_JWK_SET`` any signature passed. This
-    handler accepts a token only when one configured key (the JWK set, or the HS256 secret of the
-    first issuer) verifies it, with ``exp`` and ``iat`` required.
+
+def jwt_decode_handler(token: str) -> dict[str, Any]:
+    """JWT_DECODE_HANDLER: the token's payload when one configured issuer and key verify it.
+
+    Each entry of ``JWT_AUTH["JWT_ISSUERS"]`` is tried with its own ``ISSUER`` and ``AUDIENCE`` and
+    every key it trusts: the keys of ``JWT_PUBLIC_SIGNING_JWK_SET`` and the entry's ``SECRET_KEY``
+    (HS256) when one is configured; an entry without a secret trusts no symmetric key. ``exp``,
+    ``iat``, ``iss`` and ``aud`` are required, and ``exp``/``iat``/``nbf`` must be JSON integers (PyJWT
+    alone accepts the string ``"9999999999"``). Raises ``jwt.InvalidTokenError`` (a 401) otherwise.
+    The payload gets edx-drf-extensions' defaults (``version``, ``is_restricted``, ``filters``).
     """
-    issuer = get_first_jwt_issuer()
-    keys = get_verification_jwk_key_set(
-        asymmetric_keys=settings.JWT_AUTH.get("JWT_PUBLIC_SIGNING_JWK_SET"), secret_key=issuer.get("SECRET_KEY")
-    )
-    if not keys:
+    asymmetric_keys = get_verification_jwk_key_set(asymmetric_keys=settings.JWT_AUTH.get("JWT_PUBLIC_SIGNING_JWK_SET"))
+    leeway = settings.JWT_AUTH.get("JWT_LEEWAY", 0)
+    tried_a_key = False
+    for issuer in get_jwt_issuers():
+        keys = [*asymmetric_keys, *get_verification_jwk_key_set(secret_key=issuer.get("SECRET_KEY") or None)]
+        for key in keys:
+            tried_a_key = True
+            try:
+                payload = jwt.decode(
+                    token,
+                    key=key.key,
+                    algorithms=_ALGORITHMS_BY_KEY_TYPE.get(key.key_type, []),
+                    audience=issuer["AUDIENCE"],
+                    issuer=issuer["ISSUER"],
+                    leeway=leeway,
+                    options={"require": ["exp", "iat", "iss", "aud"]},
+                )
+            except _TRY_NEXT_KEY:
+                continue
+            for claim in _NUMERIC_DATE_CLAIMS:
+                value = payload.get(claim)
+                if claim in payload and (not isinstance(value, int) or isinstance(value, bool)):
+                    raise jwt.InvalidTokenError(f"The token's {claim} claim is not an integer.")
+            # Verified above; edx-drf-extensions adds its defaults and refuses unsupported versions.
+            return unsafe_jwt_decode_handler(token)
+    if not tried_a_key:
         raise jwt.InvalidTokenError("No JWT verification key is configured.")
-    for key in keys:
-        algorithms = ["HS256"] if key.key_type == "oct" else ["RS256", "RS512", "ES256"]
-        try:
-            jwt.decode(
-                token,
-                key=key.key,
-                algorithms=algorithms,
-                audience=issuer["AUDIENCE"],
-                options={"verify_signature": True, "verify_exp": True, "require": ["exp", "iat"]},
-            )
-            break
-        except jwt.InvalidSignatureError:
-            continue
-        except jwt.InvalidAlgorithmError:
-            continue
-    else:
-        raise jwt.InvalidSignatureError("Signature verification failed.")
-    return edx_jwt_decode_handler(token)
+    raise jwt.InvalidSignatureError("No configured issuer and key verify this token.")

@@ -1,4 +1,4 @@
-"""Roles are Django groups; staff hold every role.
+"""Roles are Django groups; staff hold every role (who is staff: ``acts_as_staff``).
 
 The roles and what they allow are fixed by the service API contract. ``python manage.py grant_role``
 and the admin assign them.
@@ -23,6 +23,21 @@ class Role(StrEnum):
 
 
 ALL_ROLES = tuple(role.value for role in Role)
+# Set on the request's user by JWT authentication (core.authentication): the token's administrator claim.
+JWT_ADMINISTRATOR_ATTRIBUTE = "jwt_administrator"
+
+
+def acts_as_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff for this request: the JWT's ``administrator`` claim, or the stored ``is_staff`` for a session.
+
+    A request authenticated by a JWT is staff exactly when its token says ``administrator: true``;
+    the claim is never stored. The stored ``is_staff`` (set by ``grant_role USER staff`` or the admin)
+    governs session sign-in only: the admin, the support console and the browsable API.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    claim: bool | None = getattr(user, JWT_ADMINISTRATOR_ATTRIBUTE, None)
+    return claim if claim is not None else bool(getattr(user, "is_staff", False))
 
 
 def user_has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
@@ -30,7 +45,7 @@ def user_has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     user = cast("User", user)  # An authenticated user is an AUTH_USER_MODEL row.
-    if user.is_staff:
+    if acts_as_staff(user):
         return True
     if role == Role.LEARNER_STATUS_READERS and user.get_username() in settings.LEARNER_STATUS_WORKERS:
         return True

@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from settings.env import env_bool, env_int, env_json, env_list, env_str
+from settings.jwt_keys import jwt_issuers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -156,10 +157,11 @@ REST_FRAMEWORK: dict[str, Any] = {
     },
 }
 
-JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", "credentials-status-dev-jwt-secret")
-JWT_ISSUER = env_str("JWT_ISSUER", "http://127.0.0.1:8000/oauth2")
-JWT_AUDIENCE = env_str("JWT_AUDIENCE", "credentials-status")
+# Trusted issuers and keys (settings/jwt_keys.py): no HS256 secret here unless the environment names one;
+# settings.local and settings.test add the development secret. The first issuer signs dev tokens.
 JWT_PUBLIC_SIGNING_JWK_SET = env_str("JWT_PUBLIC_SIGNING_JWK_SET", None)
+JWT_ISSUERS = jwt_issuers()
+JWT_ISSUER, JWT_AUDIENCE, JWT_SECRET_KEY = (JWT_ISSUERS[0][name] for name in ("ISSUER", "AUDIENCE", "SECRET_KEY"))
 
 JWT_AUTH = {
     "JWT_AUTH_HEADER_PREFIX": "JWT",
@@ -169,15 +171,15 @@ JWT_AUTH = {
     "JWT_LEEWAY": 1,
     "JWT_DECODE_HANDLER": "core.authentication.jwt_decode_handler",
     "JWT_PAYLOAD_GET_USERNAME_HANDLER": lambda payload: payload.get("preferred_username"),
-    "JWT_ISSUERS": [{"ISSUER": JWT_ISSUER, "AUDIENCE": JWT_AUDIENCE, "SECRET_KEY": JWT_SECRET_KEY}],
+    "JWT_ISSUERS": JWT_ISSUERS,
     "JWT_PUBLIC_SIGNING_JWK_SET": JWT_PUBLIC_SIGNING_JWK_SET,
     "JWT_AUTH_COOKIE": "edx-jwt-cookie",
 }
 
 EDX_DRF_EXTENSIONS = {
-    # JWT claim -> user attribute, refreshed on every authenticated request.
+    # JWT claim -> user attribute, refreshed on every authenticated request. ``administrator`` is not
+    # stored: it governs the request it came with (core.roles.acts_as_staff; docs/decisions/0008).
     "JWT_PAYLOAD_USER_ATTRIBUTE_MAPPING": {
-        "administrator": "is_staff",
         "email": "email",
         "user_id": "lms_user_id",
     },

@@ -3,8 +3,9 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import *  # noqa: F403
-from settings.base import JWT_PUBLIC_SIGNING_JWK_SET
-from settings.env import env_bool, env_list, env_str
+from settings.base import JWT_ISSUERS, JWT_PUBLIC_SIGNING_JWK_SET
+from settings.env import env_bool, env_int, env_list, env_str
+from settings.jwt_keys import refuse_untrusted_jwt_keys
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
@@ -19,12 +20,16 @@ if not env_str("CACHE_URL", ""):
         "The environment variable CACHE_URL is required in production (redis://...): throttles and the "
         "sign-in lockout must be shared by every worker."
     )
-if not JWT_PUBLIC_SIGNING_JWK_SET:
-    # Symmetric tokens are allowed in production only with an explicitly configured secret.
-    env_str("JWT_SECRET_KEY")
+# A key must be configured, and no HS256 secret may be a published default or shorter than 32 bytes.
+refuse_untrusted_jwt_keys(JWT_ISSUERS, jwk_set=JWT_PUBLIC_SIGNING_JWK_SET)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only: plain-HTTP requests are redirected (but /health/, probed over HTTP inside the container)
+# and browsers are told to stay on HTTPS. Both can be turned off for a plain-HTTP test deployment.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -3,7 +3,8 @@
 import os
 
 from settings.base import *  # noqa: F403
-from settings.base import LOGGING, REST_FRAMEWORK
+from settings.base import JWT_AUTH, LOGGING, REST_FRAMEWORK
+from settings.jwt_keys import DEV_JWT_SECRET_KEY, jwt_issuers
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -37,3 +38,9 @@ LOGGING = {
 # Serve static files from the apps without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The published development secret verifies tokens here (create_dev_jwt signs with it) unless the
+# environment names a secret; settings.base and settings.production never trust it.
+JWT_ISSUERS = jwt_issuers(default_secret=DEV_JWT_SECRET_KEY)
+JWT_SECRET_KEY = JWT_ISSUERS[0]["SECRET_KEY"]
+JWT_AUTH = {**JWT_AUTH, "JWT_ISSUERS": JWT_ISSUERS}

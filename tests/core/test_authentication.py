@@ -1,5 +1,7 @@
 """JWT authentication and roles: which tokens and users are refused, and which are let in."""
 
+from io import StringIO
+
 import jwt as pyjwt
 import pytest
 from django.test import override_settings
@@ -92,12 +94,35 @@ def test_valid_token_maps_claims_onto_the_user():
     assert not user.is_staff
 
 
-def test_administrator_claim_makes_staff_who_may_read_anyone():
+def test_administrator_claim_makes_staff_who_may_read_anyone_without_storing_it():
     CredentialFactory(learner__username="bob", course_run__key="course-v1:edX+DemoX+1T2024")
     response = post_with_token(encode_jwt(username="admin", administrator=True), status_body("bob"))
     assert response.status_code == 200
     assert len(response.json()["status"]) == 1
-    assert User.objects.get(username="admin").is_staff
+    # The claim governs the request it came with; a later token without it is not staff.
+    assert not User.objects.get(username="admin").is_staff
+    assert post_with_token(encode_jwt(username="admin"), status_body("bob")).status_code == 403
+
+
+def test_an_administrator_token_grants_no_admin_sign_in(client):
+    User.objects.create_user(username="admin", password="pw-123-secret")
+    assert post_with_token(encode_jwt(username="admin", administrator=True)).status_code == 200
+    assert client.login(username="admin", password="pw-123-secret")
+    assert client.get("/admin/").status_code == 302  # to the admin's login page: not staff there
+    assert client.get("/support/").status_code == 403
+
+
+def test_grant_role_staff_survives_a_non_administrator_token_and_governs_session_sign_in(client):
+    from django.core.management import call_command
+
+    user = User.objects.create_user(username="lead", password="pw-123-secret")
+    call_command("grant_role", "lead", "staff", stdout=StringIO())
+    assert post_with_token(encode_jwt(username="lead", administrator=False), status_body("bob")).status_code == 403
+    user.refresh_from_db()
+    assert user.is_staff  # the token did not undo the grant
+    assert client.login(username="lead", password="pw-123-secret")
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/support/").status_code == 200
 
 
 def test_learner_may_not_read_another_learner(jwt_client):

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from core.roles import Role, user_has_role
+from core.roles import Role, acts_as_staff, user_has_role
 
 
 def can_read_learner_credit(user: AbstractBaseUser | AnonymousUser, *, username: str) -> bool:
@@ -16,4 +16,4 @@ def can_read_learner_credit(user: AbstractBaseUser | AnonymousUser, *, username:
 
 def can_request_credit_for(user: AbstractBaseUser | AnonymousUser, *, username: str) -> bool:
     """A credit request sends the learner's name and email to a provider: only the learner (or staff) starts one."""
-    return user.get_username() == username or bool(getattr(user, "is_staff", False))
+    return user.get_username() == username or acts_as_staff(user)
