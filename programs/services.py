@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -321,6 +322,7 @@ def sync_run_request(
         discovery_config_from_settings()
     except DiscoveryNotConfigured as exc:
         raise SyncNotConfigured(str(exc)) from exc
+    sync_run_fail_stale()
     sync_run = SyncRun.objects.create(
         requested_by=requested_by, trigger=trigger, dry_run=dry_run, program_uuids=[str(u) for u in program_uuids]
     )
@@ -348,6 +350,35 @@ def _sync_run_publish(sync_run_id: int) -> None:
         ) from exc
 
 
+def sync_run_fail_stale() -> int:
+    """Record as ``failed`` every sync ``running`` for longer than ``PROGRAM_SYNC_STALE_MINUTES``.
+
+    Such a sync's process is gone (killed with SIGKILL, a lost container): the Celery task is stopped
+    at that limit (``soft_time_limit``), so a live one never gets that old. Called whenever a sync is
+    requested or starts (API, command, beat). Returns how many were marked; a sync marked here that
+    still finishes records its real outcome over this one.
+    """
+    minutes = settings.PROGRAM_SYNC_STALE_MINUTES
+    stale = list(
+        SyncRun.objects.filter(
+            status=SyncStatus.RUNNING, started_at__lt=timezone.now() - timedelta(minutes=minutes)
+        ).values_list("pk", flat=True)
+    )
+    if not stale:
+        return 0
+    marked = SyncRun.objects.filter(pk__in=stale, status=SyncStatus.RUNNING).update(
+        status=SyncStatus.FAILED,
+        finished_at=timezone.now(),
+        error=(
+            f"No outcome after {minutes} minutes (PROGRAM_SYNC_STALE_MINUTES): the process running this sync "
+            "stopped (killed or lost) before recording an outcome; its changes apply only if its transaction "
+            "had committed."
+        ),
+    )
+    log.warning("program_sync_stale_failed", extra={"sync_run_ids": stale, "stale_minutes": minutes})
+    return marked
+
+
 def sync_run_execute(
     *,
     sync_run_id: int,
@@ -365,6 +396,7 @@ def sync_run_execute(
     (no broker: a retry could not wait) a 429 is final at once; a rate-limited failure's error says
     when Discovery allows the next try.
     """
+    sync_run_fail_stale()
     SyncRun.objects.filter(pk=sync_run_id).update(
         status=SyncStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1, error=""
     )

@@ -11,6 +11,7 @@ import random
 
 from celery import shared_task
 from celery.app.task import Task
+from django.conf import settings
 
 from programs.discovery import RETRYABLE_ERRORS, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
 from programs.exceptions import SyncQueueUnavailable
@@ -31,7 +32,15 @@ def retry_countdown(retries: int, exc: DiscoveryError, *, rng: random.Random | N
     return max(delay, float(retry_after)) if retry_after else delay
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, name="programs.tasks.program_sync_run")
+# Stopped (SoftTimeLimitExceeded: recorded failed) at the age after which a "running" sync counts as
+# dead (services.sync_run_fail_stale), so that rule never fails a live sync run by a worker.
+@shared_task(
+    bind=True,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    soft_time_limit=settings.PROGRAM_SYNC_STALE_MINUTES * 60,
+    name="programs.tasks.program_sync_run",
+)
 def program_sync_run(self: Task, sync_run_id: int) -> str:
     """Execute SyncRun ``sync_run_id``; returns its final status."""
     final_attempt = self.request.retries >= self.max_retries

@@ -228,6 +228,9 @@ PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60)
 PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15)
 # A sync that would retire more than this share of the synced programs stops instead (outage guard).
 PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTION", "0.1"))
+# A sync still "running" after this many minutes is recorded as failed (its process was killed); the
+# Celery task is stopped at this limit, so no live sync is that old.
+PROGRAM_SYNC_STALE_MINUTES = env_int("PROGRAM_SYNC_STALE_MINUTES", 120)
 # Items per Discovery page: large pages keep a sync under Discovery's 200 requests/hour throttle.
 PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100)
 # Restricted run types to request from Discovery (sent identically to the course and program calls).

@@ -294,3 +294,42 @@ def test_the_schedule_queues_a_full_sync(discovery, django_capture_on_commit_cal
     entry = settings.CELERY_BEAT_SCHEDULE["program-sync"]
     assert entry["task"] == "programs.tasks.program_sync_scheduled"
     assert entry["schedule"] == settings.PROGRAM_SYNC_INTERVAL_MINUTES * 60
+
+
+def _running_since(minutes: int) -> SyncRun:
+    run = SyncRun.objects.create(status=SyncStatus.RUNNING, trigger="command", attempts=1)
+    SyncRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(minutes=minutes))
+    return run
+
+
+def test_a_sync_killed_while_running_is_recorded_failed_when_the_next_one_is_requested(discovery, queue_sync, settings):
+    settings.PROGRAM_SYNC_STALE_MINUTES = 30
+    sample_catalog(discovery)
+    killed, live = _running_since(31), _running_since(29)
+
+    assert queue_sync()["status"] == "succeeded"
+
+    killed.refresh_from_db()
+    live.refresh_from_db()
+    assert killed.status == SyncStatus.FAILED
+    assert killed.finished_at is not None
+    assert "stopped (killed or lost)" in killed.error
+    assert live.status == SyncStatus.RUNNING  # younger than the limit: may still be working
+
+
+def test_the_command_and_the_schedule_also_fail_stale_syncs(discovery, settings, django_capture_on_commit_callbacks):
+    settings.PROGRAM_SYNC_STALE_MINUTES = 30
+    sample_catalog(discovery)
+    first = _running_since(45)
+    call_command("sync_programs", "--dry-run")
+    first.refresh_from_db()
+    assert first.status == SyncStatus.FAILED
+    second = _running_since(45)
+    with django_capture_on_commit_callbacks(execute=True):
+        program_sync_scheduled()
+    second.refresh_from_db()
+    assert second.status == SyncStatus.FAILED
+
+
+def test_a_worker_stops_a_sync_at_the_stale_age(settings):
+    assert program_sync_run.soft_time_limit == settings.PROGRAM_SYNC_STALE_MINUTES * 60
