@@ -54,7 +54,9 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request as r; hosts = [h.strip().lstrip('.') for h in os.environ.get('ALLOWED_HOSTS', '').split(',') if h.strip() and '*' not in h]; req = r.Request('http://127.0.0.1:8000/health/', headers={'Host': hosts[0] if hosts else 'localhost'}); sys.exit(0 if r.urlopen(req, timeout=4).status == 200 else 1)"]
 
+# gunicorn.conf.py: request-line and header limits (docs/configuration.rst, "Request size limits").
 CMD ["gunicorn", "settings.wsgi:application", \
+     "--config", "/app/gunicorn.conf.py", \
      "--bind", "0.0.0.0:8000", \
      "--access-logfile", "-", \
      "--no-control-socket", \

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import is_valid_path
 
@@ -62,3 +63,48 @@ def _needs_trailing_slash(path: str) -> bool:
     if not path.startswith("/api/") or path.endswith("/"):
         return False
     return not is_valid_path(path) and bool(is_valid_path(f"{path}/"))
+
+
+class RequestSizeLimitMiddleware:
+    """An over-long query string is a JSON 414, an over-long header a JSON 431, before any view runs.
+
+    The limits (``MAX_QUERY_STRING_BYTES``, ``MAX_REQUEST_HEADER_BYTES`` per header value and
+    ``MAX_REQUEST_HEADERS_TOTAL_BYTES`` for all of them) sit below gunicorn's (gunicorn.conf.py), which
+    would answer an HTML page: API clients get the JSON error envelope instead.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query_bytes = len(request.META.get("QUERY_STRING", ""))
+        if query_bytes > settings.MAX_QUERY_STRING_BYTES:
+            return json_error(
+                request,
+                414,
+                "uri-too-long",
+                "URI Too Long",
+                f"The query string has {query_bytes} bytes; at most {settings.MAX_QUERY_STRING_BYTES} are accepted.",
+            )
+        headers = [(name, value) for name, value in request.META.items() if _is_header(name)]
+        longest = max(headers, key=lambda header: len(header[1]), default=None)
+        total = sum(len(value) for _, value in headers)
+        if longest is not None and len(longest[1]) > settings.MAX_REQUEST_HEADER_BYTES:
+            detail = (
+                f"The {_header_name(longest[0])} header has {len(longest[1])} bytes; "
+                f"at most {settings.MAX_REQUEST_HEADER_BYTES} are accepted."
+            )
+        elif total > settings.MAX_REQUEST_HEADERS_TOTAL_BYTES:
+            detail = f"The headers have {total} bytes; at most {settings.MAX_REQUEST_HEADERS_TOTAL_BYTES} are accepted."
+        else:
+            return self.get_response(request)
+        return json_error(request, 431, "request-header-fields-too-large", "Request Header Fields Too Large", detail)
+
+
+def _is_header(meta_key: str) -> bool:
+    return meta_key.startswith("HTTP_") or meta_key in ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _header_name(meta_key: str) -> str:
+    """``HTTP_X_FORWARDED_FOR`` -> ``X-Forwarded-For``."""
+    return meta_key.removeprefix("HTTP_").replace("_", "-").title()

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "core.middleware.RefuseNulMiddleware",
     "core.middleware.JsonApiNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -300,5 +301,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # Bulk bodies (10,000 enrollment pairs) fit; larger ones get a JSON 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+# Over these, a JSON 414 (query string) or 431 (a header, all headers): below gunicorn.conf.py's limits.
+MAX_QUERY_STRING_BYTES = 4096
+MAX_REQUEST_HEADER_BYTES = 8192
+MAX_REQUEST_HEADERS_TOTAL_BYTES = 32768
 # edx-django-utils monitoring: no New Relic here.
 OPENEDX_TELEMETRY: list[str] = []

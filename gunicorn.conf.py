@@ -1,0 +1,15 @@
+"""gunicorn settings for the image (``gunicorn --config gunicorn.conf.py``, read from /app by default).
+
+Request-size limits: gunicorn refuses what exceeds them before Django runs, with its own HTML 414 or
+431 page. They sit above the limits Django answers in JSON (``core.middleware.RequestSizeLimitMiddleware``:
+a query string over ``MAX_QUERY_STRING_BYTES``, a header over ``MAX_REQUEST_HEADER_BYTES``), so an API
+client gets the JSON error in every case but grossly oversized requests. Documented in
+docs/configuration.rst ("Request size limits").
+"""
+
+# The request line (method, path, query string, protocol): 8190 is gunicorn's maximum.
+limit_request_line = 8190
+# Header lines ("Name: value") and how many: a JWT or a shared-domain Cookie header fits; the header
+# buffer a worker may hold stays at about gunicorn's default (50 x 16 KB instead of 100 x 8 KB).
+limit_request_field_size = 16380
+limit_request_fields = 50
