@@ -160,6 +160,12 @@ def test_create_dev_jwt_prints_a_token_the_service_accepts(api_client):
     assert response.status_code == 200
 
 
+def test_create_dev_jwt_refuses_when_no_secret_is_trusted(settings):
+    settings.JWT_SECRET_KEY = None
+    with pytest.raises(CommandError, match="No JWT_SECRET_KEY is configured"):
+        call_command("create_dev_jwt", "support", stdout=StringIO())
+
+
 def test_demo_data_is_idempotent_and_answers_the_readme_curl(api_client):
     from programs.models import Course, CourseRun
 

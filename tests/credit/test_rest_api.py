@@ -1,5 +1,7 @@
 """The credit REST API: shapes, roles and JSON errors (service-api.md, Credit table)."""
 
+from pathlib import Path
+
 import pytest
 from rest_framework import status
 from rest_framework.test import APIClient
@@ -83,6 +85,28 @@ def test_a_learner_reads_only_their_own_data(jwt_client, credit_course, path):
     assert jwt_client("hermione").get(BASE + path).status_code == status.HTTP_200_OK
     assert jwt_client("support", roles=["learner_status_readers"]).get(BASE + path).status_code == status.HTTP_200_OK
     assert jwt_client("registrar", roles=["credit_admins"]).get(BASE + path).status_code == status.HTTP_200_OK
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/courses/{COURSE_KEY}/requirements/status/?username=hermione",
+        "/eligibility/?username=hermione",
+        "/requests/?username=hermione",
+    ],
+)
+def test_learner_credit_data_is_read_by_the_roles_the_documented_table_grants_and_no_other(
+    jwt_client, credit_course, path
+):
+    """credit_admins read learners' credit data: a grant docs/roles.rst adds to the contract's table."""
+    UserFactory(username="hermione")
+    for role in ("catalog_publishers", "credential_issuers", "enrollment_admins"):
+        assert jwt_client(f"holder_of_{role}", roles=[role]).get(BASE + path).status_code == status.HTTP_403_FORBIDDEN
+    assert jwt_client("registrar", roles=["credit_admins"]).get(BASE + path).status_code == status.HTTP_200_OK
+    assert jwt_client("lead", administrator=True).get(BASE + path).status_code == status.HTTP_200_OK
+    roles_doc = (Path(__file__).resolve().parents[2] / "docs" / "roles.rst").read_text()
+    credit_admins_row = " ".join(roles_doc.split("* - ``credit_admins``")[1].split("* - ")[0].split())
+    assert "read any learner's credit requirement statuses, eligibilities and credit requests" in credit_admins_row
 
 
 def test_a_learner_requests_credit_only_for_themselves(jwt_client, credit_course, provider):

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.jwt import encode_jwt
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--expires-in", type=int, default=3600, help="Lifetime in seconds (default 3600).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.JWT_SECRET_KEY:
+            raise CommandError("No JWT_SECRET_KEY is configured: this service trusts no HS256 secret to sign with.")
         self.stdout.write(
             encode_jwt(
                 username=options["username"],
