@@ -87,7 +87,7 @@ def jwt_issuers(*, default_secret: str | None = None) -> list[dict[str, Any]]:
 
 def weak_jwt_secret_reason(secret: str) -> str | None:
     """Why ``secret`` must not verify production tokens (published, or too short), or ``None``."""
-    if secret in PUBLISHED_JWT_SECRETS or secret.casefold() in {s.casefold() for s in PUBLISHED_JWT_SECRETS}:
+    if secret.strip().casefold() in {published.casefold() for published in PUBLISHED_JWT_SECRETS}:
         return "it is a published default that anyone can sign tokens with"
     if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
         return f"it is shorter than {MIN_JWT_SECRET_BYTES} bytes"
