@@ -7,6 +7,7 @@ field, so an item of a list body is named by its index (``"3.username"``).
 
 import logging
 import sys
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -19,6 +20,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.exceptions import DATABASE_ERRORS, Conflict, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+
+#: The most entries ``errors`` lists; ``more_errors`` counts the ones left out.
+MAX_LISTED_ERRORS = 50
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -92,6 +96,10 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     body["code"] = body["type"].rsplit("/", 1)[-1]
     if isinstance(exc, exceptions.ValidationError):
         errors = field_errors(exc.detail)
+        if len(errors) > MAX_LISTED_ERRORS:
+            # A bulk body can fail in thousands of places; the first ones say what is wrong.
+            body["more_errors"] = len(errors) - MAX_LISTED_ERRORS
+            errors = dict(islice(errors.items(), MAX_LISTED_ERRORS))
         body["errors"] = errors
         if errors:
             body["detail"] = _first_message(errors)

@@ -26,6 +26,10 @@ ERROR_SCHEMA = {
             "description": 'Messages by field path; list items by index ("3.username").',
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
+        "more_errors": {
+            "type": "integer",
+            "description": "How many further field paths failed: errors lists at most the first 50.",
+        },
     },
 }
 

@@ -59,7 +59,7 @@ def test_more_than_1000_items_is_a_400(reader):
     body = [{"username": "ana", "course_runs": ["course-v1:edX+DemoX+1T2024"]}] * 1001
     response = reader.post(URL, body, format="json")
     assert response.status_code == 400
-    assert "1000" in response.json()["detail"]
+    assert "1,000" in response.json()["detail"]
 
 
 def test_learner_may_ask_only_about_themself_in_every_item(jwt_client):

@@ -403,7 +403,9 @@ def test_a_requirement_list_over_the_cap_is_a_400_naming_the_limit(admin, credit
     response = admin.put(f"{COURSE}/requirements/", many_requirements(MAX_REQUIREMENTS_PER_COURSE + 1), format="json")
     assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert response.json()["errors"] == {
-        "non_field_errors": [f"Ensure this field has no more than {MAX_REQUIREMENTS_PER_COURSE} elements."]
+        "non_field_errors": [
+            f"At most {MAX_REQUIREMENTS_PER_COURSE} items; this list has {MAX_REQUIREMENTS_PER_COURSE + 1}."
+        ]
     }
     # Nothing changed: the two requirements of the fixture are still the active list.
     assert [(r["namespace"], r["order"]) for r in admin.get(f"{COURSE}/requirements/").json()] == [

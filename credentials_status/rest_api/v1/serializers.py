@@ -5,12 +5,21 @@ from uuid import UUID
 
 from rest_framework import serializers
 
-from core.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
+from core.fields import (
+    BoundedListField,
+    BoundedListSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from credentials_status.data import StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 from programs.keys import is_course_run_key
 
 MAX_ITEMS_PER_LIST = 1000
+#: The most ``courses`` and ``course_runs`` entries one bulk status request may name, all items together.
+MAX_KEYS_PER_BULK_REQUEST = 10_000
 
 
 class LearnerIdentityInput(serializers.Serializer):
@@ -29,10 +38,15 @@ class LearnerIdentityInput(serializers.Serializer):
 
 
 class CourseRunRefField(StrictCharField):
-    """A course run uuid or course run key."""
+    """A course run uuid or course run key (at most 255 characters, the longest a stored key can be)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Checked by StrictCharField on the string; not as a validator, which would see the parsed UUID.
+        self.max_length = 255
 
     def to_internal_value(self, data: Any) -> Any:
-        value = super().to_internal_value(data)
+        value = super().to_internal_value(data)  # refuses an over-long string before it is quoted below
         try:
             return UUID(value)
         except ValueError:
@@ -43,8 +57,8 @@ class CourseRunRefField(StrictCharField):
 
 
 class LearnerCertStatusInput(LearnerIdentityInput):
-    courses = serializers.ListField(child=StrictUUIDField(), required=False, max_length=MAX_ITEMS_PER_LIST)
-    course_runs = serializers.ListField(child=CourseRunRefField(), required=False, max_length=MAX_ITEMS_PER_LIST)
+    courses = BoundedListField(child=StrictUUIDField(), required=False, max_length=MAX_ITEMS_PER_LIST)
+    course_runs = BoundedListField(child=CourseRunRefField(), required=False, max_length=MAX_ITEMS_PER_LIST)
     include_incomplete = StrictBooleanField(required=False, default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -69,10 +83,18 @@ def query_from_validated(data: dict[str, Any]) -> StatusQuery:
     )
 
 
-def bulk_learner_cert_status_input(data: Any) -> serializers.ListSerializer:
-    """A list of 1 to 1,000 learner_cert_status bodies; errors are keyed by item index."""
-    return serializers.ListSerializer(
-        child=LearnerCertStatusInput(), data=data, max_length=MAX_ITEMS_PER_LIST, allow_empty=False
+def bulk_learner_cert_status_input(data: Any) -> BoundedListSerializer:
+    """A list of 1 to 1,000 learner_cert_status bodies naming at most 10,000 courses and runs in all.
+
+    Both caps are checked before any item is; errors are keyed by item index.
+    """
+    return BoundedListSerializer(
+        child=LearnerCertStatusInput(),
+        data=data,
+        max_length=MAX_ITEMS_PER_LIST,
+        max_nested_items=MAX_KEYS_PER_BULK_REQUEST,
+        nested_fields=("courses", "course_runs"),
+        allow_empty=False,
     )
 
 

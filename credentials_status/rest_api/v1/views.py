@@ -51,7 +51,11 @@ class LearnerCertStatusView(APIView):
 
 
 class BulkLearnerCertStatusView(APIView):
-    """Up to 1,000 learner_cert_status requests in one call; answers in request order."""
+    """Up to 1,000 learner_cert_status requests in one call; answers in request order.
+
+    The requests together name at most 10,000 entries of ``courses`` and ``course_runs``; a body over
+    either cap is a 400 before any request in it is validated.
+    """
 
     @extend_schema(request=LearnerCertStatusInput(many=True), responses={200: LearnerCertStatusOutput(many=True)})
     def post(self, request: Request) -> Response:

@@ -1,15 +1,27 @@
 """Input and output serializers of the credit REST API (service-api.md, Credit table)."""
 
+from typing import Any
+
 from rest_framework import serializers
 
-from core.fields import StrictBooleanField, StrictCharField
+from core.fields import BoundedDictField, StrictBooleanField, StrictCharField
 from credit.models import CreditRequestStatus, RequirementStatus, provider_id_validator
 
+MAX_JSON_OBJECT_KEYS = 100
 
-class JSONObjectField(serializers.DictField):
-    """A JSON object, kept as given (values of any JSON type)."""
+
+class JSONObjectField(BoundedDictField):
+    """A JSON object of at most 100 keys, kept as given (values of any JSON type).
+
+    Criteria and reasons are a few keys (``{"min_grade": 0.8}``); the cap keeps a huge object from
+    costing one validation per key.
+    """
 
     child = serializers.JSONField()
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_JSON_OBJECT_KEYS)
+        super().__init__(**kwargs)
 
 
 # --- Providers ---------------------------------------------------------------------------------

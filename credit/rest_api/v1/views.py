@@ -14,9 +14,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import ListSerializer
 from rest_framework.views import APIView
 
+from core.fields import BoundedListSerializer
 from core.permissions import IsCreditAdmin
 from core.throttling import ScopedRateThrottle
 from credit import selectors, services
@@ -156,7 +156,7 @@ class RequirementsView(_WritesNeedCreditAdmin):
     @extend_schema(request=RequirementInput(many=True), responses={200: RequirementOutput(many=True)})
     def put(self, request: Request, course_key: str) -> Response:
         # The cap is checked before any item is validated.
-        body: ListSerializer[Any] = ListSerializer(
+        body = BoundedListSerializer(
             child=RequirementInput(),
             data=request.data,
             allow_empty=True,

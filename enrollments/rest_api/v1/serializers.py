@@ -2,7 +2,13 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
+from core.fields import (
+    BoundedListSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from enrollments.data import MAX_BULK_ENROLLMENT_PAIRS, BulkEnrollmentItem
 from programs.keys import is_course_run_key
 
@@ -61,8 +67,8 @@ class BulkEnrollmentItemInput(serializers.Serializer):
 
 
 class BulkEnrollmentInput(serializers.Serializer):
-    enrollments_info = BulkEnrollmentItemInput(  # type: ignore[call-arg]  # ListSerializer kwargs via many=True
-        many=True,
+    enrollments_info = BoundedListSerializer(
+        child=BulkEnrollmentItemInput(),
         allow_empty=False,
         max_length=MAX_BULK_ENROLLMENT_PAIRS,
         error_messages={

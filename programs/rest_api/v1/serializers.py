@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.fields import StrictBooleanField, StrictCharField, StrictUUIDField
+from core.fields import BoundedListField, StrictBooleanField, StrictCharField, StrictUUIDField
 from programs.models import ProgramStatus
 
 MAX_PROGRAM_COURSES = 200
@@ -80,17 +80,17 @@ class ProgramWriteInput(serializers.Serializer):
     type = StrictCharField(required=False, allow_blank=True, max_length=64)
     type_slug = serializers.SlugField(required=False, allow_blank=True, max_length=64)
     status = serializers.ChoiceField(choices=ProgramStatus.choices, required=False)
-    applicable_seat_types = serializers.ListField(child=StrictCharField(max_length=64), required=False, max_length=20)
-    authoring_organizations = serializers.ListField(
+    applicable_seat_types = BoundedListField(child=StrictCharField(max_length=64), required=False, max_length=20)
+    authoring_organizations = BoundedListField(
         child=StrictCharField(max_length=255), required=False, max_length=100, help_text="Organization keys."
     )
-    courses = serializers.ListField(
+    courses = BoundedListField(
         child=StrictCharField(max_length=255),
         required=False,
         max_length=MAX_PROGRAM_COURSES,
         help_text="Course keys, in program order.",
     )
-    excluded_course_run_keys = serializers.ListField(
+    excluded_course_run_keys = BoundedListField(
         child=StrictCharField(max_length=255),
         required=False,
         max_length=MAX_EXCLUSIONS,
@@ -110,7 +110,7 @@ class ProgramPatchInput(ProgramWriteInput):
 
 
 class ExclusionsPutInput(serializers.Serializer):
-    course_run_keys = serializers.ListField(
+    course_run_keys = BoundedListField(
         child=StrictCharField(max_length=255), allow_empty=True, max_length=MAX_EXCLUSIONS
     )
 
@@ -168,7 +168,7 @@ def program_detail_data(program: Any) -> dict[str, Any]:
 # --- Syncs ---------------------------------------------------------------------------------------
 class SyncCreateInput(serializers.Serializer):
     dry_run = StrictBooleanField(required=False, default=False)
-    program_uuids = serializers.ListField(child=StrictUUIDField(), required=False, max_length=100)
+    program_uuids = BoundedListField(child=StrictUUIDField(), required=False, max_length=100)
 
 
 class SyncRunOutput(serializers.Serializer):
