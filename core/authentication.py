@@ -17,10 +17,10 @@ from rest_framework.request import Request
 
 from core.exceptions import DATABASE_ERRORS, LearnerIdentityConflict
 from core.fields import MAX_DB_INTEGER
-from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, User
+from core.models import EMAIL_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.roles import JWT_ADMINISTRATOR_ATTRIBUTE
-from core.services import learner_get_or_create
+from core.services import learner_get_or_create, username_invalid_reason
 from core.signals import learner_identified
 
 
@@ -59,9 +59,9 @@ class LearnerJwtAuthentication(JwtAuthentication):
     def _learner_from_claims(self, payload: dict[str, Any]) -> User:
         username = payload.get("preferred_username") or payload.get("username")
         lms_user_id = payload.get("user_id")
-        if username is not None and not (
-            isinstance(username, str) and 0 < len(username) <= USERNAME_MAX_LENGTH and _storable(username)
-        ):
+        # The LMS never issues a username its own rule refuses; one that breaks it (a "/", say) is refused
+        # here as everywhere else a learner is created (core.services.username_invalid_reason).
+        if username is not None and username_invalid_reason(username):
             raise exceptions.AuthenticationFailed("The token's preferred_username is not a valid username.")
         if lms_user_id is not None and not (
             isinstance(lms_user_id, int) and not isinstance(lms_user_id, bool) and 0 < lms_user_id <= MAX_DB_INTEGER

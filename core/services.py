@@ -7,6 +7,7 @@ identity.
 """
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,30 @@ _CHUNK = 2000
 _BATCH_SIZE = 1000
 
 
+# The LMS's username rule: edx-platform's ``USERNAME_REGEX_PARTIAL`` (the rule of its most permissive
+# setting, Unicode usernames on) and its ``USERNAME_MIN_LENGTH``. Its ``USERNAME_MAX_LENGTH`` is a
+# setting (30 by default) up to Django's 150, and retired usernames are longer than 30, so the
+# column's 150 is the maximum here.
+_USERNAME_CHARACTERS = re.compile(r"[\w .@+-]+")
+USERNAME_MIN_LENGTH = 2
+
+
+def username_invalid_reason(username: object) -> str | None:
+    """Why the LMS could not hold ``username`` (or a row of this service could not), or None when it could.
+
+    The one username rule of every write path (``LearnerAccount``) and of JWT authentication.
+    """
+    rule = (
+        f"A username is {USERNAME_MIN_LENGTH} to {USERNAME_MAX_LENGTH} characters: letters, digits, spaces "
+        "and _ . @ + - (the LMS's rule)."
+    )
+    if not isinstance(username, str) or not USERNAME_MIN_LENGTH <= len(username) <= USERNAME_MAX_LENGTH:
+        return rule
+    if not _USERNAME_CHARACTERS.fullmatch(username):
+        return rule  # also refuses NUL and unpaired surrogates
+    return None
+
+
 @dataclass(frozen=True)
 class LearnerAccount:
     """A learner as a caller names them: the arguments of ``learner_get_or_create``."""
@@ -40,10 +65,9 @@ class LearnerAccount:
         # Every write path builds one, so no caller (REST, Python API, LMS batch) reaches the
         # database with identifiers it would refuse or truncate.
         errors: dict[str, list[str]] = {}
-        if not (isinstance(self.username, str) and 0 < len(self.username) <= USERNAME_MAX_LENGTH):
-            errors["username"] = [f"A username is 1 to {USERNAME_MAX_LENGTH} characters."]
-        elif unstorable_reason(self.username):
-            errors["username"] = [str(unstorable_reason(self.username))]
+        username_problem = username_invalid_reason(self.username)
+        if username_problem:
+            errors["username"] = [username_problem]
         lms_user_id = self.lms_user_id
         if lms_user_id is not None and (
             isinstance(lms_user_id, bool) or not isinstance(lms_user_id, int) or not 0 < lms_user_id <= MAX_DB_INTEGER

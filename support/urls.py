@@ -11,7 +11,8 @@ urlpatterns = [
     path("", views.SearchView.as_view(), name="search"),
     path("login/", views.SupportLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(next_page=reverse_lazy("support:login")), name="logout"),
-    path("learners/<str:username>/", views.LearnerView.as_view(), name="learner"),
+    # <path:> so that every stored username (one with a "/", say) has a page and reverse() works for it.
+    path("learners/<path:username>/", views.LearnerView.as_view(), name="learner"),
     path("programs/", views.ProgramListView.as_view(), name="programs"),
     path("programs/<uuid:program_uuid>/", views.ProgramView.as_view(), name="program"),
 ]
