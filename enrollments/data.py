@@ -63,11 +63,16 @@ class EnrollmentFailure:
 
 @dataclass(frozen=True)
 class EnrollmentNotification:
-    """One email to one learner: the runs they were newly enrolled in, or are pending for."""
+    """One email to one learner: the runs they were newly enrolled in, or are pending for.
+
+    ``learner_id`` names the learner newly enrolled (None for a pending email). The task that sends
+    these is queued with ids only (``enrollments.notifications.enrollment_notices``), never the email.
+    """
 
     email: str
     course_runs: list[tuple[str, str]]  # (run key, title)
     pending: bool
+    learner_id: int | None = None
 
 
 Outcome = EnrollmentSuccess | EnrollmentPending | EnrollmentFailure

@@ -2,12 +2,19 @@
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core import mail
 
+from core.db import chunked
+from core.models import User
 from enrollments.data import EnrollmentNotification
+from enrollments.models import PendingEnrollment
+from enrollments.selectors import CHUNK
+from programs.models import CourseRun
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +50,86 @@ def enrollment_notifications_send(*, notifications: Iterable[EnrollmentNotificat
                 failed.append(notification)
     log.info("bulk_enrollment_notifications_sent", extra={"count": sent, "failed": len(failed)})
     return failed
+
+
+# --- What the notification task is queued with: ids, never an email address --------------------------
+# A task's arguments are logged by Celery (its trace logs them, and a worker with a JSON formatter
+# writes them out), kept in the broker and shown by monitoring tools: no learner email goes there.
+Notice = dict[str, Any]
+
+
+def enrollment_notices(*, notifications: Sequence[EnrollmentNotification]) -> list[Notice]:
+    """The task arguments for these notifications, by id: run within the transaction that wrote them.
+
+    ``{"learner_id": 7, "course_run_ids": [3, 4]}`` for a learner newly enrolled;
+    ``{"pending_enrollment_ids": [11, 12]}`` for an email newly pending in those rows' runs.
+    """
+    run_ids = _course_run_ids(keys=[key for n in notifications for key, _ in n.course_runs])
+    notices: list[Notice] = [
+        {"learner_id": n.learner_id, "course_run_ids": [run_ids[key] for key, _ in n.course_runs if key in run_ids]}
+        for n in notifications
+        if not n.pending and n.learner_id is not None
+    ]
+    pending = [n for n in notifications if n.pending]
+    wanted = {(n.email, run_ids[key]) for n in pending for key, _ in n.course_runs if key in run_ids}
+    rows_by_email: dict[str, list[int]] = defaultdict(list)
+    for batch in chunked(sorted({n.email for n in pending}), CHUNK):
+        for pk, email, run_id in PendingEnrollment.objects.filter(email__in=batch).values_list(
+            "pk", "email", "course_run_id"
+        ):
+            if (email, run_id) in wanted:
+                rows_by_email[email].append(pk)
+    notices += [{"pending_enrollment_ids": sorted(rows_by_email[n.email])} for n in pending if rows_by_email[n.email]]
+    return notices
+
+
+def enrollment_notifications_load(*, notices: Sequence[Notice]) -> list[tuple[Notice, EnrollmentNotification]]:
+    """Each notice with the notification it names, read now, in a few queries.
+
+    A learner who has no email, or pending rows realised or removed since they were queued, give no
+    notification (the learner registered meanwhile: their enrollments are active already).
+    """
+    learner_ids = [n["learner_id"] for n in notices if n.get("learner_id") is not None]
+    pending_ids = [pk for n in notices for pk in n.get("pending_enrollment_ids", [])]
+    emails: dict[int, str] = {}
+    for batch in chunked(sorted(set(learner_ids)), CHUNK):
+        emails.update(User.objects.filter(pk__in=batch).values_list("pk", "email"))
+    pending_rows: dict[int, tuple[str, int]] = {}
+    for batch in chunked(sorted(set(pending_ids)), CHUNK):
+        for pk, email, run_id in PendingEnrollment.objects.filter(pk__in=batch).values_list(
+            "pk", "email", "course_run_id"
+        ):
+            pending_rows[pk] = (email, run_id)
+    run_ids = {run_id for n in notices for run_id in n.get("course_run_ids", [])}
+    run_ids |= {run_id for _, run_id in pending_rows.values()}
+    runs: dict[int, tuple[str, str]] = {}
+    for batch in chunked(sorted(run_ids), CHUNK):
+        for pk, key, title in CourseRun.objects.filter(pk__in=batch).values_list("pk", "key", "title"):
+            runs[pk] = (key, title)
+
+    loaded: list[tuple[Notice, EnrollmentNotification]] = []
+    for notice in notices:
+        learner_id = notice.get("learner_id")
+        if learner_id is not None:
+            course_runs = [runs[pk] for pk in notice.get("course_run_ids", []) if pk in runs]
+            if emails.get(learner_id) and course_runs:
+                notification = EnrollmentNotification(
+                    email=emails[learner_id], course_runs=course_runs, pending=False, learner_id=learner_id
+                )
+                loaded.append((notice, notification))
+            continue
+        rows = [pending_rows[pk] for pk in notice.get("pending_enrollment_ids", []) if pk in pending_rows]
+        if rows:
+            email = rows[0][0]
+            course_runs = [runs[run_id] for row_email, run_id in rows if row_email == email and run_id in runs]
+            loaded.append((notice, EnrollmentNotification(email=email, course_runs=course_runs, pending=True)))
+    if len(loaded) < len(notices):
+        log.info("bulk_enrollment_notifications_not_needed", extra={"count": len(notices) - len(loaded)})
+    return loaded
+
+
+def _course_run_ids(*, keys: Iterable[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for batch in chunked(sorted(set(keys)), CHUNK):
+        ids.update(CourseRun.objects.filter(key__in=batch).values_list("key", "pk"))
+    return ids

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,6 +26,7 @@ from enrollments.data import (
     Outcome,
 )
 from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.notifications import enrollment_notices
 from enrollments.selectors import CHUNK, course_runs_by_key, learners_by_email, pending_emails_page
 from enrollments.tasks import bulk_enrollment_notify_task, pending_enrollments_realize_task
 from programs.api import InvalidCourseRunKey, parse_course_run_key
@@ -209,8 +210,8 @@ def bulk_enroll(
     result.item_outcomes = [outcomes[duplicate_of.get(index, index)] for index in range(len(items))]
 
     if notify and result.notifications:
-        payload = [asdict(notification) for notification in result.notifications]
-        task_enqueue_on_commit(bulk_enrollment_notify_task, notifications=payload)
+        notices = enrollment_notices(notifications=result.notifications)  # ids: no email in the task message
+        task_enqueue_on_commit(bulk_enrollment_notify_task, notices=notices)
     log.info(
         "bulk_enrollment_done",
         extra={

@@ -1,7 +1,6 @@
 """Celery tasks of enrollments: plain values in, one service call each, queued after commit."""
 
 import logging
-from dataclasses import asdict
 from typing import Any
 
 from celery import Task, shared_task
@@ -13,20 +12,34 @@ NOTIFY_MAX_RETRIES = 3
 
 
 @shared_task(bind=True, name="enrollments.bulk_enrollment_notify", max_retries=NOTIFY_MAX_RETRIES)
-def bulk_enrollment_notify_task(self: Task, *, notifications: list[dict[str, Any]]) -> int:
+def bulk_enrollment_notify_task(
+    self: Task, *, notices: list[dict[str, Any]] | None = None, notifications: list[dict[str, Any]] | None = None
+) -> int:
     """Email learners newly enrolled or newly pending by a bulk enrollment.
 
-    Emails the mail server refused (SMTP or connection errors) are retried, alone, with exponential
-    backoff; the ones already sent are never sent again. Returns how many were sent by this try.
+    Queued with ``notices``: ids only (``enrollments.notifications.enrollment_notices``), so no email
+    address is in the message, the broker or Celery's logs of it. ``notifications`` (email addresses
+    and runs) is what this task took before; it is still accepted only for messages an older release
+    queued. Emails the mail server refused (SMTP or connection errors) are retried, alone, with
+    exponential backoff; the ones already sent are never sent again. Returns how many were sent by
+    this try.
     """
-    from enrollments.notifications import enrollment_notifications_send
+    from enrollments.notifications import enrollment_notifications_load, enrollment_notifications_send
 
-    wanted = [
-        EnrollmentNotification(
-            email=n["email"], course_runs=[(run[0], run[1]) for run in n["course_runs"]], pending=n["pending"]
-        )
-        for n in notifications
-    ]
+    pairs: list[tuple[dict[str, Any], EnrollmentNotification]]
+    if notifications is not None:  # queued by an older release; nothing queues it now
+        pairs = [
+            (
+                {},
+                EnrollmentNotification(
+                    email=n["email"], course_runs=[(r[0], r[1]) for r in n["course_runs"]], pending=n["pending"]
+                ),
+            )
+            for n in notifications
+        ]
+    else:
+        pairs = enrollment_notifications_load(notices=notices or [])
+    wanted = [notification for _, notification in pairs]
     failed = enrollment_notifications_send(notifications=wanted)
     if failed and self.request.is_eager:
         # No broker (local use): a Retry would surface as an error after the commit; try again now.
@@ -36,7 +49,19 @@ def bulk_enrollment_notify_task(self: Task, *, notifications: list[dict[str, Any
         if failed:
             log.error("bulk_enrollment_notifications_given_up", extra={"count": len(failed)})
     elif failed:
-        raise self.retry(kwargs={"notifications": [asdict(n) for n in failed]}, countdown=60 * 2**self.request.retries)
+        failed_ids = {id(notification) for notification in failed}
+        retry_notices = [notice for notice, notification in pairs if id(notification) in failed_ids and notice]
+        if notifications is not None:
+            # An old message: its retry keeps the old form (there are no ids to turn it into).
+            raise self.retry(
+                kwargs={
+                    "notifications": [
+                        {"email": n.email, "course_runs": n.course_runs, "pending": n.pending} for n in failed
+                    ]
+                },
+                countdown=60 * 2**self.request.retries,
+            )
+        raise self.retry(kwargs={"notices": retry_notices}, countdown=60 * 2**self.request.retries)
     return len(wanted) - len(failed)
 
 

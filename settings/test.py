@@ -29,6 +29,7 @@ LOGGING = {
     "handlers": {"devnull": {"class": "logging.FileHandler", "filename": os.devnull, "formatter": "json"}},
     "root": {"handlers": ["devnull"], "level": "INFO"},
     "loggers": {
+        **LOGGING["loggers"],  # production's levels: a test of what is logged sees what production logs
         **{app: {"level": "DEBUG"} for app in ("core", "credentials_status", "programs", "enrollments", "credit")},
         "support": {"level": "DEBUG"},
         "django.db.backends": {"level": "WARNING"},

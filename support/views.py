@@ -15,6 +15,7 @@ from django.urls import reverse_lazy
 from django.views import View
 
 from core.models import User
+from core.parsers import unstorable_reason
 from core.roles import Role, user_has_role
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.selectors import learner_program_status, learner_programs
@@ -45,10 +46,21 @@ def _not_found(request: HttpRequest, what: str) -> HttpResponse:
 
 
 class SearchView(ConsoleView):
-    """Find a learner by username, email or LMS user id."""
+    """Find a learner by username, email or LMS user id.
+
+    The form is POSTed (CSRF-checked), so the query, often an email address, is never part of a URL:
+    not in an access log, the browser's history or a ``Referer`` header. A ``GET`` shows the empty
+    form, also for an old ``?q=`` link.
+    """
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        query = request.GET.get("q", "").strip()[:254]
+        return render(request, "support/search.html", {"query": "", "results": []})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        query = request.POST.get("q", "").strip()[:254]
+        problem = unstorable_reason(query)
+        if problem:  # the URL's NUL check (RefuseNulMiddleware) does not see a form body
+            return render(request, "support/search.html", {"query": "", "problem": problem}, status=400)
         results = learner_search(query) if query else []
         return render(request, "support/search.html", {"query": query, "results": results})
 

@@ -393,7 +393,9 @@ class LmsEnrollmentBackend:
             pended, pending_written = self._mirror_pending(result, to_allow, allow_answers, runs)
 
         result.notifications = [
-            EnrollmentNotification(email=learner_emails[learner_id], course_runs=runs_, pending=False)
+            EnrollmentNotification(
+                email=learner_emails[learner_id], course_runs=runs_, pending=False, learner_id=learner_id
+            )
             for learner_id, runs_ in enrolled.items()
             if learner_emails.get(learner_id)
         ] + [EnrollmentNotification(email=email, course_runs=runs_, pending=True) for email, runs_ in pended.items()]

@@ -108,7 +108,10 @@ class LocalEnrollmentBackend:
 
         result.notifications = [
             EnrollmentNotification(
-                email=learner_email[learner_id], course_runs=[(r.key, r.title) for r in runs], pending=False
+                email=learner_email[learner_id],
+                course_runs=[(r.key, r.title) for r in runs],
+                pending=False,
+                learner_id=learner_id,
             )
             for learner_id, runs in enrolled.items()
             if learner_email[learner_id]

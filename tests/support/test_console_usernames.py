@@ -51,7 +51,7 @@ def stored_learners(db: None) -> list[User]:
 
 @pytest.mark.parametrize("query", ["s", "x", "example.com"])
 def test_common_searches_list_every_learner_with_a_working_link(support, stored_learners, query):
-    response = support.get("/support/", {"q": query})
+    response = support.post("/support/", {"q": query})
 
     assert response.status_code == status.HTTP_200_OK
     found = {learner.username for learner in response.context["results"]}
