@@ -205,6 +205,16 @@ def test_every_list_over_its_cap_is_one_short_400_that_changes_nothing(staff, lo
     assert row_counts() == before
 
 
+def test_the_provider_id_list_of_a_query_string_is_capped(staff):
+    response = staff.get("/api/credit/v1/providers/", {"provider_ids": ",".join(f"p{i}" for i in range(101))})
+    answer = assert_refused_small(response)
+    assert answer["errors"] == {"provider_ids": ["At most 100 provider ids."]}
+    assert (
+        staff.get("/api/credit/v1/providers/", {"provider_ids": ",".join(f"p{i}" for i in range(100))}).status_code
+        == 200
+    )
+
+
 def test_bulk_status_caps_the_keys_of_all_items_together_before_validating_any(staff):
     per_item = MAX_KEYS_PER_BULK_REQUEST // 10  # each item within its own cap of 1,000
     body = [{"username": f"l{i}", "course_runs": [RUN_KEY] * per_item} for i in range(10)]

@@ -8,6 +8,7 @@ from core.fields import BoundedDictField, StrictBooleanField, StrictCharField
 from credit.models import CreditRequestStatus, RequirementStatus, provider_id_validator
 
 MAX_JSON_OBJECT_KEYS = 100
+MAX_PROVIDER_IDS = 100
 
 
 class JSONObjectField(BoundedDictField):
@@ -43,9 +44,12 @@ class ProviderCreateInput(ProviderUpdateInput):
 
 
 class ProviderListQuery(serializers.Serializer):
-    provider_ids = serializers.CharField(required=False, help_text="Comma-separated provider ids.")
+    provider_ids = serializers.CharField(required=False, help_text="Comma-separated provider ids (at most 100).")
 
     def validate_provider_ids(self, value: str) -> list[str]:
+        # Counted before the split, like every other list cap (core.fields.BoundedListField).
+        if value.count(",") >= MAX_PROVIDER_IDS:
+            raise serializers.ValidationError(f"At most {MAX_PROVIDER_IDS} provider ids.")
         return [provider_id.strip() for provider_id in value.split(",") if provider_id.strip()]
 
 
