@@ -23,12 +23,16 @@ MAX_KEYS_PER_BULK_REQUEST = 10_000
 
 
 class LearnerIdentityInput(serializers.Serializer):
-    """Exactly one of ``lms_user_id`` and ``username``."""
+    """Exactly one of ``lms_user_id`` and ``username``; an explicit ``null`` counts as not given.
 
-    lms_user_id = StrictIntegerField(required=False, min_value=1)
-    username = StrictCharField(required=False, max_length=150)
+    Credentials' own clients send the unused identifier as ``null`` (ADR 0010).
+    """
+
+    lms_user_id = StrictIntegerField(required=False, min_value=1, allow_null=True)
+    username = StrictCharField(required=False, max_length=150, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = {name: value for name, value in attrs.items() if value is not None}
         given = [name for name in ("lms_user_id", "username") if name in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
