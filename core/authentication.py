@@ -17,7 +17,7 @@ from rest_framework.request import Request
 
 from core.exceptions import DATABASE_ERRORS, LearnerIdentityConflict
 from core.fields import MAX_DB_INTEGER
-from core.models import EMAIL_MAX_LENGTH, User
+from core.models import EMAIL_MAX_LENGTH, FULL_NAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.roles import JWT_ADMINISTRATOR_ATTRIBUTE
 from core.services import learner_get_or_create, username_invalid_reason
@@ -81,6 +81,9 @@ class LearnerJwtAuthentication(JwtAuthentication):
             # Stored lower-cased, as every other write path stores it (ADR 0003); a claim in another
             # case must not flip the row back and forth.
             payload = {**payload, "email": email.strip().lower()}
+        name = payload.get("name")
+        if name is not None and not (isinstance(name, str) and len(name) <= FULL_NAME_MAX_LENGTH and _storable(name)):
+            raise exceptions.AuthenticationFailed("The token's name is not a valid full name.")
         if not isinstance(payload.get("administrator", False), bool):
             raise exceptions.AuthenticationFailed("The token's administrator claim is not a boolean.")
         if username and lms_user_id is not None:

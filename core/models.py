@@ -36,3 +36,4 @@ class User(AbstractUser):
 # The column sizes every write path validates against before it reaches the database.
 USERNAME_MAX_LENGTH: int = User._meta.get_field("username").max_length or 150
 EMAIL_MAX_LENGTH: int = User._meta.get_field("email").max_length or 254
+FULL_NAME_MAX_LENGTH: int = User._meta.get_field("full_name").max_length or 255

@@ -97,7 +97,7 @@ def set_credit_requirement_status(
 
     Updates the rules forbid (satisfied -> failed, failing an eligible learner, any change after a
     credit request) are ignored, as in Open edX; the returned outcome says which rule applied.
-    Raises ``InvalidCreditStatus``, ``InvalidCreditCourse`` or ``CreditRequirementNotFound``.
+    Raises ``InvalidCreditStatus`` or ``InvalidCreditCourse``; a requirement the course does not have is skipped.
     """
     outcome, _ = services.requirement_status_set(
         learner=user,

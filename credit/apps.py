@@ -6,7 +6,12 @@ class CreditConfig(AppConfig):
     verbose_name = "Credit"
 
     def ready(self) -> None:
+        from edx_rest_framework_extensions.errors import register_error_type
+
         from credentials_status.signals import grade_recorded
+        from credit.exceptions import InvalidCreditRequest, LearnerProfileUnavailable
         from credit.receivers import satisfy_grade_requirement
 
         grade_recorded.connect(satisfy_grade_requirement, dispatch_uid="credit.satisfy_grade_requirement")
+        register_error_type(InvalidCreditRequest, "invalid-credit-request", "Invalid Credit Request")
+        register_error_type(LearnerProfileUnavailable, "upstream-unavailable", "Upstream Unavailable")

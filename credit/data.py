@@ -1,5 +1,6 @@
 """The plain shapes the credit API returns (those of Open edX's credit Python API, seed 002)."""
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypedDict
 
@@ -19,13 +20,13 @@ class RequirementStatusItem(TypedDict):
     criteria: dict[str, Any]
     reason: dict[str, Any] | None
     status: str | None
-    status_date: str | None
+    status_date: datetime | None
     order: int
 
 
 class Eligibility(TypedDict):
     course_key: str
-    deadline: str
+    deadline: datetime
 
 
 class ProviderSummary(TypedDict):
@@ -79,3 +80,7 @@ class StatusOutcome(StrEnum):
     SATISFIED_NEVER_FAILS = "satisfied_never_fails"
     ELIGIBLE_NEVER_FAILS = "eligible_never_fails"
     FROZEN_BY_REQUEST = "frozen_by_request"
+    #: The learner's known enrollment in the run cannot earn credit (audit, honor, or inactive).
+    ENROLLMENT_NOT_CREDIT_ELIGIBLE = "enrollment_not_credit_eligible"
+    #: The course has no active requirement with this namespace and name (the LMS logs and skips).
+    REQUIREMENT_NOT_FOUND = "requirement_not_found"

@@ -1,10 +1,12 @@
 """Errors of the credit app: DRF exception classes, so the REST layer renders them as JSON.
 
-Status codes (docs/decisions/0006-credit.rst): invalid input 400, not eligible and unconfigured
-provider 403, unknown objects 404, a request already completed 409.
+Status codes are those of the LMS's credit views (docs/decisions/0006-credit.rst, 0010): invalid
+input 400; a credit request the LMS refuses (learner not eligible, provider with integration but
+no usable secret, request already approved or rejected) 400 ``invalid-credit-request`` with the
+precise case in ``reason``; a bad callback signature 403; unknown objects 404.
 """
 
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 
 from core.exceptions import Conflict
 
@@ -46,15 +48,30 @@ class CreditRequestNotFound(exceptions.NotFound):
     default_code = "credit_request_not_found"
 
 
-class UserIsNotEligible(exceptions.PermissionDenied):
+class InvalidCreditRequest(exceptions.APIException):
+    """The LMS's 400 for a credit request it will not make; subclasses name the case (``reason``)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The credit request is invalid."
+    default_code = "invalid_credit_request"
+
+
+class UserIsNotEligible(InvalidCreditRequest):
     default_detail = "The learner is not eligible for credit in this course."
     default_code = "user_not_eligible"
 
 
-class CreditProviderNotConfigured(exceptions.PermissionDenied):
+class CreditProviderNotConfigured(InvalidCreditRequest):
     """Integration is on but no usable shared secret is configured for the provider."""
 
     default_detail = "The credit provider has no shared secret configured."
+    default_code = "credit_provider_not_configured"
+
+
+class CallbackSecretNotConfigured(exceptions.PermissionDenied):
+    """A callback from a provider no usable secret is configured for: it cannot be authenticated (403, as the LMS)."""
+
+    default_detail = "The credit provider has no shared secret configured; its callbacks cannot be verified."
     default_code = "credit_provider_not_configured"
 
 
@@ -68,9 +85,17 @@ class InvalidTimestamp(exceptions.ValidationError):
     default_code = "invalid_timestamp"
 
 
-class RequestAlreadyCompleted(Conflict):
+class RequestAlreadyCompleted(InvalidCreditRequest):
     default_detail = "A credit request for this course and provider was already approved or rejected."
     default_code = "request_already_completed"
+
+
+class LearnerProfileUnavailable(exceptions.APIException):
+    """The LMS account API (country, mailing address) could not be read; nothing was sent or stored."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The learner's LMS account could not be read; try again later."
+    default_code = "learner_profile_unavailable"
 
 
 class CreditProviderExists(Conflict):

@@ -25,8 +25,6 @@ from credit.models import (
     CreditRequirementStatus,
 )
 
-STATUS_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-
 
 def credit_course_get(*, course_key: str) -> CreditCourse | None:
     """The credit course for this (validated) key, enabled or not; ``None`` when not configured."""
@@ -81,7 +79,7 @@ def credit_requirement_statuses(*, course_key: str, username: str) -> list[Requi
                 "criteria": requirement.criteria,
                 "reason": status.reason if status else None,
                 "status": status.status if status else None,
-                "status_date": status.modified.strftime(STATUS_DATE_FORMAT) if status else None,
+                "status_date": status.modified if status else None,
                 "order": requirement.order,
             }
         )
@@ -100,7 +98,7 @@ def _current_eligibilities(username: str, course_key: str | None = None):  # typ
 def credit_eligibilities(*, username: str, course_key: str | None = None) -> list[Eligibility]:
     """The learner's current eligibilities: course enabled and deadline in the future. One query."""
     return [
-        {"course_key": eligibility.course.course_key, "deadline": eligibility.deadline.isoformat()}
+        {"course_key": eligibility.course.course_key, "deadline": eligibility.deadline}
         for eligibility in _current_eligibilities(username, course_key)
         .select_related("course")
         .order_by("course__course_key")

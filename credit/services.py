@@ -28,16 +28,17 @@ from core.services import learner_get_or_create
 from core.tasks import task_enqueue
 from credit.data import CreditRequestDescription, StatusOutcome
 from credit.exceptions import (
+    CallbackSecretNotConfigured,
     CreditProviderExists,
     CreditProviderNotConfigured,
     CreditProviderNotFound,
     CreditRequestNotFound,
-    CreditRequirementNotFound,
     InvalidCreditCourse,
     InvalidCreditRequirements,
     InvalidCreditStatus,
     InvalidSignature,
     InvalidTimestamp,
+    LearnerProfileUnavailable,
     RequestAlreadyCompleted,
     UserIsNotEligible,
 )
@@ -55,6 +56,7 @@ from credit.models import (
 )
 from credit.selectors import learner_is_currently_eligible
 from credit.signature import shared_secret_keys, signature, signature_is_valid, signing_key
+from enrollments import api as enrollments_api
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ REQUIRED_REQUIREMENT_TEXT = ("namespace", "name", "display_name")
 # A course's requirement list is short in practice (a grade, a few proctored exams); the cap keeps
 # one PUT from writing thousands of rows. docs/decisions/0006-credit.rst.
 MAX_REQUIREMENTS_PER_COURSE = 100
+# Enrollment modes in which a learner can earn credit (the LMS's CourseMode.CREDIT_ELIGIBLE_MODES).
+CREDIT_ELIGIBLE_MODES = frozenset({"verified", "professional", "no-id-professional", "executive-education"})
 # Learners locked and granted per transaction when a new requirement list completes them.
 ELIGIBILITY_GRANT_BATCH = 500
 PROVIDER_FIELDS = (
@@ -191,11 +195,22 @@ def credit_requirements_set(*, course_key: str, requirements: list[dict[str, Any
 
 
 # --- Requirement statuses and eligibility -----------------------------------------------------
-def _active_requirement(course: CreditCourse, namespace: str, name: str) -> CreditRequirement:
-    requirement = CreditRequirement.objects.filter(course=course, namespace=namespace, name=name, active=True).first()
-    if requirement is None:
-        raise CreditRequirementNotFound(f"{course.course_key} has no active requirement {namespace}/{name}.")
-    return requirement
+def _active_requirement(course: CreditCourse, namespace: str, name: str) -> CreditRequirement | None:
+    return CreditRequirement.objects.filter(course=course, namespace=namespace, name=name, active=True).first()
+
+
+def _enrollment_can_earn_credit(learner: User, course: CreditCourse) -> bool:
+    """False only when this service knows the learner's enrollment in the run and it cannot earn credit.
+
+    The LMS ignores statuses of learners not actively enrolled in a credit-eligible mode. This service
+    may not know every enrollment (the LMS is their system of record), so an unknown one does not
+    block (ADR 0010).
+    """
+    enrollment = enrollments_api.learner_enrollment_in_run(learner_id=learner.pk, course_run_key=course.course_key)
+    if enrollment is None:
+        return True
+    mode, is_active = enrollment
+    return is_active and mode in CREDIT_ELIGIBLE_MODES
 
 
 def requirement_status_set(
@@ -212,16 +227,34 @@ def requirement_status_set(
     ``learner`` is a user or a username; an unknown username becomes a learner row (once the course
     and requirement are known to exist). Returns what happened and the stored status row (``None``
     when there is none). The rules that leave a status unchanged (satisfied never fails, eligible
-    never fails, frozen by a request) are not errors: the outcome names the rule, as Open edX
-    silently ignores such updates.
+    never fails, frozen by a request, an enrollment that cannot earn credit, a requirement the course
+    does not have) are not errors: the outcome names the rule, as Open edX silently ignores such updates.
+    ``InvalidCreditCourse`` (404) when the course is not an enabled credit course.
     """
     if status not in RequirementStatus.values:
         raise InvalidCreditStatus({"status": [f"{status!r} is not one of {', '.join(RequirementStatus.values)}."]})
     reason = reason or {}
     course = enabled_credit_course(course_key)
     requirement = _active_requirement(course, namespace, name)
+    if requirement is None:
+        log.warning(
+            "credit_requirement_status_for_unknown_requirement",
+            extra={"course_key": course.course_key, "namespace": namespace, "requirement_name": name},
+        )
+        return StatusOutcome.REQUIREMENT_NOT_FOUND, None
     if not isinstance(learner, User):
         learner = learner_get_or_create(username=learner)
+    if not _enrollment_can_earn_credit(learner, course):
+        log.info(
+            "credit_requirement_status_unchanged",
+            extra={
+                "learner_id": learner.pk,
+                "requirement_id": requirement.pk,
+                "outcome": StatusOutcome.ENROLLMENT_NOT_CREDIT_ELIGIBLE.value,
+            },
+        )
+        current = CreditRequirementStatus.objects.filter(learner=learner, requirement=requirement).first()
+        return StatusOutcome.ENROLLMENT_NOT_CREDIT_ELIGIBLE, current
     with transaction.atomic():
         # One writer per learner at a time, so two requirements satisfied at once cannot both miss
         # the moment every requirement is satisfied.
@@ -366,9 +399,18 @@ def credit_eligibility_email_send(*, eligibility_id: int) -> bool:
 
 
 def requirement_status_remove(*, username: str, course_key: str, namespace: str, name: str) -> bool:
-    """Delete the learner's status on a requirement (eligibility already granted stays). True when one existed."""
+    """Delete the learner's status on a requirement (eligibility already granted stays). True when one existed.
+
+    A requirement the course does not have changes nothing (False), as in the LMS.
+    """
     course = enabled_credit_course(course_key)
     requirement = _active_requirement(course, namespace, name)
+    if requirement is None:
+        log.warning(
+            "credit_requirement_status_for_unknown_requirement",
+            extra={"course_key": course.course_key, "namespace": namespace, "requirement_name": name},
+        )
+        return False
     deleted, _ = CreditRequirementStatus.objects.filter(requirement=requirement, learner__username=username).delete()
     log.info(
         "credit_requirement_status_removed",
@@ -440,28 +482,51 @@ def credit_provider_update(*, provider_id: str, **fields: Any) -> CreditProvider
 
 # --- Credit requests ---------------------------------------------------------------------------
 def check_keys_exist(shared_secret_key: str | Sequence[str | None] | None, provider_id: str) -> None:
-    """``CreditProviderNotConfigured`` (403) unless a usable secret is configured (single key or list)."""
+    """``CreditProviderNotConfigured`` (400) unless a usable secret is configured (single key or list)."""
     if not shared_secret_key or (not isinstance(shared_secret_key, str) and not any(shared_secret_key)):
         raise CreditProviderNotConfigured(f"Credit provider {provider_id!r} has no secret key configured.")
 
 
 def _final_grade(learner: User, course: CreditCourse) -> str:
+    """The final grade recorded with the learner's satisfied grade requirement, as the provider receives it.
+
+    "" when the course has no active grade requirement. ``UserIsNotEligible`` (400) when it has one
+    but the learner's status on it is not ``satisfied`` with a numeric ``final_grade``: the LMS
+    refuses such a request rather than send a provider no grade.
+    """
+    grade_requirements = CreditRequirement.objects.filter(course=course, namespace="grade", active=True)
+    if not grade_requirements.exists():
+        return ""
     status = (
         CreditRequirementStatus.objects.filter(
-            learner=learner,
-            requirement__course=course,
-            requirement__namespace="grade",
-            requirement__active=True,
-            status=RequirementStatus.SATISFIED,
+            learner=learner, requirement__in=grade_requirements, status=RequirementStatus.SATISFIED
         )
         .order_by("requirement__order")
         .first()
     )
     grade = status.reason.get("final_grade") if status and isinstance(status.reason, dict) else None
-    if grade is None:
-        return ""
+    if isinstance(grade, bool) or not isinstance(grade, (int, float)):
+        log.warning("credit_request_without_final_grade", extra={"learner_id": learner.pk, "course_id": course.pk})
+        raise UserIsNotEligible(f"{learner.username!r} has no final grade recorded in {course.course_key}.")
     # Open edX caps the rendering at seven characters (a provider relies on it).
-    return f"{grade:.5f}" if isinstance(grade, float) and len(str(grade)) > 7 else str(grade)
+    return f"{grade:.5f}" if len(str(grade)) > 7 else str(grade)
+
+
+def _learner_profile(learner: User) -> tuple[str, str, str]:
+    """``(full name, country code, mailing address)`` for the provider: the stored JWT name, and the LMS account.
+
+    Without the LMS configured, country and mailing address are "" (ADR 0010).
+    ``LearnerProfileUnavailable`` (503) when the LMS cannot answer.
+    """
+    try:
+        profile = enrollments_api.lms_account_profile(username=learner.username)
+    except enrollments_api.UpstreamError as exc:
+        log.warning("credit_request_profile_unavailable", extra={"learner_id": learner.pk, "error": str(exc)})
+        raise LearnerProfileUnavailable() from exc
+    full_name = learner.full_name or (profile.name if profile else "") or learner.get_full_name()
+    if profile is None:
+        return full_name, "", ""
+    return full_name, profile.country, profile.mailing_address
 
 
 def credit_request_create(*, course_key: str, provider_id: str, username: str) -> CreditRequestDescription:
@@ -479,6 +544,9 @@ def credit_request_create(*, course_key: str, provider_id: str, username: str) -
     secret = signing_key(provider.provider_id)
     if secret is None:
         raise CreditProviderNotConfigured(f"Credit provider {provider_id!r} has no usable secret key configured.")
+    final_grade = _final_grade(learner, course)
+    # Read before the write: an LMS outage leaves no request behind that was never sent.
+    full_name, country, mailing_address = _learner_profile(learner)
 
     def write() -> CreditRequest:
         credit_request = (
@@ -496,12 +564,12 @@ def credit_request_create(*, course_key: str, provider_id: str, username: str) -
             "course_org": parsed.org,
             "course_num": parsed.course,
             "course_run": parsed.run,
-            "final_grade": _final_grade(learner, course),
+            "final_grade": final_grade,
             "user_username": learner.username,
             "user_email": learner.email,
-            "user_full_name": learner.full_name or learner.get_full_name(),
-            "user_mailing_address": "",
-            "user_country": "",
+            "user_full_name": full_name,
+            "user_mailing_address": mailing_address,
+            "user_country": country,
         }
         credit_request.save()
         return credit_request
@@ -579,13 +647,14 @@ def _timestamp(value: object) -> int:
 def credit_provider_callback(*, provider_id: str, parameters: dict[str, Any]) -> CreditRequest:
     """Apply a provider's signed ``{request_uuid, status, timestamp, signature}``; changes nothing on any error.
 
-    Checks, in order: provider known (404), a secret configured (403), signature matches any
+    Checks, in order: provider known (404), a secret configured (403, as the LMS's callback), signature matches any
     secret (403), timestamp an integer within ``CREDIT_PROVIDER_TIMESTAMP_EXPIRATION`` (400),
     status approved/rejected (400), request known for this provider (404).
     """
     if not CreditProvider.objects.filter(provider_id=provider_id).exists():
         raise CreditProviderNotFound(f"No credit provider has the id {provider_id!r}.")
-    check_keys_exist(shared_secret_keys(provider_id), provider_id)
+    if not shared_secret_keys(provider_id):
+        raise CallbackSecretNotConfigured(f"Credit provider {provider_id!r} has no secret key configured.")
     if not signature_is_valid(parameters, provider_id):
         log.warning("credit_callback_bad_signature", extra={"provider_id": provider_id})
         raise InvalidSignature()

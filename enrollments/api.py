@@ -1,15 +1,22 @@
 """What other apps may use of enrollments."""
 
 from enrollments.data import BulkEnrollmentItem, BulkEnrollmentResult
+from enrollments.exceptions import UpstreamError
+from enrollments.lms import LmsAccountProfile
 from enrollments.models import Enrollment, PendingEnrollment
+from enrollments.selectors import learner_enrollment_in_run, lms_account_profile
 from enrollments.services import bulk_enroll, enrollment_upsert, pending_enrollments_realize
 
 __all__ = [
     "BulkEnrollmentItem",
     "BulkEnrollmentResult",
     "Enrollment",
+    "LmsAccountProfile",
     "PendingEnrollment",
+    "UpstreamError",
     "bulk_enroll",
     "enrollment_upsert",
+    "learner_enrollment_in_run",
+    "lms_account_profile",
     "pending_enrollments_realize",
 ]

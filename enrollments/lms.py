@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -47,6 +48,15 @@ class LmsAccount:
     username: str
     email: str
     id: int
+
+
+@dataclass(frozen=True)
+class LmsAccountProfile:
+    """What the credit request needs of ``GET /api/user/v1/accounts/{username}`` ("" when the LMS has none)."""
+
+    name: str
+    country: str
+    mailing_address: str
 
 
 @dataclass(frozen=True)
@@ -206,6 +216,28 @@ class LmsClient:
         if not isinstance(body, list | dict):
             raise _invalid(path, f"{type(body).__name__}, not a list of accounts")
         return _account(body[0] if isinstance(body, list) else body, path, email=email)
+
+    def account_profile(self, username: str) -> LmsAccountProfile | None:
+        """The account's full name, country code and mailing address; ``None`` when the LMS knows no such user.
+
+        The LMS answers ``null`` for a country or mailing address never set; those become "".
+        """
+        path = f"/api/user/v1/accounts/{quote(username, safe='')}"
+        try:
+            body = self._request("GET", path)
+        except UpstreamNotFound:
+            return None
+        if not isinstance(body, dict):
+            raise _invalid(path, f"{type(body).__name__ if body is not None else 'an empty body'}, not an account")
+        values: dict[str, str] = {}
+        for field in ("name", "country", "mailing_address"):
+            value = body.get(field)
+            if value is None:
+                value = ""
+            if not isinstance(value, str) or unstorable_reason(value):
+                raise _invalid(path, f"an account whose {field} is not a storable string")
+            values[field] = value
+        return LmsAccountProfile(**values)
 
     # --- enrollments ------------------------------------------------------------------------------
 

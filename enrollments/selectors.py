@@ -1,14 +1,19 @@
 """Reads for bulk enrollment: whole batches at a time, a few queries per chunk of learners or runs."""
 
+import hashlib
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models.functions import Lower
 
 from core.db import chunked
 from core.models import User
+from enrollments.lms import LmsAccountProfile, LmsClient, missing_settings
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import CourseRun
 
@@ -135,3 +140,32 @@ def pending_emails_page(*, after: str, limit: int) -> list[str]:
         .values_list("email", flat=True)
         .distinct()[:limit]
     )
+
+
+def lms_account_profile(*, username: str) -> LmsAccountProfile | None:
+    """The learner's LMS full name, country and mailing address, or ``None`` when the LMS is not configured.
+
+    Read through the LMS client and cached for ``LMS_ACCOUNT_CACHE_SECONDS`` (a bounded age: a learner's
+    change in the LMS shows after at most that long). A user the LMS does not know gives an empty
+    profile. Raises ``enrollments.exceptions.UpstreamError`` when the LMS cannot answer.
+    """
+    if missing_settings():
+        return None
+    key = f"lms_account_profile:{hashlib.sha256(username.encode('utf-8')).hexdigest()}"
+    cached = cache.get(key) if settings.LMS_ACCOUNT_CACHE_SECONDS else None
+    if isinstance(cached, dict):
+        return LmsAccountProfile(**cached)
+    profile = LmsClient.from_settings().account_profile(username) or LmsAccountProfile("", "", "")
+    if settings.LMS_ACCOUNT_CACHE_SECONDS:
+        cache.set(key, asdict(profile), timeout=settings.LMS_ACCOUNT_CACHE_SECONDS)
+    return profile
+
+
+def learner_enrollment_in_run(*, learner_id: int, course_run_key: str) -> tuple[str, bool] | None:
+    """``(mode, is_active)`` of the learner's enrollment in this run as this service knows it; ``None`` when unknown."""
+    row = (
+        Enrollment.objects.filter(learner_id=learner_id, course_run__key=course_run_key)
+        .values_list("mode", "is_active")
+        .first()
+    )
+    return (row[0], row[1]) if row else None

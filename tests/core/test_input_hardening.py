@@ -18,7 +18,7 @@ from credit.models import CreditRequirement
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import Program, SyncRun
 from tests.credit.conftest import COURSE_KEY
-from tests.credit.factories import CreditCourseFactory
+from tests.credit.factories import CreditCourseFactory, CreditProviderFactory
 from tests.factories import CourseRunFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +223,9 @@ def test_a_format_no_renderer_serves_is_a_not_found_envelope(jwt_client):
     assert response.json()["code"] == "not-found"
 
 
-def test_deeply_nested_json_is_a_400_not_a_recursion_error(api_client):
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(api_client, db):
+    # The provider must exist: an unknown one is 404 before the body is read, as in the LMS.
+    CreditProviderFactory(provider_id="hogwarts")
     for depth in (40, 5000):
         body = "[" * depth + "]" * depth
         response = api_client.post("/api/credit/v1/providers/hogwarts/callback/", body, content_type="application/json")

@@ -34,7 +34,7 @@ def test_from_configuration_to_an_approved_credit_request(jwt_client, settings, 
 
     # Ron is not eligible yet; requesting credit is refused.
     request_body = {"username": "ron", "course_key": COURSE_KEY}
-    assert ron.post(f"{BASE}/providers/hogwarts/request/", request_body, format="json").status_code == 403
+    assert ron.post(f"{BASE}/providers/hogwarts/request/", request_body, format="json").status_code == 400
 
     # Ron satisfies both requirements (the LMS reports them through the credit admin account).
     with django_capture_on_commit_callbacks(execute=True):
@@ -88,4 +88,4 @@ def test_from_configuration_to_an_approved_credit_request(jwt_client, settings, 
     )
     assert response.json()["outcome"] == "frozen_by_request"
     again = ron.post(f"{BASE}/providers/hogwarts/request/", request_body, format="json")
-    assert again.status_code == status.HTTP_409_CONFLICT
+    assert again.status_code == status.HTTP_400_BAD_REQUEST

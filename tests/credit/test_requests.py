@@ -8,9 +8,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from credit import api
-from credit.models import CreditRequest
+from credit.models import CreditRequest, CreditRequirement, CreditRequirementStatus
 from credit.signature import signature
-from tests.credit.conftest import COURSE_KEY
+from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
 from tests.credit.factories import CreditEligibilityFactory, CreditProviderFactory, CreditRequestFactory
 from tests.factories import UserFactory
 
@@ -109,7 +109,25 @@ def test_an_expired_eligibility_may_not_request(credit_course, provider):
         api.create_credit_request(COURSE_KEY, "hogwarts", user.username)
 
 
-def test_without_a_satisfied_grade_the_final_grade_is_empty(credit_course, provider):
+def test_without_a_final_grade_on_the_grade_requirement_the_request_is_refused(credit_course, provider):
+    """As the LMS: an eligible learner whose grade requirement has no final grade gets no request (400)."""
+    user = UserFactory()
+    CreditEligibilityFactory(learner=user, course=credit_course)
+    with pytest.raises(api.UserIsNotEligible):
+        api.create_credit_request(COURSE_KEY, "hogwarts", user.username)
+    for reason in ({}, {"final_grade": None}, {"final_grade": "A"}):
+        CreditRequirementStatus.objects.update_or_create(
+            learner=user,
+            requirement=CreditRequirement.objects.get(namespace="grade"),
+            defaults={"status": "satisfied", "reason": reason},
+        )
+        with pytest.raises(api.UserIsNotEligible):
+            api.create_credit_request(COURSE_KEY, "hogwarts", user.username)
+    assert not CreditRequest.objects.exists()
+
+
+def test_a_course_without_a_grade_requirement_sends_an_empty_final_grade(credit_course, provider):
+    api.set_credit_requirements(COURSE_KEY, [TWO_REQUIREMENTS[0]])
     user = UserFactory()
     CreditEligibilityFactory(learner=user, course=credit_course)
     assert api.create_credit_request(COURSE_KEY, "hogwarts", user.username)["parameters"]["final_grade"] == ""

@@ -251,8 +251,12 @@ def test_status_errors(admin, credit_course):
     response = admin.put(url, {**EXAM, "username": "ron", "status": "passed"}, format="json")
     assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert "status" in response.json()["errors"]
+    # As the LMS: a requirement the course does not have is skipped (200), and says so.
     response = admin.put(url, {**EXAM, "name": "other", "username": "ron", "status": "failed"}, format="json")
-    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert response.status_code == status.HTTP_200_OK
+    assert (response.json()["applied"], response.json()["outcome"]) == (False, "requirement_not_found")
+    response = admin.delete(url, {**EXAM, "name": "other", "username": "ron"}, format="json")
+    assert response.status_code == status.HTTP_204_NO_CONTENT
     assert admin.get(url).status_code == status.HTTP_400_BAD_REQUEST  # username is required
     unknown = f"{BASE}/courses/course-v1:edX+Nope+1T2015/requirements/status/?username=ron"
     assert admin.get(unknown).status_code == status.HTTP_404_NOT_FOUND
@@ -295,8 +299,10 @@ def test_request_errors_are_json(jwt_client, credit_course, provider):
     client = jwt_client("ron")
     url = f"{BASE}/providers/hogwarts/request/"
     response = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json")
-    assert response.status_code == status.HTTP_403_FORBIDDEN
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert response.json()["reason"] == "user_not_eligible"
+    assert response.json()["code"] == "invalid-credit-request"
+    assert "not eligible" in response.json()["detail"]
     response = client.post(
         f"{BASE}/providers/nope/request/", {"username": "ron", "course_key": COURSE_KEY}, format="json"
     )
@@ -306,19 +312,21 @@ def test_request_errors_are_json(jwt_client, credit_course, provider):
     assert client.post(url, {"username": "ron"}, format="json").status_code == status.HTTP_400_BAD_REQUEST
 
 
-def test_request_for_a_provider_without_a_secret_is_403(jwt_client, credit_course, settings):
+def test_request_for_a_provider_without_a_secret_is_400(jwt_client, credit_course, settings):
     settings.CREDIT_PROVIDER_SECRET_KEYS = {}
     CreditProviderFactory(provider_id="hogwarts", enable_integration=True)
     CreditEligibilityFactory(learner=UserFactory(username="ron"), course=credit_course)
     response = jwt_client("ron").post(
         f"{BASE}/providers/hogwarts/request/", {"username": "ron", "course_key": COURSE_KEY}, format="json"
     )
-    assert response.status_code == status.HTTP_403_FORBIDDEN
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert response.json()["reason"] == "credit_provider_not_configured"
 
 
-def test_a_completed_request_is_a_409(jwt_client, credit_course, provider):
-    CreditEligibilityFactory(learner=UserFactory(username="ron"), course=credit_course)
+def test_a_completed_request_is_a_400(jwt_client, credit_course, provider):
+    ron = UserFactory(username="ron")
+    api.set_credit_requirement_status(ron, COURSE_KEY, "grade", "grade", reason={"final_grade": 0.9})
+    CreditEligibilityFactory(learner=ron, course=credit_course)
     client = jwt_client("ron")
     url = f"{BASE}/providers/hogwarts/request/"
     request_uuid = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json").json()["parameters"][
@@ -326,7 +334,7 @@ def test_a_completed_request_is_a_409(jwt_client, credit_course, provider):
     ]
     api.update_credit_request_status(request_uuid, "hogwarts", "rejected")
     response = client.post(url, {"username": "ron", "course_key": COURSE_KEY}, format="json")
-    assert response.status_code == status.HTTP_409_CONFLICT
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert response.json()["reason"] == "request_already_completed"
     [listed] = client.get(f"{BASE}/requests/?username=ron").json()
     assert listed["status"] == "rejected"

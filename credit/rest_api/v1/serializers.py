@@ -118,7 +118,7 @@ class RequirementStatusOutput(serializers.Serializer):
     criteria = serializers.JSONField()
     reason = serializers.JSONField(allow_null=True)
     status = serializers.CharField(allow_null=True)
-    status_date = serializers.CharField(allow_null=True)
+    status_date = serializers.DateTimeField(allow_null=True)
     order = serializers.IntegerField()
 
 
@@ -128,9 +128,12 @@ class RequirementStatusSetOutput(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.CharField(allow_null=True, help_text="The stored status after the call.")
     reason = serializers.JSONField(allow_null=True)
-    status_date = serializers.CharField(allow_null=True)
+    status_date = serializers.DateTimeField(allow_null=True)
     applied = serializers.BooleanField(help_text="False when a credit rule left the status unchanged.")
-    outcome = serializers.CharField(help_text="recorded, unchanged, or the rule that refused the change.")
+    outcome = serializers.CharField(
+        help_text="recorded, unchanged, or the rule that left the status unchanged (requirement_not_found, "
+        "enrollment_not_credit_eligible, satisfied_never_fails, eligible_never_fails, frozen_by_request)."
+    )
 
 
 # --- Eligibility and requests -------------------------------------------------------------------
@@ -145,7 +148,7 @@ class LearnerCourseQuery(UsernameQuery):
 class EligibilityOutput(serializers.Serializer):
     username = serializers.CharField()
     course_key = serializers.CharField()
-    deadline = serializers.CharField()
+    deadline = serializers.DateTimeField()
 
 
 class CreditRequestInput(serializers.Serializer):

@@ -46,6 +46,13 @@ urlpatterns = [
         views.ProviderCallbackView.as_view(),
         name="provider_callback",
     ),
+    # Providers are configured with and without the slash, as the LMS accepts both (a POST cannot be
+    # redirected). Left out of the OpenAPI document: the operation above describes it.
+    path(
+        "providers/<provider_id:provider_id>/callback",
+        views.ProviderCallbackView.as_view(schema=None),
+        name="provider_callback_without_slash",
+    ),
     path("courses/<course_key:course_key>/", views.CreditCourseView.as_view(), name="course"),
     path("courses/<course_key:course_key>/requirements/", views.RequirementsView.as_view(), name="requirements"),
     path(

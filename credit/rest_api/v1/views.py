@@ -47,7 +47,6 @@ from credit.rest_api.v1.serializers import (
     RequirementStatusSetOutput,
     UsernameQuery,
 )
-from credit.selectors import STATUS_DATE_FORMAT
 
 
 class _WritesNeedCreditAdmin(APIView):
@@ -205,7 +204,7 @@ class RequirementStatusView(_WritesNeedCreditAdmin):
             "name": data["name"],
             "status": row.status if row else None,
             "reason": row.reason if row else None,
-            "status_date": row.modified.strftime(STATUS_DATE_FORMAT) if row else None,
+            "status_date": row.modified if row else None,
             "applied": outcome in (StatusOutcome.RECORDED, StatusOutcome.UNCHANGED),
             "outcome": outcome.value,
         }
@@ -245,10 +244,19 @@ class CreditRequestCreateView(APIView):
         request=CreditRequestInput,
         responses={
             200: CreditRequestDescriptionOutput,
-            409: OpenApiResponse(description="The learner's request for this course is already approved or rejected."),
+            503: OpenApiResponse(description="The learner's LMS account (country, mailing address) could not be read."),
         },
+        description=(
+            "400 ``invalid-credit-request`` as the LMS answers it, with ``reason`` ``user_not_eligible`` (also when "
+            "the satisfied grade requirement has no final grade), ``credit_provider_not_configured`` (integration "
+            "on, no usable secret) or ``request_already_completed`` (approved or rejected already). An unknown "
+            "provider is 404 before the body is read."
+        ),
     )
     def post(self, request: Request, provider_id: str) -> Response:
+        # As the LMS: the provider first, whatever the body.
+        if selectors.credit_provider_get(provider_id=provider_id, include_inactive=False) is None:
+            raise CreditProviderNotFound(f"No active credit provider has the id {provider_id!r}.")
         body = CreditRequestInput(data=request.data)
         body.is_valid(raise_exception=True)
         if not can_request_credit_for(request.user, username=body.validated_data["username"]):
@@ -271,8 +279,19 @@ class ProviderCallbackView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "credit_callback"
 
-    @extend_schema(request=ProviderCallbackInput, responses={200: ProviderCallbackOutput}, auth=[])
+    @extend_schema(
+        request=ProviderCallbackInput,
+        responses={200: ProviderCallbackOutput},
+        auth=[],
+        description=(
+            "Also served without the trailing slash (``.../callback``), as the LMS serves it. An unknown provider "
+            "is 404 before the body is read; a missing secret or a bad signature 403."
+        ),
+    )
     def post(self, request: Request, provider_id: str) -> Response:
+        # As the LMS: the provider first, whatever the body.
+        if selectors.credit_provider_get(provider_id=provider_id, include_inactive=True) is None:
+            raise CreditProviderNotFound(f"No credit provider has the id {provider_id!r}.")
         body = ProviderCallbackInput(data=request.data)
         body.is_valid(raise_exception=True)
         # The signature covers every key of the posted JSON object, so the service gets that object
