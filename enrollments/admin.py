@@ -15,6 +15,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "course_run__key",
         "course_run__course__key",
         "=license_uuid",
+        "=enterprise_customer_uuid",
     )
     raw_id_fields = ("learner", "course_run")
     readonly_fields = ("created", "modified")
@@ -26,7 +27,13 @@ class PendingEnrollmentAdmin(admin.ModelAdmin):
     list_display = ("email", "course_run", "mode", "license_uuid", "created")
     list_filter = ("mode", "created", "course_run__course__organization")
     list_select_related = ("course_run",)
-    search_fields = ("email", "course_run__key", "course_run__course__key", "=license_uuid")
+    search_fields = (
+        "email",
+        "course_run__key",
+        "course_run__course__key",
+        "=license_uuid",
+        "=enterprise_customer_uuid",
+    )
     raw_id_fields = ("course_run",)
     readonly_fields = ("created", "modified")
     date_hierarchy = "created"

@@ -35,6 +35,8 @@ class BulkEnrollmentItem:
     user_id: int | None = None
     license_uuid: UUID | None = None
     mode: str | None = None
+    #: Set by edx-enterprise's path (``/enterprise/api/v1/enterprise-customer/{uuid}/...``); kept with the rows.
+    enterprise_customer_uuid: UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ class Enrollment(TimeStampedModel):
     mode = models.CharField(max_length=100, default="audit")
     is_active = models.BooleanField(default=True, db_index=True)
     license_uuid = models.UUIDField(null=True, blank=True, help_text="Subscription license that paid for it.")
+    enterprise_customer_uuid = models.UUIDField(
+        null=True, blank=True, help_text="Enterprise customer whose bulk enrollment (edx-enterprise's path) made it."
+    )
 
     class Meta:
         constraints = [
@@ -33,6 +36,9 @@ class PendingEnrollment(TimeStampedModel):
     course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="pending_enrollments")
     mode = models.CharField(max_length=100, default="audit")
     license_uuid = models.UUIDField(null=True, blank=True, help_text="Subscription license that pays for it.")
+    enterprise_customer_uuid = models.UUIDField(
+        null=True, blank=True, help_text="Enterprise customer whose bulk enrollment (edx-enterprise's path) made it."
+    )
 
     class Meta:
         constraints = [

@@ -41,6 +41,7 @@ class EnrollmentRow(NamedTuple):
     pk: int
     is_active: bool
     license_uuid: UUID | None
+    enterprise_customer_uuid: UUID | None = None
 
 
 _LEARNER_FIELDS = ("pk", "username", "email_lower", "lms_user_id", "is_active")
@@ -95,10 +96,10 @@ def enrollments_by_pair(*, learner_ids: Iterable[int], run_ids: Iterable[int]) -
     if not run_list:
         return found
     for batch in chunked(sorted(set(learner_ids)), CHUNK // 2):
-        for pk, learner_id, run_id, is_active, license_uuid in Enrollment.objects.filter(
+        for pk, learner_id, run_id, is_active, license_uuid, customer_uuid in Enrollment.objects.filter(
             learner_id__in=batch, course_run_id__in=run_list
-        ).values_list("pk", "learner_id", "course_run_id", "is_active", "license_uuid"):
-            found[(learner_id, run_id)] = EnrollmentRow(pk, is_active, license_uuid)
+        ).values_list("pk", "learner_id", "course_run_id", "is_active", "license_uuid", "enterprise_customer_uuid"):
+            found[(learner_id, run_id)] = EnrollmentRow(pk, is_active, license_uuid, customer_uuid)
     return found
 
 

@@ -277,17 +277,23 @@ def pending_enrollments_realize_many(*, learners: Iterable[User]) -> list[Enroll
                         mode=row.mode,
                         is_active=True,
                         license_uuid=row.license_uuid,
+                        enterprise_customer_uuid=row.enterprise_customer_uuid,
                     )
                 )
             elif not enrollment.is_active:
                 enrollment.is_active = True
                 enrollment.mode = row.mode
                 enrollment.license_uuid = row.license_uuid or enrollment.license_uuid
+                enrollment.enterprise_customer_uuid = (
+                    row.enterprise_customer_uuid or enrollment.enterprise_customer_uuid
+                )
                 enrollment.modified = now
                 reactivated.append(enrollment)
         if reactivated:
             Enrollment.objects.bulk_update(
-                reactivated, ["is_active", "mode", "license_uuid", "modified"], batch_size=BATCH_SIZE
+                reactivated,
+                ["is_active", "mode", "license_uuid", "enterprise_customer_uuid", "modified"],
+                batch_size=BATCH_SIZE,
             )
         # ignore_conflicts: a bulk enrollment may insert the same (learner, run) meanwhile; it stays.
         created = Enrollment.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=BATCH_SIZE)

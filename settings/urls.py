@@ -29,5 +29,7 @@ urlpatterns = [
     path("api/programs/v1/", include("programs.rest_api.v1.urls")),
     path("api/enrollments/v1/", include("enrollments.rest_api.v1.urls")),
     path("api/credit/v1/", include("credit.rest_api.v1.urls")),
+    # edx-enterprise's enroll_learners_in_courses, answered by bulk enrollment (docs/decisions/0010).
+    path("enterprise/api/v1/", include("enrollments.rest_api.enterprise_urls")),
     path("support/", include("support.urls")),
 ]

@@ -441,6 +441,8 @@ class LmsEnrollmentBackend:
                 mode=answer.mode,
                 is_active=True,
                 license_uuid=pair.item.license_uuid or (before.license_uuid if before else None),
+                enterprise_customer_uuid=pair.item.enterprise_customer_uuid
+                or (before.enterprise_customer_uuid if before else None),
                 modified=now,
             )
             if created:
@@ -479,7 +481,11 @@ class LmsEnrollmentBackend:
             created = key not in known_pending and key not in new_pending
             if created:
                 new_pending[key] = PendingEnrollment(
-                    email=pair.item.email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
+                    email=pair.item.email,
+                    course_run_id=run.pk,
+                    mode=pair.mode,
+                    license_uuid=pair.item.license_uuid,
+                    enterprise_customer_uuid=pair.item.enterprise_customer_uuid,
                 )
                 pended[pair.item.email].append((run.key, run.title))
             result.outcomes[pair.index] = EnrollmentPending(

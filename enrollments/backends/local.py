@@ -145,12 +145,26 @@ class LocalEnrollmentBackend:
                         mode=pair.mode,
                         is_active=True,
                         license_uuid=pair.item.license_uuid,
+                        enterprise_customer_uuid=pair.item.enterprise_customer_uuid,
                     )
                 )
                 enrolled[learner.pk].append(run)
                 learner_email[learner.pk] = learner.email or pair.item.email or ""
-            elif row is not None and pair.item.license_uuid and row.license_uuid != pair.item.license_uuid:
-                license_updates.append(Enrollment(pk=row.pk, license_uuid=pair.item.license_uuid, modified=now))
+            elif row is not None and (
+                (pair.item.license_uuid and row.license_uuid != pair.item.license_uuid)
+                or (
+                    pair.item.enterprise_customer_uuid
+                    and row.enterprise_customer_uuid != pair.item.enterprise_customer_uuid
+                )
+            ):
+                license_updates.append(
+                    Enrollment(
+                        pk=row.pk,
+                        license_uuid=pair.item.license_uuid or row.license_uuid,
+                        enterprise_customer_uuid=pair.item.enterprise_customer_uuid or row.enterprise_customer_uuid,
+                        modified=now,
+                    )
+                )
             result.outcomes[pair.index] = EnrollmentSuccess(
                 email=pair.item.email or learner.email or None,
                 user_id=learner.lms_user_id,
@@ -160,7 +174,9 @@ class LocalEnrollmentBackend:
         # The conflict clause stays for writers that do not take the run locks (pending realisation).
         enrollment_rows_upsert(upserts)
         if license_updates:
-            Enrollment.objects.bulk_update(license_updates, ["license_uuid", "modified"], batch_size=BATCH_SIZE)
+            Enrollment.objects.bulk_update(
+                license_updates, ["license_uuid", "enterprise_customer_uuid", "modified"], batch_size=BATCH_SIZE
+            )
         log.info("bulk_enrollment_local_written", extra={"enrollments_written": len(upserts)})
         return enrolled, learner_email
 
@@ -179,7 +195,11 @@ class LocalEnrollmentBackend:
             created = key not in known_pending and key not in new_pending
             if created:
                 new_pending[key] = PendingEnrollment(
-                    email=email, course_run_id=run.pk, mode=pair.mode, license_uuid=pair.item.license_uuid
+                    email=email,
+                    course_run_id=run.pk,
+                    mode=pair.mode,
+                    license_uuid=pair.item.license_uuid,
+                    enterprise_customer_uuid=pair.item.enterprise_customer_uuid,
                 )
                 pended[email].append(run)
             result.outcomes[pair.index] = EnrollmentPending(

@@ -27,8 +27,8 @@ def course_runs_lock(*, run_ids: Iterable[int]) -> None:
 def enrollment_rows_upsert(rows: list[Enrollment]) -> None:
     """Insert these enrollments; a row a concurrent writer inserted meanwhile is updated instead.
 
-    Updates ``is_active``, ``mode``, ``license_uuid`` and ``modified`` on conflict with the
-    (learner, course run) unique constraint.
+    Updates ``is_active``, ``mode``, ``license_uuid``, ``enterprise_customer_uuid`` and ``modified`` on
+    conflict with the (learner, course run) unique constraint.
     """
     if not rows:
         return
@@ -38,7 +38,7 @@ def enrollment_rows_upsert(rows: list[Enrollment]) -> None:
         rows,
         batch_size=BATCH_SIZE,
         update_conflicts=True,
-        update_fields=["is_active", "mode", "license_uuid", "modified"],
+        update_fields=["is_active", "mode", "license_uuid", "enterprise_customer_uuid", "modified"],
         unique_fields=unique_fields,
     )
 

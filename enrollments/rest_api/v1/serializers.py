@@ -1,4 +1,6 @@
+from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
 from rest_framework import serializers
 
@@ -43,6 +45,7 @@ class EnrollmentOutput(serializers.Serializer):
     mode = serializers.CharField()
     is_active = serializers.BooleanField()
     license_uuid = serializers.UUIDField(allow_null=True)
+    enterprise_customer_uuid = serializers.UUIDField(allow_null=True)
     created = serializers.DateTimeField()
     modified = serializers.DateTimeField()
 
@@ -59,6 +62,9 @@ class BulkEnrollmentItemInput(serializers.Serializer):
     course_run_key = StrictCharField(max_length=255)
     license_uuid = StrictUUIDField(required=False, allow_null=True)
     mode = StrictCharField(required=False, max_length=100)
+    activation_link = serializers.URLField(
+        required=False, allow_null=True, max_length=2048, help_text="Echoed in this pair's answer (license-manager)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("email") and attrs.get("user_id") is None:
@@ -77,8 +83,29 @@ class BulkEnrollmentInput(serializers.Serializer):
         },
     )
     notify = StrictBooleanField(required=False, default=False)
+    # Only for the schema: a body with licenses_info is read as enrollments_info (to_internal_value).
+    licenses_info = BulkEnrollmentItemInput(  # type: ignore[call-arg]
+        many=True, required=False, help_text="Synonym of enrollments_info, as license-manager sends it; not both."
+    )
 
-    def to_items(self) -> list[BulkEnrollmentItem]:
+    def to_internal_value(self, data: Any) -> Any:
+        """``licenses_info`` (edx-enterprise's other name) is validated as ``enrollments_info``; both is a 400."""
+        if not (isinstance(data, Mapping) and "licenses_info" in data):
+            return super().to_internal_value(data)
+        if "enrollments_info" in data:
+            raise serializers.ValidationError(
+                {"licenses_info": ["Send the pairs as enrollments_info or as licenses_info, not both."]}
+            )
+        renamed = {key: value for key, value in data.items() if key != "licenses_info"}
+        renamed["enrollments_info"] = data["licenses_info"]
+        try:
+            return super().to_internal_value(renamed)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict) and "enrollments_info" in exc.detail:
+                exc.detail["licenses_info"] = exc.detail.pop("enrollments_info")
+            raise
+
+    def to_items(self, *, enterprise_customer_uuid: UUID | None = None) -> list[BulkEnrollmentItem]:
         return [
             BulkEnrollmentItem(
                 course_run_key=item["course_run_key"],
@@ -86,9 +113,15 @@ class BulkEnrollmentInput(serializers.Serializer):
                 user_id=item.get("user_id"),
                 license_uuid=item.get("license_uuid"),
                 mode=item.get("mode"),
+                enterprise_customer_uuid=enterprise_customer_uuid,
             )
             for item in self.validated_data["enrollments_info"]
         ]
+
+
+ACTIVATION_LINK_HELP = (
+    "The activation_link sent with the pair (license-manager's unactivated licenses); absent otherwise."
+)
 
 
 class BulkEnrollmentSuccessOutput(serializers.Serializer):
@@ -96,12 +129,16 @@ class BulkEnrollmentSuccessOutput(serializers.Serializer):
     user_id = serializers.IntegerField(allow_null=True)
     course_run_key = serializers.CharField()
     created = serializers.BooleanField()
+    # Not an attribute of the outcome: skipped here, added by the view when the pair came with one.
+    activation_link = serializers.CharField(required=False, help_text=ACTIVATION_LINK_HELP)
 
 
 class BulkEnrollmentPendingOutput(serializers.Serializer):
     email = serializers.CharField()
     course_run_key = serializers.CharField()
     created = serializers.BooleanField()
+    # Not an attribute of the outcome: skipped here, added by the view when the pair came with one.
+    activation_link = serializers.CharField(required=False, help_text=ACTIVATION_LINK_HELP)
 
 
 class BulkEnrollmentFailureOutput(serializers.Serializer):
@@ -116,3 +153,14 @@ class BulkEnrollmentOutput(serializers.Serializer):
     successes = BulkEnrollmentSuccessOutput(many=True)
     pending = BulkEnrollmentPendingOutput(many=True)
     failures = BulkEnrollmentFailureOutput(many=True)
+    # Not attributes of the result: skipped here, added by the view when not empty (as edx-enterprise does).
+    invalid_email_addresses = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Each email some pair failed with invalid_email, once; present only when not empty.",
+    )
+    invalid_user_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Each user_id some pair failed with unknown_user_id, once; present only when not empty.",
+    )
