@@ -29,8 +29,10 @@ from credit.exceptions import (
     CreditRequirementNotFound,
     InvalidCourseKey,
     InvalidCreditCourse,
+    InvalidCreditRequest,
     InvalidCreditRequirements,
     InvalidCreditStatus,
+    LearnerProfileUnavailable,
     RequestAlreadyCompleted,
     UserIsNotEligible,
 )
@@ -44,8 +46,10 @@ __all__ = [
     "CreditRequirementNotFound",
     "InvalidCourseKey",
     "InvalidCreditCourse",
+    "InvalidCreditRequest",
     "InvalidCreditRequirements",
     "InvalidCreditStatus",
+    "LearnerProfileUnavailable",
     "RequestAlreadyCompleted",
     "StatusOutcome",
     "UserIsNotEligible",
@@ -149,8 +153,10 @@ def create_credit_request(course_key: object, provider_id: str, username: str) -
 
     Without integration: ``{"url": provider_url, "method": "GET", "parameters": {}}``, nothing stored.
     With integration: a POST with signed parameters; a pending request is reused (same uuid,
-    refreshed parameters). Raises ``UserIsNotEligible``, ``CreditProviderNotFound``,
-    ``CreditProviderNotConfigured`` or ``RequestAlreadyCompleted``.
+    refreshed parameters). Raises ``UserIsNotEligible`` (also when the grade requirement has no final
+    grade), ``CreditProviderNotFound``, ``CreditProviderNotConfigured``, ``RequestAlreadyCompleted``
+    (the three ``InvalidCreditRequest`` cases, 400 over REST) or ``LearnerProfileUnavailable`` (the LMS
+    account API failed).
     """
     return services.credit_request_create(course_key=str(course_key), provider_id=provider_id, username=username)
 

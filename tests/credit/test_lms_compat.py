@@ -231,3 +231,24 @@ def test_datetimes_render_in_drf_z_form(jwt_client, eligible_ron):
     put = admin.put(f"{BASE}/courses/{COURSE_KEY}/requirements/status/", body, format="json").json()
     for value in (grade["status_date"], eligibility["deadline"], put["status_date"]):
         assert re.match(Z_FORM, value), value
+
+
+def test_an_account_answer_without_the_lms_shape_is_a_503(eligible_ron, provider, lms):
+    lms.add(responses.GET, ACCOUNT_URL, json={"country": 826})
+    with pytest.raises(api.LearnerProfileUnavailable):
+        api.create_credit_request(COURSE_KEY, "hogwarts", "ron")
+    assert not CreditRequest.objects.exists()
+
+
+def test_an_account_the_lms_does_not_know_is_sent_empty(eligible_ron, provider, lms):
+    lms.add(responses.GET, ACCOUNT_URL, status=404, json={"detail": "not found"})
+    parameters = api.create_credit_request(COURSE_KEY, "hogwarts", "ron")["parameters"]
+    assert (parameters["user_country"], parameters["user_mailing_address"]) == ("", "")
+
+
+def test_the_username_is_quoted_in_the_account_path(credit_course, provider, lms):
+    learner = UserFactory(username="ron+x")
+    api.set_credit_requirement_status(learner, COURSE_KEY, "grade", "grade", reason={"final_grade": 0.95})
+    CreditEligibilityFactory(learner=learner, course=credit_course)
+    lms.add(responses.GET, f"{LMS}/api/user/v1/accounts/ron%2Bx", json={"country": "FR"})
+    assert api.create_credit_request(COURSE_KEY, "hogwarts", "ron+x")["parameters"]["user_country"] == "FR"

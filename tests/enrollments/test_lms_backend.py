@@ -646,3 +646,24 @@ def test_lms_backend_queries_do_not_grow_with_new_learners(
     assert response.status_code == 201, response.json()
     assert Enrollment.objects.filter(learner__username__startswith="l").count() == learners * 3
     assert not PendingEnrollment.objects.filter(email__startswith="l").exists()
+
+
+def test_edx_enterprise_path_records_the_customer_through_the_lms_backend(admin, fake_lms):
+    """license-manager's body at edx-enterprise's path: the LMS enrolls, the mirror keeps the customer uuid."""
+    customer = "3b8e5c1f-0000-4000-8000-00000000e001"
+    CourseRunFactory(key=RUN)
+    fake_lms.add(responses.POST, SEARCH_URL, json=[{"username": "ana", "email": "ana@example.com", "id": 42}])
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({"ana"}, mode="verified"))
+    fake_lms.add(responses.POST, ALLOWED_URL, status=201, json={})
+    body = {
+        "licenses_info": [
+            {"email": "ana@example.com", "course_run_key": RUN, "license_uuid": "7e5a8b50-0000-4000-8000-0000000000a1"},
+            {"email": "new@example.com", "course_run_key": RUN, "license_uuid": "7e5a8b50-0000-4000-8000-0000000000a2"},
+        ],
+        "notify": False,
+    }
+    url = f"/enterprise/api/v1/enterprise-customer/{customer}/enroll_learners_in_courses/"
+    response = admin.post(url, body, format="json")
+    assert response.status_code == 202, response.json()
+    assert str(Enrollment.objects.get(course_run__key=RUN).enterprise_customer_uuid) == customer
+    assert str(PendingEnrollment.objects.get(email="new@example.com").enterprise_customer_uuid) == customer
