@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from core.jwt import encode_jwt
 from credentials_status.models import CourseRunCredential
+from tests.credit.factories import CreditProviderFactory
 from tests.factories import UserFactory
 
 # Autocommit, as in production: a connection can be cut without a test transaction around it.
@@ -151,6 +152,8 @@ def test_api_calls_go_on_while_the_cache_is_down_and_the_outage_is_logged(cache_
         response = jwt_for("ana").get(PROGRAMS)
     assert response.status_code == status.HTTP_200_OK
     assert "throttle_cache_unavailable" in caplog.messages
+    # The provider exists, so the throttled callback reaches its body checks (an unknown one is 404 first).
+    CreditProviderFactory(provider_id="hogwarts")
     callback = APIClient(raise_request_exception=False).post(
         "/api/credit/v1/providers/hogwarts/callback/", {}, format="json"
     )
