@@ -43,6 +43,8 @@ def test_two_requirements_satisfied_at_once_grant_eligibility_once(credit_course
 
 def test_concurrent_credit_requests_make_one_request(credit_course, provider):
     learner = UserFactory()
+    # A request needs the final grade of the satisfied grade requirement, as in the LMS.
+    api.set_credit_requirement_status(learner, COURSE_KEY, "grade", "grade", reason={"final_grade": 0.9})
     CreditEligibilityFactory(learner=learner, course=credit_course)
     answers: list[str] = []
 
