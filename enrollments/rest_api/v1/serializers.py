@@ -84,8 +84,11 @@ class BulkEnrollmentInput(serializers.Serializer):
     )
     notify = StrictBooleanField(required=False, default=False)
     # Only for the schema: a body with licenses_info is read as enrollments_info (to_internal_value).
-    licenses_info = BulkEnrollmentItemInput(  # type: ignore[call-arg]
-        many=True, required=False, help_text="Synonym of enrollments_info, as license-manager sends it; not both."
+    licenses_info = BoundedListSerializer(
+        child=BulkEnrollmentItemInput(),
+        required=False,
+        max_length=MAX_BULK_ENROLLMENT_PAIRS,
+        help_text="Synonym of enrollments_info, as license-manager sends it; not both.",
     )
 
     def to_internal_value(self, data: Any) -> Any:
