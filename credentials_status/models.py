@@ -7,7 +7,7 @@ and a run the LMS deletes keeps every record that points at it.
 from django.conf import settings
 from django.db import models
 
-from core.models import TimeStampedModel
+from core.models import SourcedRecord, TimeStampedModel
 
 
 class CertificateType(models.TextChoices):
@@ -24,7 +24,7 @@ class CredentialStatus(models.TextChoices):
     REVOKED = "revoked"
 
 
-class CourseRunCredential(TimeStampedModel):
+class CourseRunCredential(TimeStampedModel, SourcedRecord):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credentials")
     course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="credentials")
     status = models.CharField(max_length=16, choices=CredentialStatus.choices, db_index=True)
@@ -44,7 +44,7 @@ class CourseRunCredential(TimeStampedModel):
         return f"{self.learner_id}:{self.course_run_id}:{self.status}"
 
 
-class Grade(TimeStampedModel):
+class Grade(TimeStampedModel, SourcedRecord):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grades")
     course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="grades")
     letter_grade = models.CharField(max_length=32, blank=True)

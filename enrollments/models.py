@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.db import models
 
-from core.models import TimeStampedModel
+from core.models import SourcedRecord, TimeStampedModel
 
 
-class Enrollment(TimeStampedModel):
+class Enrollment(TimeStampedModel, SourcedRecord):
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
     course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="enrollments")
     mode = models.CharField(max_length=100, default="audit")

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.db import chunked, retry_on_integrity_error
-from core.models import User
+from core.models import RecordSource, User
+from core.records import change_is_stale
 from core.tasks import task_enqueue_on_commit
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
 from enrollments.backends.writes import BATCH_SIZE
@@ -36,14 +38,37 @@ log = logging.getLogger(__name__)
 
 
 def enrollment_upsert(
-    *, learner: User, course_run: CourseRun, mode: str, is_active: bool = True, license_uuid: UUID | None = None
+    *,
+    learner: User,
+    course_run: CourseRun,
+    mode: str,
+    is_active: bool = True,
+    license_uuid: UUID | None = None,
+    source: str = RecordSource.INGEST,
+    changed_at: datetime | None = None,
+    changed_by: str = "",
 ) -> tuple[Enrollment, bool]:
-    """Create or update the learner's enrollment in a run. Returns ``(enrollment, created)``."""
-    defaults: dict[str, object] = {"mode": mode, "is_active": is_active}
+    """Create or update the learner's enrollment in a run. Returns ``(enrollment, created)``.
+
+    ``changed_at`` is when the system of record made the change (an event's time; default now): a
+    change older than the stored one's is ignored and the stored row returned unchanged.
+    """
+    now = changed_at or timezone.now()
+    defaults: dict[str, object] = {
+        "mode": mode,
+        "is_active": is_active,
+        "source": source,
+        "source_time": now,
+        "changed_by": changed_by,
+    }
     if license_uuid is not None:
         defaults["license_uuid"] = license_uuid
 
     def write() -> tuple[Enrollment, bool]:
+        stored = Enrollment.objects.select_for_update().filter(learner=learner, course_run=course_run).first()
+        if stored is not None and change_is_stale(stored_time=stored.source_time, incoming_time=now):
+            log.info("enrollment_change_stale", extra={"learner_id": learner.pk, "course_run_key": course_run.key})
+            return stored, False
         return Enrollment.objects.update_or_create(learner=learner, course_run=course_run, defaults=defaults)
 
     enrollment, created = retry_on_integrity_error(write)

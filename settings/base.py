@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "enrollments",
     "credit",
     "support",
+    "events",
+    "openedx_events",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +216,25 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_error_responses"],
 }
+
+# --- The Open edX event bus (docs/decisions/0011-event-ordering-and-idempotency.rst) ---------------
+# ``python manage.py consume_events -t TOPIC -g GROUP`` builds the consumer EVENT_BUS_CONSUMER names:
+# edx-event-bus-redis by default, ``edx_event_bus_kafka.KafkaEventConsumer`` for Kafka. Without a
+# bus nothing here is used.
+EVENT_BUS_CONSUMER = env_str("EVENT_BUS_CONSUMER", "events.bus.redis_consumer_create")
+EVENT_BUS_REDIS_CONNECTION_URL = env_str("EVENT_BUS_REDIS_CONNECTION_URL", None)
+EVENT_BUS_TOPIC_PREFIX = env_str("EVENT_BUS_TOPIC_PREFIX", None)
+EVENT_BUS_REDIS_CONSUMER_NAME = env_str("EVENT_BUS_REDIS_CONSUMER_NAME", "credentials-status")
+EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT = env_int("EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT", 60)
+EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP = float(env_str("EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP", "1.0"))
+EVENT_BUS_REDIS_STREAM_MAX_LEN = env_int("EVENT_BUS_REDIS_STREAM_MAX_LEN", 10_000)
+EVENT_BUS_DATABASE_RETRY_MAX_SECONDS = env_int("EVENT_BUS_DATABASE_RETRY_MAX_SECONDS", 30)
+EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS = env_str("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", None)
+EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL = env_str("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", None)
+EVENT_BUS_KAFKA_API_KEY = env_str("EVENT_BUS_KAFKA_API_KEY", None)
+EVENT_BUS_KAFKA_API_SECRET = env_str("EVENT_BUS_KAFKA_API_SECRET", None)
+EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY = env_str("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY", None)
+EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET = env_str("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET", None)
 
 # --- Upstreams: Discovery and the LMS ----------------------------------------------------------
 DISCOVERY_API_URL = env_str("DISCOVERY_API_URL", None)

@@ -45,3 +45,9 @@ WHITENOISE_AUTOREFRESH = True
 JWT_ISSUERS = jwt_issuers(default_secret=DEV_JWT_SECRET_KEY)
 JWT_SECRET_KEY = JWT_ISSUERS[0]["SECRET_KEY"]
 JWT_AUTH = {**JWT_AUTH, "JWT_ISSUERS": JWT_ISSUERS}
+
+# The event bus consumer polls Redis for a second at a time, so a test stops it quickly; a database
+# outage is retried every second at most.
+EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT = 1
+EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP = 0.1
+EVENT_BUS_DATABASE_RETRY_MAX_SECONDS = 1
