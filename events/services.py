@@ -11,7 +11,8 @@ runs (``programs.api``). Around every event, ``event_apply``:
 - logs an event that names nothing recordable (unknown run or learner, bad values) with its id and
   skips it;
 - waits, retrying with backoff, while the database is unreachable: the consumer does not return to
-  the bus, so the event is not acknowledged, and it is applied once the database is back.
+  the bus, so the event is not acknowledged, and it is applied once the database is back (the
+  consumer of ``events.bus`` does the same for a database lost before the receivers run).
 """
 
 import logging
@@ -76,11 +77,9 @@ class EventRef:
 def event_apply(*, event: EventRef, apply: Callable[[], EventOutcome]) -> EventOutcome | None:
     """Apply an event once. Returns its outcome, or ``None`` when it was a replay or was skipped.
 
-    Blocks, retrying with backoff (at most ``EVENT_BUS_DATABASE_RETRY_MAX_SECONDS`` between
-    tries), while the database is unreachable. Inside a caller's transaction a database error
-    propagates instead (nothing can reconnect there).
+    Blocks while the database is unreachable (``database_wait``), then tries again. Inside a
+    caller's transaction a database error propagates instead (nothing can reconnect there).
     """
-    delay = 0.1
     while True:
         try:
             return _event_apply_once(event, apply)
@@ -96,12 +95,38 @@ def event_apply(*, event: EventRef, apply: Callable[[], EventOutcome]) -> EventO
                 raise
             log.error(
                 "event_database_unavailable",
-                extra={"event_id": str(event.id), "event_type": event.type, "error": repr(exc), "retry_in": delay},
+                extra={"event_id": str(event.id), "event_type": event.type, "error": repr(exc)},
             )
-            with suppress(DatabaseError):
-                connection.close()
-            time.sleep(delay)
-            delay = min(delay * 2, float(settings.EVENT_BUS_DATABASE_RETRY_MAX_SECONDS))
+            database_wait()
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True for the errors of an unreachable or lost database connection (Django's or the driver's)."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    module = type(error).__module__.split(".")[0]
+    return module in {"psycopg", "psycopg2", "pymysql", "sqlite3"} and type(error).__name__ in {
+        "OperationalError",
+        "InterfaceError",
+    }
+
+
+def database_wait() -> None:
+    """Return once a fresh connection to the database works; retry with backoff until then.
+
+    The pause doubles up to ``EVENT_BUS_DATABASE_RETRY_MAX_SECONDS``. Each failed try is logged.
+    """
+    delay = 0.1
+    while True:
+        with suppress(DatabaseError):
+            connection.close()
+        try:
+            connection.ensure_connection()
+            return
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("event_database_wait", extra={"error": repr(exc)[:300], "retry_in": delay})
+        time.sleep(delay)
+        delay = min(delay * 2, float(settings.EVENT_BUS_DATABASE_RETRY_MAX_SECONDS))
 
 
 def _reason(exc: Exception) -> str:
