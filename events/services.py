@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from rest_framework.exceptions import APIException
 
-from core.api import LearnerAccount, learner_find, learner_get_or_create
+from core.api import LearnerAccount, User, learner_find, learner_get_or_create
 from core.models import RecordSource
 from credentials_status.api import (
     CertificateType,
@@ -276,14 +276,21 @@ def grade_event_apply(*, event: EventRef, grade: Any) -> EventOutcome | None:
         )
         if stored.source_time != event.time:
             return EventOutcome.STALE
-        if grade.passed_timestamp is not None and credit_api.is_credit_course(run.key):
-            for requirement in credit_api.get_credit_requirements(run.key, namespace="grade"):
-                credit_api.set_credit_requirement_status(
-                    learner, run.key, "grade", requirement["name"], "satisfied", {"final_grade": float(percent)}
-                )
+        if grade.passed_timestamp is not None:
+            passing_grade_credit_apply(learner=learner, course_run_key=run.key, percent=percent)
         return EventOutcome.APPLIED
 
     return event_apply(event=event, apply=apply)
+
+
+def passing_grade_credit_apply(*, learner: User, course_run_key: str, percent: Decimal) -> None:
+    """A grade the LMS says passes satisfies the credit course's ``grade`` requirements with the final grade."""
+    if not credit_api.is_credit_course(course_run_key):
+        return
+    for requirement in credit_api.get_credit_requirements(course_run_key, namespace="grade"):
+        credit_api.set_credit_requirement_status(
+            learner, course_run_key, "grade", requirement["name"], "satisfied", {"final_grade": float(percent)}
+        )
 
 
 def catalog_event_apply(*, event: EventRef, catalog_info: Any) -> EventOutcome | None:
