@@ -1,10 +1,14 @@
 """Reads of the support console that the learner status APIs do not already offer."""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q
 
 from core.models import User
+from credentials_status.api import CourseRunCredential, Grade
+from enrollments.api import Enrollment
 
 MAX_SEARCH_RESULTS = 25
 # ASCII digits only (str.isdigit also accepts "²" and other scripts' digits, which int() refuses or
@@ -29,3 +33,46 @@ def learner_search(text: str) -> list[User]:
         return found
     partial = Q(username__icontains=text) | Q(email__icontains=text)
     return list(User.objects.filter(partial).order_by("username")[:MAX_SEARCH_RESULTS])
+
+
+@dataclass(frozen=True)
+class LearnerRecord:
+    """One of the learner's records as support sees it: what it says, where it came from and when."""
+
+    kind: str  # certificate, grade, enrollment
+    course_run_key: str
+    state: str
+    source: str
+    source_time: datetime | None
+    changed_by: str
+
+
+def learner_records(learner: User) -> list[LearnerRecord]:
+    """The learner's credentials, grades and enrollments with their source and time, by run; three queries."""
+    records = [
+        LearnerRecord("certificate", c.course_run.key, f"{c.status} {c.type}", c.source, c.source_time, c.changed_by)
+        for c in CourseRunCredential.objects.filter(learner=learner).select_related("course_run")
+    ]
+    records += [
+        LearnerRecord(
+            "grade",
+            g.course_run.key,
+            f"{g.percent_grade} {g.letter_grade}".strip(),
+            g.source,
+            g.source_time,
+            g.changed_by,
+        )
+        for g in Grade.objects.filter(learner=learner).select_related("course_run")
+    ]
+    records += [
+        LearnerRecord(
+            "enrollment",
+            e.course_run.key,
+            f"{e.mode} {'active' if e.is_active else 'inactive'}",
+            e.source,
+            e.source_time,
+            e.changed_by,
+        )
+        for e in Enrollment.objects.filter(learner=learner).select_related("course_run")
+    ]
+    return sorted(records, key=lambda record: (record.course_run_key, record.kind))

@@ -19,8 +19,11 @@ from core.parsers import unstorable_reason
 from core.roles import Role, user_has_role
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.selectors import learner_program_status, learner_programs
+from enrollments.api import LmsClient
+from enrollments.exceptions import EnrollmentBackendNotConfigured
+from events.backfill import backfill_from_lms
 from programs.models import Program
-from support.selectors import learner_search
+from support.selectors import learner_records, learner_search
 
 
 class SupportLoginView(LoginView):
@@ -65,17 +68,55 @@ class SearchView(ConsoleView):
         return render(request, "support/search.html", {"query": query, "results": results})
 
 
+def _learner_page(request: HttpRequest, learner: User, **context: Any) -> HttpResponse:
+    return render(
+        request,
+        "support/learner.html",
+        {
+            "learner": learner,
+            "answers": learner_programs(learner, username=learner.username),
+            "records": learner_records(learner),
+            **context,
+        },
+    )
+
+
 class LearnerView(ConsoleView):
-    """Every program the learner touches, with progress, courses, runs and warnings."""
+    """Every program the learner touches, with progress, courses, runs and warnings; every record's source."""
 
     def get(self, request: HttpRequest, username: str) -> HttpResponse:
         learner = User.objects.filter(username=username).first()
         if learner is None:
             return _not_found(request, f"No learner has the username {username}.")
-        return render(
+        return _learner_page(request, learner)
+
+
+class LearnerLmsCheckView(ConsoleView):
+    """POST: "Check against the LMS" (the drift check for this learner); with ``apply=1`` apply the LMS's records.
+
+    Applied records are ``source=backfill`` with the support user's username as ``changed_by``.
+    """
+
+    def post(self, request: HttpRequest, username: str) -> HttpResponse:
+        learner = User.objects.filter(username=username).first()
+        if learner is None:
+            return _not_found(request, f"No learner has the username {username}.")
+        apply = request.POST.get("apply") == "1"
+        try:
+            client = LmsClient.from_settings()
+        except EnrollmentBackendNotConfigured:
+            return _learner_page(
+                request, learner, lms_error="The LMS is not configured here (LMS_URL and OAUTH2_* settings)."
+            )
+        report = backfill_from_lms(
+            client=client, usernames=[learner.username], dry_run=not apply, changed_by=request.user.get_username()
+        )
+        return _learner_page(
             request,
-            "support/learner.html",
-            {"learner": learner, "answers": learner_programs(learner, username=username)},
+            learner,
+            lms_check=report,
+            lms_error="The LMS did not answer; nothing was changed. Try again later." if report.failures else "",
+            lms_applied=apply and not report.failures,
         )
 
 
