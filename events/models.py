@@ -6,6 +6,7 @@ from django.db import models
 class EventOutcome(models.TextChoices):
     APPLIED = "applied"  # it changed the records it names
     STALE = "stale"  # a newer change had already been applied: nothing changed
+    SKIPPED = "skipped"  # it named nothing this service can record (logged with the reason): nothing changed
 
 
 class AppliedEvent(models.Model):

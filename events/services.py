@@ -9,7 +9,7 @@ runs (``programs.api``). Around every event, ``event_apply``:
   its id and changes nothing;
 - passes the event's time to the writers, which ignore a change older than the stored one;
 - logs an event that names nothing recordable (unknown run or learner, bad values) with its id and
-  skips it;
+  skips it (recorded as skipped: its redelivery is a replay too);
 - waits, retrying with backoff, while the database is unreachable: the consumer does not return to
   the bus, so the event is not acknowledged, and it is applied once the database is back (the
   consumer of ``events.bus`` does the same for a database lost before the receivers run).
@@ -75,7 +75,7 @@ class EventRef:
 
 
 def event_apply(*, event: EventRef, apply: Callable[[], EventOutcome]) -> EventOutcome | None:
-    """Apply an event once. Returns its outcome, or ``None`` when it was a replay or was skipped.
+    """Apply an event once. Returns its outcome (``skipped`` included), or ``None`` when it was a replay.
 
     Blocks while the database is unreachable (``database_wait``), then tries again. Inside a
     caller's transaction a database error propagates instead (nothing can reconnect there).
@@ -89,7 +89,8 @@ def event_apply(*, event: EventRef, apply: Callable[[], EventOutcome]) -> EventO
                 "event_skipped",
                 extra={"event_id": str(event.id), "event_type": event.type, "reason": _reason(exc)},
             )
-            return None
+            _skipped_record(event)
+            return EventOutcome.SKIPPED
         except (OperationalError, InterfaceError) as exc:
             if connection.in_atomic_block:
                 raise
@@ -98,6 +99,17 @@ def event_apply(*, event: EventRef, apply: Callable[[], EventOutcome]) -> EventO
                 extra={"event_id": str(event.id), "event_type": event.type, "error": repr(exc)},
             )
             database_wait()
+
+
+def _skipped_record(event: EventRef) -> None:
+    """Remember a skipped event, so that its redelivery is a replay too (decided once, whatever came since)."""
+    try:
+        with transaction.atomic():
+            AppliedEvent.objects.create(
+                event_id=event.id, event_type=event.type, event_time=event.time, outcome=EventOutcome.SKIPPED
+            )
+    except IntegrityError:
+        pass  # another consumer recorded it meanwhile
 
 
 def is_database_unavailable(error: BaseException) -> bool:
