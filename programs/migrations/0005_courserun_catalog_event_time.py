@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0003_discovery_sync'),
+        ('programs', '0004_identifier_binary_collation'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollments', '0002_pending_enrollment'),
+        ('enrollments', '0003_identifier_binary_collation'),
     ]
 
     operations = [
