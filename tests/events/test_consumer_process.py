@@ -93,6 +93,7 @@ def consumer(postgres: None, tmp_path: Path) -> Iterator[Callable[[], subprocess
         "SECRET_KEY": "consumer-test",
         "ALLOWED_HOSTS": "localhost",
         "JWT_SECRET_KEY": "consumer-test",
+        "CACHE_URL": REDIS_URL,
         "DATABASE_URL": _database_url(),
         "EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT": "1",
         "EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP": "0.1",
