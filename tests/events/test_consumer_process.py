@@ -90,9 +90,9 @@ def consumer(postgres: None, tmp_path: Path) -> Iterator[Callable[[], subprocess
         **os.environ,
         # The settings operators run with (logs on stderr), polling and retrying every second.
         "DJANGO_SETTINGS_MODULE": "settings.production",
-        "SECRET_KEY": "consumer-test",
+        "SECRET_KEY": "consumer-test-" + "k" * 40,
         "ALLOWED_HOSTS": "localhost",
-        "JWT_SECRET_KEY": "consumer-test",
+        "JWT_SECRET_KEY": "consumer-test-jwt-" + "s" * 40,
         "CACHE_URL": REDIS_URL,
         "DATABASE_URL": _database_url(),
         "EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT": "1",
