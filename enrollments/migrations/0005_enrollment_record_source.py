@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollments', '0003_identifier_binary_collation'),
+        ('enrollments', '0004_enterprise_customer_uuid'),
     ]
 
     operations = [
