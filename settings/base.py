@@ -8,11 +8,21 @@ the service API contract.
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
-from django.core.exceptions import ImproperlyConfigured
 
-from settings.env import env_bool, env_int, env_json, env_list, env_str
+from settings.env import (
+    SECRETS_BY_ID,
+    env_bool,
+    env_database_url,
+    env_fraction,
+    env_int,
+    env_json,
+    env_jwk_set,
+    env_list,
+    env_positive_seconds,
+    env_rate,
+    env_str,
+)
 from settings.jwt_keys import jwt_issuers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,8 +89,13 @@ TEMPLATES = [
 ]
 
 # DATABASE_URL: sqlite:///path, postgres://..., mysql://... (MySQL and MariaDB through PyMySQL).
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'credentials_status.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": env_database_url(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'credentials_status.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, min_value=0),
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take SQLite's lock when their transaction begins and wait for it up to 20 s; a
     # deferred transaction that must upgrade its lock fails at once ("database is locked").
@@ -129,9 +144,7 @@ CACHES = {
 }
 # Reverse proxies in front of the service that append to X-Forwarded-For (0: none, REMOTE_ADDR is the
 # client). Throttles and the sign-in lockout count per client address (core.client_address).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT < 0:
-    raise ImproperlyConfigured("The environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, min_value=0)
 
 # --- REST framework, authentication and errors -------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
@@ -154,15 +167,15 @@ REST_FRAMEWORK: dict[str, Any] = {
     # The throttles ask core.client_address; DRF's own reading of X-Forwarded-For agrees with it.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("THROTTLE_RATE_ANON", "60/minute"),
-        "user": env_str("THROTTLE_RATE_USER", "6000/minute"),
-        "credit_callback": env_str("THROTTLE_RATE_CREDIT_CALLBACK", "120/minute"),
+        "anon": env_rate("THROTTLE_RATE_ANON", "60/minute"),
+        "user": env_rate("THROTTLE_RATE_USER", "6000/minute"),
+        "credit_callback": env_rate("THROTTLE_RATE_CREDIT_CALLBACK", "120/minute"),
     },
 }
 
 # Trusted issuers and keys (settings/jwt_keys.py): no HS256 secret here unless the environment names one;
 # settings.local and settings.test add the development secret. The first issuer signs dev tokens.
-JWT_PUBLIC_SIGNING_JWK_SET = env_str("JWT_PUBLIC_SIGNING_JWK_SET", None)
+JWT_PUBLIC_SIGNING_JWK_SET = env_jwk_set("JWT_PUBLIC_SIGNING_JWK_SET", None)
 JWT_ISSUERS = jwt_issuers()
 JWT_ISSUER, JWT_AUDIENCE, JWT_SECRET_KEY = (JWT_ISSUERS[0][name] for name in ("ISSUER", "AUDIENCE", "SECRET_KEY"))
 
@@ -219,30 +232,30 @@ OAUTH2_PROVIDER_URL = env_str("OAUTH2_PROVIDER_URL", None)
 OAUTH2_CLIENT_ID = env_str("OAUTH2_CLIENT_ID", None)
 OAUTH2_CLIENT_SECRET = env_str("OAUTH2_CLIENT_SECRET", None)
 LMS_URL = env_str("LMS_URL", None)
-UPSTREAM_CONNECT_TIMEOUT_SECONDS = float(env_str("UPSTREAM_CONNECT_TIMEOUT_SECONDS", "5"))
-UPSTREAM_READ_TIMEOUT_SECONDS = float(env_str("UPSTREAM_READ_TIMEOUT_SECONDS", "30"))
+UPSTREAM_CONNECT_TIMEOUT_SECONDS = env_positive_seconds("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 5.0)
+UPSTREAM_READ_TIMEOUT_SECONDS = env_positive_seconds("UPSTREAM_READ_TIMEOUT_SECONDS", 30.0)
 ENROLLMENT_BACKEND = env_str("ENROLLMENT_BACKEND", "local")
 # One bulk enrollment through the LMS stops sending calls after this many retryable failures in a
 # row, or this many seconds into the request (below gunicorn's 60 s worker timeout).
-LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20)
-LMS_TIME_BUDGET_SECONDS = float(env_str("LMS_TIME_BUDGET_SECONDS", "45"))
-PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60)
+LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20, min_value=1)
+LMS_TIME_BUDGET_SECONDS = env_positive_seconds("LMS_TIME_BUDGET_SECONDS", 45.0)
+PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60, min_value=1)
 # Celery beat realises pending enrollments whose email now belongs to a learner (what arrivals missed).
-PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15)
+PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15, min_value=1)
 # A sync that would retire more than this share of the synced programs stops instead (outage guard).
-PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTION", "0.1"))
+PROGRAM_SYNC_MAX_RETIRE_FRACTION = env_fraction("PROGRAM_SYNC_MAX_RETIRE_FRACTION", 0.1)
 # A sync still "running" after this many minutes is recorded as failed (its process was killed); the
 # Celery task is stopped at this limit, so no live sync is that old.
-PROGRAM_SYNC_STALE_MINUTES = env_int("PROGRAM_SYNC_STALE_MINUTES", 120)
+PROGRAM_SYNC_STALE_MINUTES = env_int("PROGRAM_SYNC_STALE_MINUTES", 120, min_value=1)
 # Items per Discovery page: large pages keep a sync under Discovery's 200 requests/hour throttle.
-PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100)
+PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100, min_value=1)
 # Restricted run types to request from Discovery (sent identically to the course and program calls).
 # Both by default: the LMS pushes restricted runs here anyway, and only a sync that sees them can
 # see a program excluding one (docs/decisions/0004). Set to an empty string to request none.
 PROGRAM_SYNC_INCLUDE_RESTRICTED = env_list("PROGRAM_SYNC_INCLUDE_RESTRICTED", ["custom-b2c", "custom-b2b-enterprise"])
 
 # --- Credit -----------------------------------------------------------------------------------
-CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {})
+CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {}, shape=SECRETS_BY_ID)
 CREDIT_ELIGIBILITY_EXPIRATION_DAYS = env_int("CREDIT_ELIGIBILITY_EXPIRATION_DAYS", 365)
 CREDIT_PROVIDER_TIMESTAMP_EXPIRATION = env_int("CREDIT_PROVIDER_TIMESTAMP_EXPIRATION", 15 * 60)
 

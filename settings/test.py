@@ -5,6 +5,7 @@ import os
 from settings.base import *  # noqa: F403
 from settings.base import JWT_AUTH, LOGGING, REST_FRAMEWORK
 from settings.jwt_keys import DEV_JWT_SECRET_KEY, jwt_issuers
+from settings.env import raise_problems
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -45,3 +46,6 @@ WHITENOISE_AUTOREFRESH = True
 JWT_ISSUERS = jwt_issuers(default_secret=DEV_JWT_SECRET_KEY)
 JWT_SECRET_KEY = JWT_ISSUERS[0]["SECRET_KEY"]
 JWT_AUTH = {**JWT_AUTH, "JWT_ISSUERS": JWT_ISSUERS}
+
+# Last line of every settings module Django loads: one ImproperlyConfigured naming every bad variable.
+raise_problems()
