@@ -5,6 +5,8 @@ Everything is defined here and read from the environment through ``settings.env`
 the service API contract.
 """
 
+import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_guid",
     "core",
     "programs",
     "credentials_status",
@@ -50,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware, view and log line sees the request id (core.request_id).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "core.middleware.RefuseNulMiddleware",
@@ -268,6 +273,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Worker and beat log through LOGGING (settings.celery connects setup_logging), not Celery's text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Where beat keeps its schedule state: a writable path outside the code (the image's /app is read-only).
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(Path(tempfile.gettempdir()) / "credentials-status-celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
     "program-sync": {
         "task": "programs.tasks.program_sync_scheduled",
@@ -288,24 +299,41 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@credentials-status.localhost")
 
+# --- Request id (django-guid; core.request_id carries it into tasks and upstream calls) ---------
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    # Only a UUID is taken from the caller (bounded, nothing to escape); anything else gets a new id.
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+}
+
 # --- Logging: one JSON object per line, with stable event names --------------------------------
+# Every process (runserver, gunicorn workers, Celery worker and beat, management commands) logs
+# through the root handler: ISO-8601 UTC "time", "level", "logger", "message", the record's
+# ``extra`` fields, "request_id" and, inside a task, "task_name" and "task_id". Python warnings
+# arrive as records of the "py.warnings" logger. Gunicorn's own logs: core.gunicorn_logging.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+logging.captureWarnings(True)
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
+        "json": {"()": "core.logging.json_formatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_context"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers print plain text: send its records to the JSON handler instead.
+        **{name: {"handlers": [], "propagate": True} for name in ("django", "django.server", "py.warnings")},
         "django.db.backends": {"level": "WARNING"},
         # edx-drf-extensions logs each claim it copies onto the user; keep them out of the logs.
         "edx_rest_framework_extensions.auth.jwt.authentication": {"level": "WARNING"},
+        # django-guid logs every generated id, and invalid ones as sent: nothing worth a line.
+        "django_guid": {"level": "ERROR"},
     },
 }
 

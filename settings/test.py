@@ -27,7 +27,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": LOGGING["formatters"]["json"]},
-    "handlers": {"devnull": {"class": "logging.FileHandler", "filename": os.devnull, "formatter": "json"}},
+    "filters": LOGGING["filters"],
+    "handlers": {
+        "devnull": {
+            "class": "logging.FileHandler",
+            "filename": os.devnull,
+            "formatter": "json",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["devnull"], "level": "INFO"},
     "loggers": {
         **LOGGING["loggers"],  # production's levels: a test of what is logged sees what production logs
