@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every later middleware, view and log line sees the request id (core.request_id).
     "django_guid.middleware.guid_middleware",
+    # edx-django-utils: the request cache, then custom attributes reported to OPENEDX_TELEMETRY's backends.
+    "edx_django_utils.cache.middleware.RequestCacheMiddleware",
+    "edx_django_utils.monitoring.MonitoringSupportMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "core.middleware.RefuseNulMiddleware",
@@ -367,5 +370,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 MAX_QUERY_STRING_BYTES = 4096
 MAX_REQUEST_HEADER_BYTES = 8192
 MAX_REQUEST_HEADERS_TOTAL_BYTES = 32768
-# edx-django-utils monitoring: no New Relic here.
-OPENEDX_TELEMETRY: list[str] = []
+# edx-django-utils monitoring backends, as in Open edX: e.g. edx_django_utils.monitoring.OpenTelemetryBackend,
+# NewRelicBackend or DatadogBackend (their agents are installed and configured outside Django). None by default.
+OPENEDX_TELEMETRY = env_list("OPENEDX_TELEMETRY", [])
