@@ -224,6 +224,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are grouped by app: the path segment after /api/ (credentials, programs, ...).
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "TAGS": [
+        {"name": "credentials", "description": "Learner certificate and program status; credential and grade ingest."},
+        {"name": "programs", "description": "Catalog: organizations, courses, runs, programs, Discovery syncs."},
+        {"name": "enrollments", "description": "Enrollment ingest and bulk enrollment."},
+        {"name": "credit", "description": "Credit courses, eligibility, providers and requests."},
+        {"name": "health", "description": "Liveness and dependencies."},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProgramStatusEnum": "programs.models.ProgramStatus",
         "SyncStatusEnum": "programs.models.SyncStatus",

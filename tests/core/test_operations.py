@@ -67,6 +67,18 @@ def test_schema_documents_jwt_auth_and_the_error_envelope(api_client):
                 assert "401" in operation["responses"], (method, path)
 
 
+def test_schema_groups_operations_by_app(api_client):
+    schema = json.loads(api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    tags = {
+        path: {tag for operation in operations.values() for tag in operation["tags"]}
+        for path, operations in schema["paths"].items()
+    }
+    assert tags["/api/credentials/v1/learner_cert_status/"] == {"credentials"}
+    assert tags["/api/programs/v1/course_runs/{course_run_key}/"] == {"programs"}
+    assert tags["/api/enrollments/v1/bulk_enroll/"] == {"enrollments"}
+    assert set().union(*tags.values()) == {tag["name"] for tag in schema["tags"]}
+
+
 def test_docs_page_renders_without_internet(api_client):
     response = api_client.get("/api/docs/")
     assert response.status_code == 200
@@ -130,6 +142,18 @@ def test_grant_role_creates_user_and_grants_groups():
     call_command("grant_role", "svc", "staff", stdout=out)
     user.refresh_from_db()
     assert user.is_staff
+
+
+def test_grant_role_password_lets_the_user_sign_in_and_refuses_weak_or_mismatched_ones():
+    with mock.patch("getpass.getpass", side_effect=["short", "short"]), pytest.raises(CommandError, match="too short"):
+        call_command("grant_role", "agent", "learner_status_readers", "--password", stdout=StringIO())
+    mismatched = ["a-Long-enough-9", "another-One-77"]
+    with mock.patch("getpass.getpass", side_effect=mismatched), pytest.raises(CommandError, match="do not match"):
+        call_command("grant_role", "agent", "learner_status_readers", "--password", stdout=StringIO())
+    assert not User.objects.filter(username="agent").exists(), "a refused password changes nothing"
+    with mock.patch("getpass.getpass", side_effect=["a-Long-enough-9", "a-Long-enough-9"]):
+        call_command("grant_role", "agent", "learner_status_readers", "--password", stdout=StringIO())
+    assert User.objects.get(username="agent").check_password("a-Long-enough-9")
 
 
 def test_grant_role_refuses_unknown_roles():
