@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from core.jwt import encode_jwt
 from core.models import User
@@ -214,6 +215,21 @@ def test_demo_data_is_idempotent_and_answers_the_readme_curl(api_client):
     items = response.json()["status"]
     assert [(i["course_run"]["key"], i["status"]) for i in items] == [("course-v1:edX+DemoX+1T2024", "awarded")]
     assert items[0]["grade"]["percent_grade"] == 0.92
+
+
+@pytest.mark.parametrize("today", ["2026-12-02", "2031-06-15"])
+def test_demo_runs_are_dated_from_the_day_they_are_loaded(today):
+    from freezegun import freeze_time
+
+    from programs.models import CourseRun
+
+    with freeze_time(today):
+        call_command("load_demo_data", stdout=StringIO())
+        now = timezone.now()
+    runs = {run.key: run for run in CourseRun.objects.all()}
+    assert runs["course-v1:edX+DemoX+2T2023"].end < now, "the excluded run has ended"
+    assert any(run.start <= now < run.end for run in runs.values()), "a run is in progress"
+    assert any(run.start > now for run in runs.values()), "a run starts soon"
 
 
 def test_admin_finds_credentials_by_learner_email_lms_id_and_run_key(client):
