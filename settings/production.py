@@ -1,8 +1,8 @@
 """Production: secrets must come from the environment; cookies and transport are hardened."""
 
-from settings.base import *  # noqa: F403
 from django.core.exceptions import ImproperlyConfigured
 
+from settings.base import *  # noqa: F403
 from settings.base import DATABASES, JWT_ISSUERS, JWT_PUBLIC_SIGNING_JWK_SET
 from settings.env import env_bool, env_int, env_list, env_str, problem, raise_problems
 from settings.jwt_keys import refuse_untrusted_jwt_keys

@@ -4,8 +4,8 @@ import os
 
 from settings.base import *  # noqa: F403
 from settings.base import JWT_AUTH, LOGGING, REST_FRAMEWORK
-from settings.jwt_keys import DEV_JWT_SECRET_KEY, jwt_issuers
 from settings.env import raise_problems
+from settings.jwt_keys import DEV_JWT_SECRET_KEY, jwt_issuers
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -19,7 +19,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://app:pw@db.example.com:5432/status",
     "JWT_ISSUER": "https://lms.example.com/oauth2",
     "JWT_AUDIENCE": "status",
-    "JWT_SECRET_KEY": "a-jwt-secret",
+    "JWT_SECRET_KEY": "an-operator-configured-jwt-secret-0123456789abcdef",
     "CACHE_URL": "redis://cache.example.com:6379/1",
 }
 
@@ -94,8 +94,10 @@ def test_production_refuses_sqlite():
 
 
 def test_production_without_a_jwk_set_requires_the_jwt_secret():
-    variables = {key: value for key, value in PRODUCTION.items() if key != "JWT_SECRET_KEY"}
-    assert "JWT_SECRET_KEY: required" in configuration_error(load_settings("production", **variables))
+    variables = {key: value for key, value in PRODUCTION.items() if key not in {"JWT_SECRET_KEY", "SECRET_KEY"}}
+    message = configuration_error(load_settings("production", **variables))
+    assert "JWT_SECRET_KEY: No JWT verification key is configured" in message
+    assert "SECRET_KEY: required" in message, "reported together with the other problems"
 
 
 def test_valid_production_configuration_loads():
