@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from kombu import pools as kombu_pools
 from rest_framework import status
 
 from programs.models import Program, SyncRun
@@ -72,6 +73,7 @@ def _reset_connections() -> None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()  # producer pools are cached per connection, process-wide (a closed one would stay)
 
 
 @pytest.mark.postgres
