@@ -158,8 +158,8 @@ def test_search_lists_learners_not_staff_or_service_accounts(program: Program, s
     grant(UserFactory(username="sam_enrollment_service"), "enrollment_admins")
     UserFactory(username="sam_admin", is_staff=True)
 
-    response = support.get("/support/", {"q": "sam"})
-    partial = support.get("/support/", {"q": "sam_"})
+    response = support.post("/support/", {"q": "sam"})
+    partial = support.post("/support/", {"q": "sam_"})
 
     assert [learner.username for learner in response.context["results"]] == ["sam"]
     assert partial.context["results"] == []
