@@ -19,3 +19,8 @@ limit_request_field_size = 16380
 limit_request_fields = 50
 
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+# Logging: the master and workers write JSON lines (core.gunicorn_logging). Its access lines hold the
+# same fields as access_log_format above (no query string, no Referer) plus the duration and the
+# request id; access_log_format applies when another logger_class is configured.
+logger_class = "core.gunicorn_logging.GunicornLogger"
+accesslog = "-"

@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from core.fields import MAX_DB_INTEGER
 from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 from core.parsers import unstorable_reason
+from core.request_id import outbound_headers
 from enrollments.exceptions import (
     EnrollmentBackendNotConfigured,
     UpstreamError,
@@ -193,7 +194,9 @@ class LmsClient:
         url = f"{self.lms_url}{path}"
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, json=json, params=params, timeout=self.timeout)
+            response = self.session.request(
+                method, url, json=json, params=params, timeout=self.timeout, headers=outbound_headers()
+            )
         except requests.RequestException as exc:
             raise _transport_error(exc, method, path) from exc
         elapsed_ms = round((time.monotonic() - started) * 1000, 1)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from edx_django_utils.monitoring import set_custom_attribute
 
 from core.db import chunked, retry_on_integrity_error
 from core.models import RecordSource, User
@@ -199,6 +200,7 @@ def bulk_enroll(
       writes have committed.
     - A learner who appeared with a newly pending email while this ran gets those rows realised.
     """
+    set_custom_attribute("enrollments.bulk_size", len(items))
     backend = backend or enrollment_backend_get()
     distinct, duplicate_of = _distinct_items(items)
     pairs, outcomes = _prepare(distinct, backend)

@@ -5,14 +5,26 @@ Everything is defined here and read from the environment through ``settings.env`
 the service API contract.
 """
 
+import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
-from django.core.exceptions import ImproperlyConfigured
 
-from settings.env import env_bool, env_int, env_json, env_list, env_str
+from settings.env import (
+    SECRETS_BY_ID,
+    env_bool,
+    env_database_url,
+    env_fraction,
+    env_int,
+    env_json,
+    env_jwk_set,
+    env_list,
+    env_positive_seconds,
+    env_rate,
+    env_str,
+)
 from settings.jwt_keys import jwt_issuers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_guid",
     "core",
     "programs",
     "credentials_status",
@@ -42,6 +55,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware, view and log line sees the request id (core.request_id).
+    "django_guid.middleware.guid_middleware",
+    # edx-django-utils: the request cache, then custom attributes reported to OPENEDX_TELEMETRY's backends.
+    "edx_django_utils.cache.middleware.RequestCacheMiddleware",
+    "edx_django_utils.monitoring.MonitoringSupportMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "core.middleware.RefuseNulMiddleware",
@@ -81,8 +99,13 @@ TEMPLATES = [
 ]
 
 # DATABASE_URL: sqlite:///path, postgres://..., mysql://... (MySQL and MariaDB through PyMySQL).
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'credentials_status.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": env_database_url(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'credentials_status.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, min_value=0),
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take SQLite's lock when their transaction begins and wait for it up to 20 s; a
     # deferred transaction that must upgrade its lock fails at once ("database is locked").
@@ -131,9 +154,7 @@ CACHES = {
 }
 # Reverse proxies in front of the service that append to X-Forwarded-For (0: none, REMOTE_ADDR is the
 # client). Throttles and the sign-in lockout count per client address (core.client_address).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT < 0:
-    raise ImproperlyConfigured("The environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, min_value=0)
 
 # --- REST framework, authentication and errors -------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
@@ -156,19 +177,19 @@ REST_FRAMEWORK: dict[str, Any] = {
     # The throttles ask core.client_address; DRF's own reading of X-Forwarded-For agrees with it.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("THROTTLE_RATE_ANON", "60/minute"),
-        "user": env_str("THROTTLE_RATE_USER", "6000/minute"),
-        "credit_callback": env_str("THROTTLE_RATE_CREDIT_CALLBACK", "120/minute"),
+        "anon": env_rate("THROTTLE_RATE_ANON", "60/minute"),
+        "user": env_rate("THROTTLE_RATE_USER", "6000/minute"),
+        "credit_callback": env_rate("THROTTLE_RATE_CREDIT_CALLBACK", "120/minute"),
     },
 }
 
 # Trusted issuers and keys (settings/jwt_keys.py): no HS256 secret here unless the environment names one;
 # settings.local and settings.test add the development secret. The first issuer signs dev tokens.
-JWT_PUBLIC_SIGNING_JWK_SET = env_str("JWT_PUBLIC_SIGNING_JWK_SET", None)
+JWT_PUBLIC_SIGNING_JWK_SET = env_jwk_set("JWT_PUBLIC_SIGNING_JWK_SET", None)
 JWT_ISSUERS = jwt_issuers()
 JWT_ISSUER, JWT_AUDIENCE, JWT_SECRET_KEY = (JWT_ISSUERS[0][name] for name in ("ISSUER", "AUDIENCE", "SECRET_KEY"))
 
-JWT_AUTH = {
+JWT_AUTH: dict[str, Any] = {
     "JWT_AUTH_HEADER_PREFIX": "JWT",
     "JWT_ALGORITHM": "HS256",
     "JWT_VERIFY_EXPIRATION": True,
@@ -207,6 +228,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are grouped by app: the path segment after /api/ (credentials, programs, ...).
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "TAGS": [
+        {"name": "credentials", "description": "Learner certificate and program status; credential and grade ingest."},
+        {"name": "programs", "description": "Catalog: organizations, courses, runs, programs, Discovery syncs."},
+        {"name": "enrollments", "description": "Enrollment ingest and bulk enrollment."},
+        {"name": "credit", "description": "Credit courses, eligibility, providers and requests."},
+        {"name": "health", "description": "Liveness and dependencies."},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProgramStatusEnum": "programs.models.ProgramStatus",
         "SyncStatusEnum": "programs.models.SyncStatus",
@@ -226,7 +256,7 @@ EVENT_BUS_REDIS_CONNECTION_URL = env_str("EVENT_BUS_REDIS_CONNECTION_URL", None)
 EVENT_BUS_TOPIC_PREFIX = env_str("EVENT_BUS_TOPIC_PREFIX", None)
 EVENT_BUS_REDIS_CONSUMER_NAME = env_str("EVENT_BUS_REDIS_CONSUMER_NAME", "credentials-status")
 EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT = env_int("EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT", 60)
-EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP = float(env_str("EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP", "1.0"))
+EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP = env_positive_seconds("EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP", 1.0)
 EVENT_BUS_REDIS_STREAM_MAX_LEN = env_int("EVENT_BUS_REDIS_STREAM_MAX_LEN", 10_000)
 EVENT_BUS_DATABASE_RETRY_MAX_SECONDS = env_int("EVENT_BUS_DATABASE_RETRY_MAX_SECONDS", 30)
 EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS = env_str("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", None)
@@ -242,30 +272,30 @@ OAUTH2_PROVIDER_URL = env_str("OAUTH2_PROVIDER_URL", None)
 OAUTH2_CLIENT_ID = env_str("OAUTH2_CLIENT_ID", None)
 OAUTH2_CLIENT_SECRET = env_str("OAUTH2_CLIENT_SECRET", None)
 LMS_URL = env_str("LMS_URL", None)
-UPSTREAM_CONNECT_TIMEOUT_SECONDS = float(env_str("UPSTREAM_CONNECT_TIMEOUT_SECONDS", "5"))
-UPSTREAM_READ_TIMEOUT_SECONDS = float(env_str("UPSTREAM_READ_TIMEOUT_SECONDS", "30"))
+UPSTREAM_CONNECT_TIMEOUT_SECONDS = env_positive_seconds("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 5.0)
+UPSTREAM_READ_TIMEOUT_SECONDS = env_positive_seconds("UPSTREAM_READ_TIMEOUT_SECONDS", 30.0)
 ENROLLMENT_BACKEND = env_str("ENROLLMENT_BACKEND", "local")
 # One bulk enrollment through the LMS stops sending calls after this many retryable failures in a
 # row, or this many seconds into the request (below gunicorn's 60 s worker timeout).
-LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20)
-LMS_TIME_BUDGET_SECONDS = float(env_str("LMS_TIME_BUDGET_SECONDS", "45"))
-PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60)
+LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20, min_value=1)
+LMS_TIME_BUDGET_SECONDS = env_positive_seconds("LMS_TIME_BUDGET_SECONDS", 45.0)
+PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60, min_value=1)
 # Celery beat realises pending enrollments whose email now belongs to a learner (what arrivals missed).
-PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15)
+PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15, min_value=1)
 # A sync that would retire more than this share of the synced programs stops instead (outage guard).
-PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTION", "0.1"))
+PROGRAM_SYNC_MAX_RETIRE_FRACTION = env_fraction("PROGRAM_SYNC_MAX_RETIRE_FRACTION", 0.1)
 # A sync still "running" after this many minutes is recorded as failed (its process was killed); the
 # Celery task is stopped at this limit, so no live sync is that old.
-PROGRAM_SYNC_STALE_MINUTES = env_int("PROGRAM_SYNC_STALE_MINUTES", 120)
+PROGRAM_SYNC_STALE_MINUTES = env_int("PROGRAM_SYNC_STALE_MINUTES", 120, min_value=1)
 # Items per Discovery page: large pages keep a sync under Discovery's 200 requests/hour throttle.
-PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100)
+PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100, min_value=1)
 # Restricted run types to request from Discovery (sent identically to the course and program calls).
 # Both by default: the LMS pushes restricted runs here anyway, and only a sync that sees them can
 # see a program excluding one (docs/decisions/0004). Set to an empty string to request none.
 PROGRAM_SYNC_INCLUDE_RESTRICTED = env_list("PROGRAM_SYNC_INCLUDE_RESTRICTED", ["custom-b2c", "custom-b2b-enterprise"])
 
 # --- Credit -----------------------------------------------------------------------------------
-CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {})
+CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {}, shape=SECRETS_BY_ID)
 CREDIT_ELIGIBILITY_EXPIRATION_DAYS = env_int("CREDIT_ELIGIBILITY_EXPIRATION_DAYS", 365)
 CREDIT_PROVIDER_TIMESTAMP_EXPIRATION = env_int("CREDIT_PROVIDER_TIMESTAMP_EXPIRATION", 15 * 60)
 # Longest time a learner's LMS country and mailing address are reused for credit requests (0: every time).
@@ -282,6 +312,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Worker and beat log through LOGGING (settings.celery connects setup_logging), not Celery's text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Where beat keeps its schedule state: a writable path outside the code (the image's /app is read-only).
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(Path(tempfile.gettempdir()) / "credentials-status-celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
     "program-sync": {
         "task": "programs.tasks.program_sync_scheduled",
@@ -302,24 +338,41 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@credentials-status.localhost")
 
+# --- Request id (django-guid; core.request_id carries it into tasks and upstream calls) ---------
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    # Only a UUID is taken from the caller (bounded, nothing to escape); anything else gets a new id.
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+}
+
 # --- Logging: one JSON object per line, with stable event names --------------------------------
+# Every process (runserver, gunicorn workers, Celery worker and beat, management commands) logs
+# through the root handler: ISO-8601 UTC "time", "level", "logger", "message", the record's
+# ``extra`` fields, "request_id" and, inside a task, "task_name" and "task_id". Python warnings
+# arrive as records of the "py.warnings" logger. Gunicorn's own logs: core.gunicorn_logging.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+logging.captureWarnings(True)
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
+        "json": {"()": "core.logging.json_formatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_context"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers print plain text: send its records to the JSON handler instead.
+        **{name: {"handlers": [], "propagate": True} for name in ("django", "django.server", "py.warnings")},
         "django.db.backends": {"level": "WARNING"},
         # edx-drf-extensions logs each claim it copies onto the user; keep them out of the logs.
         "edx_rest_framework_extensions.auth.jwt.authentication": {"level": "WARNING"},
+        # django-guid logs every generated id, and invalid ones as sent: nothing worth a line.
+        "django_guid": {"level": "ERROR"},
     },
 }
 
@@ -353,5 +406,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 MAX_QUERY_STRING_BYTES = 4096
 MAX_REQUEST_HEADER_BYTES = 8192
 MAX_REQUEST_HEADERS_TOTAL_BYTES = 32768
-# edx-django-utils monitoring: no New Relic here.
-OPENEDX_TELEMETRY: list[str] = []
+# edx-django-utils monitoring backends, as in Open edX: e.g. edx_django_utils.monitoring.OpenTelemetryBackend,
+# NewRelicBackend or DatadogBackend (their agents are installed and configured outside Django). None by default.
+OPENEDX_TELEMETRY = env_list("OPENEDX_TELEMETRY", [])

@@ -4,7 +4,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Q, QuerySet
 
 from core.models import User
 from credentials_status.api import CourseRunCredential, Grade
@@ -14,6 +15,19 @@ MAX_SEARCH_RESULTS = 25
 # ASCII digits only (str.isdigit also accepts "²" and other scripts' digits, which int() refuses or
 # reads as another number), and short enough to fit lms_user_id's 64-bit column on every database.
 LMS_USER_ID_TEXT = re.compile(r"[0-9]{1,18}")
+
+
+def learners() -> QuerySet[User]:
+    """Users who are learners: not staff, not holding a role, not a configured service account.
+
+    Service accounts (the LMS's worker, a status reader, the retirement user) and support staff hold
+    roles or staff status; they have no learner records and would crowd the console's results.
+    """
+    return (
+        User.objects.filter(is_staff=False, is_superuser=False, groups__isnull=True)
+        .exclude(username__in=settings.LEARNER_STATUS_WORKERS)
+        .distinct()
+    )
 
 
 def learner_search(text: str) -> list[User]:
@@ -28,11 +42,11 @@ def learner_search(text: str) -> list[User]:
     exact = Q(username__iexact=text) | Q(email__iexact=text)
     if LMS_USER_ID_TEXT.fullmatch(text):
         exact |= Q(lms_user_id=int(text))
-    found = list(User.objects.filter(exact).order_by("username")[:MAX_SEARCH_RESULTS])
+    found = list(learners().filter(exact).order_by("username")[:MAX_SEARCH_RESULTS])
     if found:
         return found
     partial = Q(username__icontains=text) | Q(email__icontains=text)
-    return list(User.objects.filter(partial).order_by("username")[:MAX_SEARCH_RESULTS])
+    return list(learners().filter(partial).order_by("username")[:MAX_SEARCH_RESULTS])
 
 
 @dataclass(frozen=True)

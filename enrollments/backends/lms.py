@@ -12,6 +12,7 @@ Policy lives here, transport in ``enrollments.lms``:
 Threads only call the LMS; every database read and write happens on the calling thread.
 """
 
+import contextvars
 import logging
 import random
 import threading
@@ -240,8 +241,10 @@ class LmsEnrollmentBackend:
 
         if len(jobs) <= 1:
             return [one(job) for job in jobs]
+        # Each call runs in a copy of this context, so the request id reaches the pool's threads.
+        context = contextvars.copy_context()
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(jobs))) as pool:
-            return list(pool.map(one, jobs))
+            return list(pool.map(lambda job: context.copy().run(one, job), jobs))
 
     def _accounts(self, guard: CallGuard, emails: list[str]) -> tuple[dict[str, LmsAccount], dict[str, UpstreamError]]:
         """LMS accounts by email, and the emails the LMS could not be asked about."""

@@ -93,6 +93,8 @@ def consumer(postgres: None, tmp_path: Path) -> Iterator[Callable[[], subprocess
         "SECRET_KEY": "consumer-test-" + "k" * 40,
         "ALLOWED_HOSTS": "localhost",
         "JWT_SECRET_KEY": "consumer-test-jwt-" + "s" * 40,
+        "JWT_ISSUER": "http://127.0.0.1:8000/oauth2",
+        "JWT_AUDIENCE": "credentials-status",
         "CACHE_URL": REDIS_URL,
         "DATABASE_URL": _database_url(),
         "EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT": "1",

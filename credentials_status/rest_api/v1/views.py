@@ -3,6 +3,7 @@
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from edx_django_utils.monitoring import set_custom_attribute
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -39,6 +40,11 @@ def _require_reader(request: Request, items: list[dict[str, Any]]) -> None:
             raise PermissionDenied("You may read only your own status.")
 
 
+def _courses_asked(item: dict[str, Any]) -> int:
+    """Courses plus course runs one learner_cert_status query names (a monitoring attribute)."""
+    return len(item.get("courses") or []) + len(item.get("course_runs") or [])
+
+
 class LearnerCertStatusView(APIView):
     """A learner's awarded, visible course-run certificates in the given courses and runs."""
 
@@ -47,6 +53,7 @@ class LearnerCertStatusView(APIView):
         body = LearnerCertStatusInput(data=request.data)
         body.is_valid(raise_exception=True)
         _require_reader(request, [body.validated_data])
+        set_custom_attribute("credentials_status.courses_asked", _courses_asked(body.validated_data))
         return Response(LearnerCertStatusOutput(learner_cert_status(query_from_validated(body.validated_data))).data)
 
 
@@ -62,6 +69,10 @@ class BulkLearnerCertStatusView(APIView):
         body = bulk_learner_cert_status_input(request.data)
         body.is_valid(raise_exception=True)
         _require_reader(request, body.validated_data)
+        set_custom_attribute("credentials_status.bulk_size", len(body.validated_data))
+        set_custom_attribute(
+            "credentials_status.courses_asked", sum(_courses_asked(item) for item in body.validated_data)
+        )
         answers = learner_cert_statuses([query_from_validated(item) for item in body.validated_data])
         return Response(LearnerCertStatusOutput(answers, many=True).data)
 
@@ -133,6 +144,7 @@ class LearnerProgramStatusView(APIView):
         answer = learner_program_status(
             program_uuid=data["program_uuid"], username=data.get("username"), lms_user_id=data.get("lms_user_id")
         )
+        set_custom_attribute("credentials_status.program_courses", answer.total_courses)
         return Response(LearnerProgramStatusOutput(answer).data)
 
 
