@@ -299,9 +299,7 @@ CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {}, shape=
 CREDIT_ELIGIBILITY_EXPIRATION_DAYS = env_int("CREDIT_ELIGIBILITY_EXPIRATION_DAYS", 365)
 CREDIT_PROVIDER_TIMESTAMP_EXPIRATION = env_int("CREDIT_PROVIDER_TIMESTAMP_EXPIRATION", 15 * 60)
 # Longest time a learner's LMS country and mailing address are reused for credit requests (0: every time).
-LMS_ACCOUNT_CACHE_SECONDS = env_int("LMS_ACCOUNT_CACHE_SECONDS", 300)
-if not 0 <= LMS_ACCOUNT_CACHE_SECONDS <= 86400:
-    raise ImproperlyConfigured("LMS_ACCOUNT_CACHE_SECONDS must be between 0 and 86400.")
+LMS_ACCOUNT_CACHE_SECONDS = env_int("LMS_ACCOUNT_CACHE_SECONDS", 300, min_value=0, max_value=86400)
 
 # --- Celery: unset broker = tasks run in-process -----------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", None)
