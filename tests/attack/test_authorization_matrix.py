@@ -27,10 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import responses
 from django.contrib import admin
-from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
@@ -39,24 +36,28 @@ from rest_framework.views import APIView
 
 from core.jwt import encode_jwt
 from core.models import User
-from core.roles import Role
 from credit.signature import signature
-from programs.services import program_create
-from tests.credit.factories import (
-    CreditCourseFactory,
-    CreditEligibilityFactory,
-    CreditProviderFactory,
-    CreditRequestFactory,
+from tests.attack.world import (
+    ANONYMOUS,
+    CALLERS,
+    CREDIT_ADMINS,
+    ENROLLERS,
+    ISSUERS,
+    PATH_VALUES,
+    PROGRAM_UUID,
+    PROVIDER_SECRET,
+    PUBLISHERS,
+    READERS_ROLE,
+    REQUEST_UUID,
+    RUN_KEY,
+    SELF,
+    SELF_LMS_ID,
+    SELF_USERNAME,
+    STAFF,
+    WORKER,
 )
-from tests.factories import CourseRunFactory, CredentialFactory, EnrollmentFactory
-from tests.programs.fake_discovery import API as DISCOVERY_API
-from tests.programs.fake_discovery import OAUTH, FakeDiscovery
 
-# --- callers -----------------------------------------------------------------------------------
-ANONYMOUS, SELF, OTHER, WORKER, STAFF = "anonymous", "self", "other_learner", "status_worker", "staff"
-READERS_ROLE, PUBLISHERS, ISSUERS, ENROLLERS, CREDIT_ADMINS = (role.value for role in Role)
-CALLERS = (ANONYMOUS, SELF, OTHER, *(role.value for role in Role), WORKER, STAFF)
-SELF_USERNAME, SELF_LMS_ID = "ana", 7001
+ABOUT_SELF = {"username": SELF_USERNAME}
 
 # --- who is allowed: sets of callers -----------------------------------------------------------
 EVERYONE = frozenset(CALLERS)
@@ -68,25 +69,6 @@ READERS = frozenset({READERS_ROLE, WORKER, STAFF})  # learner_status_readers (wo
 def role(name: str) -> frozenset[str]:
     """Holders of one role, and staff (who hold every role)."""
     return frozenset({name, STAFF})
-
-
-# --- fixed objects every row can name ----------------------------------------------------------
-RUN_KEY = "course-v1:edX+DemoX+1T2024"
-PROGRAM_UUID = "6ad2cfe7-9b8f-4c5b-8a39-3d6c1f0e2a11"
-PROVIDER_ID = "hogwarts"
-PROVIDER_SECRET = "matrix-provider-secret-0123456789"
-PATH_VALUES = {
-    "username": SELF_USERNAME,
-    "course_key": RUN_KEY,
-    "course_run_key": RUN_KEY,
-    "uuid": PROGRAM_UUID,
-    "provider_id": PROVIDER_ID,
-    "sync_id": 1,
-}
-ABOUT_SELF = {"username": SELF_USERNAME}
-
-
-REQUEST_UUID = "3f1c9a2b7d5e4c6f8a0b1c2d3e4f5a6b"  # the learner's pending credit request
 
 
 def signed_callback(valid: bool) -> Callable[[], dict[str, Any]]:
@@ -104,7 +86,8 @@ def signed_callback(valid: bool) -> Callable[[], dict[str, Any]]:
 class Op:
     """One row: an operation (method and path template as the schema or the resolver names it) and who may call it.
 
-    ``body`` is JSON, or a callable returning it at call time. ``case`` tells two rows of the same operation apart (the signed and the unsigned credit callback).
+    ``body`` is JSON, or a callable returning it at call time. ``case`` tells two rows of the same
+    operation apart (the signed and the unsigned credit callback).
     """
 
     method: str
@@ -313,37 +296,6 @@ def test_every_operation_has_a_row() -> None:
 
 
 # --- the cells ---------------------------------------------------------------------------------
-@pytest.fixture
-def world(db: None, settings: Any) -> Iterator[None]:
-    """What the rows name: the learner SELF with a credential and an enrollment, a program, a credit setup,
-    and a (fake) Discovery for the sync rows."""
-    settings.LEARNER_STATUS_WORKERS = [WORKER]
-    settings.DISCOVERY_API_URL = DISCOVERY_API
-    settings.OAUTH2_PROVIDER_URL = OAUTH
-    settings.OAUTH2_CLIENT_ID = "credentials-status"
-    settings.OAUTH2_CLIENT_SECRET = "secret"
-    settings.CREDIT_PROVIDER_SECRET_KEYS = {PROVIDER_ID: PROVIDER_SECRET}
-    ana = User.objects.create(username=SELF_USERNAME, email="ana@example.com", lms_user_id=SELF_LMS_ID)
-    run = CourseRunFactory(key=RUN_KEY, course__key="edX+DemoX", course__organization__key="edX")
-    CredentialFactory(learner=ana, course_run=run)
-    EnrollmentFactory(learner=ana, course_run=run)
-    program_create(title="Demo program", uuid=PROGRAM_UUID, course_keys=["edX+DemoX"])
-    course = CreditCourseFactory(course_key=RUN_KEY, enabled=True)
-    provider = CreditProviderFactory(provider_id=PROVIDER_ID, display_name="Hogwarts", enable_integration=True)
-    CreditEligibilityFactory(learner=ana, course=course)
-    CreditRequestFactory(uuid=REQUEST_UUID, learner=ana, course=course, provider=provider)
-    for name in CALLERS:
-        if name not in (ANONYMOUS, STAFF, SELF):
-            user, _ = User.objects.get_or_create(username=name, defaults={"email": f"{name}@example.com"})
-            if name in {r.value for r in Role}:
-                user.groups.add(Group.objects.get_or_create(name=name)[0])
-    cache.clear()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        FakeDiscovery().register(mock)
-        yield
-    cache.clear()
-
-
 def _username(caller: str) -> str:
     return SELF_USERNAME if caller == SELF else caller
 
