@@ -156,6 +156,13 @@ API = [
         role(ENROLLERS),
         {"enrollments_info": [{"email": "ana@example.com", "course_run_key": RUN_KEY}]},
     ),
+    # The same handler at edx-enterprise's path, as license-manager calls it.
+    Op(
+        "POST",
+        "/enterprise/api/v1/enterprise-customer/{enterprise_customer_uuid}/enroll_learners_in_courses/",
+        role(ENROLLERS),
+        {"licenses_info": [{"email": "ana@example.com", "course_run_key": RUN_KEY}], "notify": False},
+    ),
     # The catalog: any signed-in caller reads it; catalog_publishers write it and run syncs.
     Op("GET", "/api/programs/v1/organizations/", SIGNED_IN),
     Op("GET", "/api/programs/v1/courses/", SIGNED_IN),
@@ -232,6 +239,7 @@ PAGES = {
     "support:logout": Op("POST", "/support/logout/", EVERYONE),
     "support:search": Op("GET", "/support/", CONSOLE, query={"q": SELF_USERNAME}),
     "support:learner": Op("GET", "/support/learners/{username}/", CONSOLE),
+    "support:learner_lms_check": Op("POST", "/support/lms-check/{username}/", CONSOLE),
     "support:programs": Op("GET", "/support/programs/", CONSOLE),
     "support:program": Op("GET", "/support/programs/{uuid}/", CONSOLE),
 }
