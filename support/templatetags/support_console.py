@@ -2,7 +2,8 @@
 
 from django import template
 
-from credentials_status import program_status
+from credentials_status import explanations
+from credentials_status.data import ProgramWarning
 
 register = template.Library()
 
@@ -23,4 +24,10 @@ def percent(part: int, whole: int) -> int:
 @register.filter
 def either(values: list[str]) -> str:
     """``["verified", "professional", "masters"]`` -> ``verified, professional or masters``."""
-    return program_status.either(values)
+    return explanations.either(values)
+
+
+@register.filter
+def warning_title(warning: ProgramWarning) -> str:
+    """The warning's short label: "Completion does not count", "Run removed", "Program retired"."""
+    return explanations.warning_title_for_support(warning)

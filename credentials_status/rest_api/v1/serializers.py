@@ -13,7 +13,7 @@ from core.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
-from credentials_status.data import StatusQuery
+from credentials_status.data import NextStepCode, RunTiming, StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 from programs.keys import is_course_run_key
 
@@ -217,10 +217,51 @@ class ProgramCourseStatusOutput(serializers.Serializer):
     course_runs = ProgramRunStatusOutput(many=True)
 
 
+class CourseRefOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ReasonRunOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+    timing = serializers.ChoiceField(
+        choices=[timing.value for timing in RunTiming],
+        help_text="Where the run stands now: ended, open, upcoming or unscheduled.",
+    )
+    learner_enrolled = serializers.BooleanField()
+    certificate_available_date = serializers.DateTimeField(allow_null=True)
+
+
+class NextStepOutput(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[code.value for code in NextStepCode], help_text="What the learner does next."
+    )
+    course = CourseRefOutput()
+    run = ReasonRunOutput(
+        allow_null=True, help_text="The run to use; for none the run completing the course; for no_run_open the last."
+    )
+    accepted_certificate_types = serializers.ListField(child=serializers.CharField())
+    message = serializers.CharField(source="learner_message", help_text="The step in the learner's words.")
+
+
 class ProgramWarningOutput(serializers.Serializer):
     code = serializers.CharField()
     course_run_key = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="Support's words: run keys and the run that counts instead.")
+    learner_message = serializers.CharField(help_text="The learner's words: titles, dates and what to do.")
+    program_title = serializers.CharField()
+    course = CourseRefOutput(allow_null=True, help_text="The course the warning is about.")
+    run = ReasonRunOutput(allow_null=True, help_text="The run whose completion does not count.")
+    counting_run = ReasonRunOutput(
+        allow_null=True,
+        help_text="A run that counts: the one completing the course, the learner's, the soonest open or the last.",
+    )
+    course_completed = serializers.BooleanField(help_text="The course is complete through a counting run.")
+    accepted_certificate_types = serializers.ListField(child=serializers.CharField())
+    next_step = NextStepOutput(allow_null=True)
 
 
 class LearnerProgramStatusOutput(serializers.Serializer):
