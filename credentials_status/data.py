@@ -288,6 +288,13 @@ class ProgramStatusAnswer:
     accepted_certificate_types: list[str]
 
     @property
+    def next_step(self) -> NextStep | None:
+        """The step to show first (``explanations.program_next_step``); None once every course is complete."""
+        from credentials_status import explanations
+
+        return explanations.program_next_step(self)
+
+    @property
     def excluded_completions(self) -> int:
         """Completions the program does not count because their run is excluded."""
         return sum(1 for w in self.warnings if w.code == ProgramWarningCode.COMPLETED_EXCLUDED_RUN)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "enrollments",
     "credit",
     "support",
+    "learner_portal",
 ]
 
 MIDDLEWARE = [

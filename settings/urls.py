@@ -32,4 +32,5 @@ urlpatterns = [
     # edx-enterprise's enroll_learners_in_courses, answered by bulk enrollment (docs/decisions/0010).
     path("enterprise/api/v1/", include("enrollments.rest_api.enterprise_urls")),
     path("support/", include("support.urls")),
+    path("learner/", include("learner_portal.urls")),
 ]

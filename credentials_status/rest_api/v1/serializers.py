@@ -282,3 +282,19 @@ class LearnerProgramSummaryOutput(serializers.Serializer):
     completed_courses = serializers.IntegerField()
     total_courses = serializers.IntegerField()
     excluded_completions = serializers.IntegerField()
+
+
+class OwnCourseStatusOutput(ProgramCourseStatusOutput):
+    status_label = serializers.CharField(
+        help_text="The course's status in the learner's words: 'No run of this course is open now' when every "
+        "counting run has ended."
+    )
+    next_step = NextStepOutput(allow_null=True)
+
+
+class OwnProgramStatusOutput(LearnerProgramStatusOutput):
+    """``learner_program_status``'s answer for the signed-in learner, with each course's next step and the
+    program's (the first course the learner can act on)."""
+
+    courses = OwnCourseStatusOutput(many=True)
+    next_step = NextStepOutput(allow_null=True)

@@ -26,6 +26,7 @@ from credentials_status.rest_api.v1.serializers import (
     LearnerProgramStatusInput,
     LearnerProgramStatusOutput,
     LearnerProgramSummaryOutput,
+    OwnProgramStatusOutput,
     bulk_learner_cert_status_input,
     query_from_validated,
 )
@@ -144,3 +145,15 @@ class LearnerProgramsView(APIView):
         _require_reader(request, [{"username": username}])
         answers = learner_programs(learner_find(username=username), username=username)
         return Response(LearnerProgramSummaryOutput(answers, many=True).data)
+
+
+class OwnProgramsView(APIView):
+    """The signed-in learner's programs (those they touch), each with the structured reasons, every
+    course's next step and the program's next step, in the request's language (``Accept-Language`` or
+    the LMS language cookie). For MFEs and the LMS dashboard; the learner page shows the same."""
+
+    @extend_schema(request=None, responses={200: OwnProgramStatusOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        user = request.user
+        answers = learner_programs(user, username=user.get_username())  # type: ignore[arg-type]
+        return Response(OwnProgramStatusOutput(answers, many=True).data)
