@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.roles import Role, user_has_role
 from credentials_status.exceptions import ProgramNotFound
@@ -35,7 +36,11 @@ class LearnerLoginView(LoginView):
         return reverse("learner_portal:programs")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "lms_sign_in": lms_sign_in_enabled()}
+        return {
+            **super().get_context_data(**kwargs),
+            "lms_sign_in": lms_sign_in_enabled(),
+            "lms_error": "lms_error" in self.request.GET,
+        }
 
 
 def lms_sign_in_enabled() -> bool:
@@ -47,6 +52,8 @@ class LearnerPage(AccessMixin, View):
     """Base of the learner pages: anonymous -> sign in; ``?username=`` of someone else -> readers only."""
 
     login_url = reverse_lazy("learner_portal:login")
+    # JwtAuthCookieMiddleware signs in the learner of the LMS's JWT cookie pair with the view's JWT class.
+    authentication_classes = [LearnerJwtAuthentication]
     learner: User
     viewing_as: str
 

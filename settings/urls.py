@@ -33,4 +33,6 @@ urlpatterns = [
     path("enterprise/api/v1/", include("enrollments.rest_api.enterprise_urls")),
     path("support/", include("support.urls")),
     path("learner/", include("learner_portal.urls")),
+    # /login/edx-oauth2/ starts signing in through the LMS, /complete/edx-oauth2/ is its redirect URI.
+    path("", include("social_django.urls", namespace="social")),
 ]
