@@ -14,11 +14,13 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.views import View
 
+from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.parsers import unstorable_reason
 from core.roles import Role, user_has_role
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.selectors import learner_program_status, learner_programs
+from learner_portal.views import lms_sign_in_enabled
 from programs.models import Program
 from support.selectors import learner_search
 
@@ -27,11 +29,16 @@ class SupportLoginView(LoginView):
     template_name = "support/login.html"
     redirect_authenticated_user = True  # then LOGIN_REDIRECT_URL, the console's search page
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "lms_sign_in": lms_sign_in_enabled()}
+
 
 class ConsoleView(AccessMixin, View):
     """Base of every console page: anonymous -> login, signed in without the role -> 403."""
 
     login_url = reverse_lazy("support:login")
+    # Staff coming from the LMS with its JWT cookie pair are signed in (JwtAuthCookieMiddleware).
+    authentication_classes = [LearnerJwtAuthentication]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
