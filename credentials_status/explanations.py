@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from credentials_status.data import (
     CourseProgress,
@@ -72,12 +72,13 @@ def certificate_wording(applicable_seat_types: Iterable[str]) -> str:
 
 
 def _long_date(value: datetime) -> str:
-    # "14 January 2027": the month name is translated; no numeric day/month order to misread.
-    return date_format(value, "j F Y")
+    # "14 January 2027": the month name is translated; no numeric day/month order to misread. The
+    # format itself is translatable ("14 de enero de 2027").
+    return date_format(value, pgettext("date format: day month year", "j F Y"))
 
 
 def _month(value: datetime) -> str:
-    return date_format(value, "F Y")
+    return date_format(value, pgettext("date format: month year", "F Y"))
 
 
 # --- Support's rendering (run keys, ISO dates) --------------------------------------------------

@@ -375,6 +375,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+if SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT:
+    # Signing in through the LMS posts here and is redirected to the LMS's authorize page; browsers
+    # apply form-action to that redirect.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # Bulk bodies (10,000 enrollment pairs) fit; larger ones get a JSON 413.

@@ -12,6 +12,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views import View
 
 from core.authentication import LearnerJwtAuthentication
@@ -78,7 +79,7 @@ class LearnerView(ConsoleView):
     def get(self, request: HttpRequest, username: str) -> HttpResponse:
         learner = User.objects.filter(username=username).first()
         if learner is None:
-            return _not_found(request, f"No learner has the username {username}.")
+            return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
         return render(
             request,
             "support/learner.html",
@@ -99,11 +100,11 @@ class ProgramView(ConsoleView):
         username = request.GET.get("learner", "").strip() or None
         learner = User.objects.filter(username=username).first() if username else None
         if username and learner is None:
-            return _not_found(request, f"No learner has the username {username}.")
+            return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
         try:
             answer = learner_program_status(program_uuid=program_uuid, username=username)
         except ProgramNotFound:
-            return _not_found(request, f"No program has the uuid {program_uuid}.")
+            return _not_found(request, _("No program has the uuid %(uuid)s.") % {"uuid": program_uuid})
         excluded = [run for course in answer.courses for run in course.course_runs if run.excluded]
         return render(
             request,

@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.fields import (
@@ -36,7 +37,7 @@ class LearnerIdentityInput(serializers.Serializer):
         given = [name for name in ("lms_user_id", "username") if name in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Give exactly one of lms_user_id or username."]}, code="learner_identity"
+                {"non_field_errors": [_("Give exactly one of lms_user_id or username.")]}, code="learner_identity"
             )
         return attrs
 
@@ -56,7 +57,9 @@ class CourseRunRefField(StrictCharField):
         except ValueError:
             pass
         if not is_course_run_key(value):
-            raise serializers.ValidationError(f"{value!r} is neither a course run uuid nor a course run key.")
+            raise serializers.ValidationError(
+                _("%(value)r is neither a course run uuid nor a course run key.") % {"value": value}
+            )
         return value
 
 
@@ -69,7 +72,7 @@ class LearnerCertStatusInput(LearnerIdentityInput):
         attrs = super().validate(attrs)
         if not attrs.get("courses") and not attrs.get("course_runs"):
             raise serializers.ValidationError(
-                {"non_field_errors": ["Give a non-empty list of courses and/or course_runs."]}, code="no_courses"
+                {"non_field_errors": [_("Give a non-empty list of courses and/or course_runs.")]}, code="no_courses"
             )
         return attrs
 
@@ -142,7 +145,7 @@ class LearnerRecordInput(serializers.Serializer):
 
     def validate_course_run_key(self, value: str) -> str:
         if not is_course_run_key(value):
-            raise serializers.ValidationError(f"{value!r} is not a valid course run key.")
+            raise serializers.ValidationError(_("%(value)r is not a valid course run key.") % {"value": value})
         return value
 
 

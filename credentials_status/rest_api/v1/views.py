@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -37,7 +38,7 @@ from credentials_status.services import course_run_credential_upsert, grade_upse
 def _require_reader(request: Request, items: list[dict[str, Any]]) -> None:
     for item in items:
         if not can_read_learner(request.user, username=item.get("username"), lms_user_id=item.get("lms_user_id")):
-            raise PermissionDenied("You may read only your own status.")
+            raise PermissionDenied(_("You may read only your own status."))
 
 
 class LearnerCertStatusView(APIView):
