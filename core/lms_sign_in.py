@@ -24,9 +24,10 @@ def learner_from_lms(
 ) -> dict[str, Any]:
     """SOCIAL_AUTH_PIPELINE step: the learner the LMS vouched for, created or updated.
 
-    ``is_staff`` follows the LMS's ``administrator`` claim (as the JWT claim mapping does); an email
-    the LMS has not verified is not stored. Raises an ``AuthException`` (the sign-in fails, nothing is
-    written) for identifiers no row can hold or an identity held by another LMS user.
+    The ``administrator`` claim is never stored: ``is_staff`` comes only from ``grant_role`` and the
+    admin (docs/decisions/0008); an email the LMS has not verified is not stored. Raises an
+    ``AuthException`` (the sign-in fails, nothing is written) for identifiers no row can hold or an
+    identity held by another LMS user.
     """
     username = details.get("username")
     lms_user_id = response.get("user_id")
@@ -39,10 +40,6 @@ def learner_from_lms(
     except (InvalidLearnerIdentity, LearnerIdentityConflict) as exc:
         logger.warning("lms_sign_in_refused", extra={"reason": type(exc).__name__, "lms_user_id": lms_user_id})
         raise AuthAssociationError(backend, stage="pipeline") from exc
-    is_staff = response.get("administrator") is True
-    if learner.is_staff != is_staff:
-        learner.is_staff = is_staff
-        learner.save(update_fields=["is_staff"])
     if not learner.is_active:
         raise AuthPolicyError(backend, stage="pipeline")
     logger.info("lms_sign_in", extra={"user_id": learner.pk, "lms_user_id": lms_user_id})

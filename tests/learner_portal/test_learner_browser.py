@@ -166,6 +166,8 @@ def sign_in_locally(page: Any, live_server: Any, username: str, password: str, l
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_load_state()
 
 
 def test_every_learner_and_console_page_passes_axe_at_1280_and_360_px(

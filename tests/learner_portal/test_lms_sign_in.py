@@ -49,7 +49,9 @@ def sign_in_through_lms(client: Client, rsps: responses.RequestsMock, **claims: 
 def test_a_learner_signs_in_through_the_lms_and_sees_their_program(learner_data: SimpleNamespace, lms: Any) -> None:
     client = Client()
 
-    back = sign_in_through_lms(client, lms, username="sam", lms_user_id=1003, email="Sam@Example.com")
+    back = sign_in_through_lms(
+        client, lms, username="sam", lms_user_id=1003, email="Sam@Example.com", administrator=True
+    )
 
     assert back.status_code == status.HTTP_302_FOUND
     assert back["Location"] == "/learner/programs/"
@@ -61,6 +63,7 @@ def test_a_learner_signs_in_through_the_lms_and_sees_their_program(learner_data:
     assert page.status_code == status.HTTP_200_OK
     assert EXCLUDED_EXPLANATION in " ".join(page.content.decode().split())
     sam = User.objects.get(username="sam")
+    # The administrator claim is not stored (ADR 0008): a session stays a learner's.
     assert (sam.pk, sam.email, sam.is_staff) == (learner_data.sam.pk, "sam@example.com", False)
 
 
