@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test test-postgres quality bench requirements upgrade static migrate demo clean tutor-render
+.PHONY: help run test test-postgres quality bench requirements upgrade static migrate demo clean tutor-render messages
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,11 @@ quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, missing mi
 	$(BIN)/mypy .
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: $(VENV)/.base-installed ## Update locale/*/django.po from the marked strings and compile them (needs gettext)
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemessages --all --no-location \
+		--ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*'
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 bench: $(VENV)/.test-installed ## Run the benchmarks and print their figures
 	$(BIN)/python bench/run.py

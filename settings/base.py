@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_guid",
+    "social_django",
     "core",
     "programs",
     "credentials_status",
@@ -52,12 +53,15 @@ INSTALLED_APPS = [
     "support",
     "events",
     "openedx_events",
+    "learner_portal",
 ]
 
 MIDDLEWARE = [
     # First: every later middleware, view and log line sees the request id (core.request_id).
     "django_guid.middleware.guid_middleware",
     # edx-django-utils: the request cache, then custom attributes reported to OPENEDX_TELEMETRY's backends.
+    # The request cache is cleared at each request: JwtAuthCookieMiddleware caches the JWT cookie's user
+    # there, and without it one request's user would serve the next.
     "edx_django_utils.cache.middleware.RequestCacheMiddleware",
     "edx_django_utils.monitoring.MonitoringSupportMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -66,9 +70,14 @@ MIDDLEWARE = [
     "core.middleware.JsonApiNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The LMS language cookie, else Accept-Language, picks the language (LANGUAGE_COOKIE_NAME).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Joins the LMS's split JWT cookie pair; on the learner pages it signs the learner in, no session needed.
+    "edx_rest_framework_extensions.auth.jwt.middleware.JwtAuthCookieMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "social_django.middleware.SocialAuthExceptionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -77,7 +86,39 @@ MIDDLEWARE = [
 ROOT_URLCONF = "settings.urls"
 WSGI_APPLICATION = "settings.wsgi.application"
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["core.backends.ThrottledModelBackend"]
+# --- Signing in through the LMS (OAuth2), as Open edX IDAs do; only when its client is configured ----
+# Register the client in the LMS with the redirect URI <this service>/complete/edx-oauth2/.
+SOCIAL_AUTH_EDX_OAUTH2_KEY = env_str("SOCIAL_AUTH_EDX_OAUTH2_KEY", "")
+SOCIAL_AUTH_EDX_OAUTH2_SECRET = env_str("SOCIAL_AUTH_EDX_OAUTH2_SECRET", "")
+# The LMS root this service calls (token endpoint); PUBLIC_URL_ROOT is where browsers are sent, if different.
+SOCIAL_AUTH_EDX_OAUTH2_URL_ROOT = env_str("SOCIAL_AUTH_EDX_OAUTH2_URL_ROOT", env_str("LMS_URL", "") or "")
+SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT = env_str(
+    "SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT", SOCIAL_AUTH_EDX_OAUTH2_URL_ROOT
+)
+SOCIAL_AUTH_EDX_OAUTH2_LOGOUT_URL = env_str("SOCIAL_AUTH_EDX_OAUTH2_LOGOUT_URL", "")
+SOCIAL_AUTH_STRATEGY = "auth_backends.strategies.EdxDjangoStrategy"
+SOCIAL_AUTH_USER_MODEL = "core.User"
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/learner/programs/"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/learner/login/?lms_error=1"
+SOCIAL_AUTH_SANITIZE_REDIRECTS = True
+# A failed sign-in (forged state, refused identity) returns to the sign-in page with a message, not a
+# 500; the refusal is logged (lms_sign_in_refused) with the ids involved.
+SOCIAL_AUTH_RAISE_EXCEPTIONS = False
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = env_bool("SOCIAL_AUTH_REDIRECT_IS_HTTPS", False)
+SOCIAL_AUTH_PIPELINE = [
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    # The one writer of learner identity creates or renames the row (core.lms_sign_in).
+    "core.lms_sign_in.learner_from_lms",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+]
+
+AUTHENTICATION_BACKENDS = (["auth_backends.backends.EdXOAuth2"] if SOCIAL_AUTH_EDX_OAUTH2_KEY else []) + [
+    "core.backends.ThrottledModelBackend"
+]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 LOGIN_URL = "/login/"
@@ -131,7 +172,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The LMS stores the learner's language in this cookie (on the shared parent domain).
+LANGUAGE_COOKIE_NAME = env_str("LANGUAGE_COOKIE_NAME", "openedx-language-preference")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -200,6 +245,9 @@ JWT_AUTH: dict[str, Any] = {
     "JWT_ISSUERS": JWT_ISSUERS,
     "JWT_PUBLIC_SIGNING_JWK_SET": JWT_PUBLIC_SIGNING_JWK_SET,
     "JWT_AUTH_COOKIE": "edx-jwt-cookie",
+    # The LMS splits its JWT cookie in two; JwtAuthCookieMiddleware joins them into JWT_AUTH_COOKIE.
+    "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
+    "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
 }
 
 EDX_DRF_EXTENSIONS = {
@@ -211,6 +259,8 @@ EDX_DRF_EXTENSIONS = {
         # The learner's full name, sent to credit providers as user_full_name (ADR 0010).
         "name": "full_name",
     },
+    # The JWT cookie pair signs a learner in on the server-rendered learner pages too.
+    "ENABLE_SET_REQUEST_USER_FOR_JWT_COOKIE": True,
 }
 
 # Usernames (service accounts) that hold the learner_status_readers role without a group.
@@ -396,6 +446,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+if SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT:
+    # Signing in through the LMS posts here and is redirected to the LMS's authorize page; browsers
+    # apply form-action to that redirect.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # Bulk bodies (10,000 enrollment pairs) fit; larger ones get a JSON 413.

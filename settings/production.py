@@ -42,6 +42,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The LMS redirects back to https://<this service>/complete/edx-oauth2/.
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = env_bool("SOCIAL_AUTH_REDIRECT_IS_HTTPS", True)
 
 # Last line of every settings module Django loads: one ImproperlyConfigured naming every bad variable.
 raise_problems()

@@ -32,4 +32,7 @@ urlpatterns = [
     # edx-enterprise's enroll_learners_in_courses, answered by bulk enrollment (docs/decisions/0010).
     path("enterprise/api/v1/", include("enrollments.rest_api.enterprise_urls")),
     path("support/", include("support.urls")),
+    path("learner/", include("learner_portal.urls")),
+    # /login/edx-oauth2/ starts signing in through the LMS, /complete/edx-oauth2/ is its redirect URI.
+    path("", include("social_django.urls", namespace="social")),
 ]

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from edx_django_utils.monitoring import set_custom_attribute
 from rest_framework import status
@@ -27,6 +28,7 @@ from credentials_status.rest_api.v1.serializers import (
     LearnerProgramStatusInput,
     LearnerProgramStatusOutput,
     LearnerProgramSummaryOutput,
+    OwnProgramStatusOutput,
     bulk_learner_cert_status_input,
     query_from_validated,
 )
@@ -37,7 +39,7 @@ from credentials_status.services import course_run_credential_upsert, grade_upse
 def _require_reader(request: Request, items: list[dict[str, Any]]) -> None:
     for item in items:
         if not can_read_learner(request.user, username=item.get("username"), lms_user_id=item.get("lms_user_id")):
-            raise PermissionDenied("You may read only your own status.")
+            raise PermissionDenied(_("You may read only your own status."))
 
 
 def _courses_asked(item: dict[str, Any]) -> int:
@@ -156,3 +158,15 @@ class LearnerProgramsView(APIView):
         _require_reader(request, [{"username": username}])
         answers = learner_programs(learner_find(username=username), username=username)
         return Response(LearnerProgramSummaryOutput(answers, many=True).data)
+
+
+class OwnProgramsView(APIView):
+    """The signed-in learner's programs (those they touch), each with the structured reasons, every
+    course's next step and the program's next step, in the request's language (``Accept-Language`` or
+    the LMS language cookie). For MFEs and the LMS dashboard; the learner page shows the same."""
+
+    @extend_schema(request=None, responses={200: OwnProgramStatusOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        user = request.user
+        answers = learner_programs(user, username=user.get_username())  # type: ignore[arg-type]
+        return Response(OwnProgramStatusOutput(answers, many=True).data)
