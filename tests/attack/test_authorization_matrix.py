@@ -156,6 +156,8 @@ API = [
         role(ENROLLERS),
         {"enrollments_info": [{"email": "ana@example.com", "course_run_key": RUN_KEY}]},
     ),
+    # The signed-in learner's own programs (learner pages' JSON): every signed-in caller is a learner.
+    Op("GET", "/api/credentials/v1/learners/me/programs/", SIGNED_IN),
     # The same handler at edx-enterprise's path, as license-manager calls it.
     Op(
         "POST",
@@ -241,6 +243,17 @@ PAGES = {
     "support:learner": Op("GET", "/support/learners/{username}/", CONSOLE),
     "support:learner_lms_check": Op("POST", "/support/lms-check/{username}/", CONSOLE),
     "support:programs": Op("GET", "/support/programs/", CONSOLE),
+    # social-auth-app-django's routes (LMS sign-in; docs/decisions/0013): public steps of the OAuth2 flow.
+    "social:begin": Op("GET", "/login/{backend}/", EVERYONE),
+    "social:complete": Op("GET", "/complete/{backend}/", EVERYONE),
+    "social:idp_launch": Op("GET", "/idp-launch/{backend}/", EVERYONE),
+    "social:app_launch": Op("GET", "/app-launch/{backend}/", EVERYONE),
+    "social:disconnect": Op("POST", "/disconnect/{backend}/", SIGNED_IN),
+    "social:disconnect_individual": Op("POST", "/disconnect/{backend}/{association_id}/", SIGNED_IN),
+    "learner_portal:login": Op("GET", "/learner/login/", EVERYONE),
+    "learner_portal:logout": Op("POST", "/learner/logout/", EVERYONE),
+    "learner_portal:programs": Op("GET", "/learner/programs/", SIGNED_IN),
+    "learner_portal:program": Op("GET", "/learner/programs/{uuid}/", SIGNED_IN),
     "support:program": Op("GET", "/support/programs/{uuid}/", CONSOLE),
 }
 

@@ -42,6 +42,8 @@ PATH_VALUES = {  # values of the path parameters of the schema's operations
     "uuid": PROGRAM_UUID,
     "provider_id": PROVIDER_ID,
     "sync_id": 1,
+    "backend": "edx-oauth2",
+    "association_id": 1,
     "enterprise_customer_uuid": "3b8e5c1f-0000-4000-8000-00000000e001",
 }
 REQUEST_UUID = "3f1c9a2b7d5e4c6f8a0b1c2d3e4f5a6b"  # the learner's pending credit request
