@@ -150,7 +150,6 @@ def test_an_unknown_username_is_refused_like_a_real_one_and_locks_out_no_one(age
     assert sign_in(attacker, "/support/login/", "correct horse").status_code == 302
 
 
-
 def _refusals(caplog) -> list:
     return [record for record in caplog.records if record.getMessage() == "login_throttled"]
 
