@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import *  # noqa: F403
-from settings.base import DATABASES, JWT_ISSUERS, JWT_PUBLIC_SIGNING_JWK_SET
+from settings.base import DATABASES, EMAIL_BACKEND, EMAIL_HOST, JWT_ISSUERS, JWT_PUBLIC_SIGNING_JWK_SET
 from settings.env import env_bool, env_int, env_list, env_str, problem, raise_problems
 from settings.jwt_keys import refuse_untrusted_jwt_keys
 
@@ -30,6 +30,17 @@ try:
     refuse_untrusted_jwt_keys(JWT_ISSUERS, jwk_set=JWT_PUBLIC_SIGNING_JWK_SET)
 except ImproperlyConfigured as exc:
     problem("JWT_SECRET_KEY", str(exc))
+# Email: the console backend (base's default without EMAIL_HOST) prints every message, learners' addresses
+# and enrollment notices included, to the process's stdout, which is the log stream in production. Without
+# an SMTP host, notifications are discarded instead; the console backend is refused outright.
+if not EMAIL_HOST and not env_str("EMAIL_BACKEND", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    problem(
+        "EMAIL_BACKEND",
+        "EMAIL_BACKEND is the console backend, which writes learners' email addresses and messages into the "
+        "logs: set EMAIL_HOST (SMTP) or another EMAIL_BACKEND.",
+    )
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
