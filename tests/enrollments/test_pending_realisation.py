@@ -7,7 +7,7 @@ from django.conf import settings
 
 from core.api import learner_get_or_create
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.services import pending_enrollments_realize
+from enrollments.services import pending_enrollments_realize, pending_enrollments_realize_many
 from tests.concurrency import run_together
 from tests.factories import CourseRunFactory, EnrollmentFactory, UserFactory
 
@@ -98,6 +98,19 @@ def test_realising_keeps_an_existing_enrollment_and_reactivates_an_inactive_one(
     modes = dict(Enrollment.objects.filter(learner=learner).values_list("course_run_id", "mode"))
     assert modes == {runs[0].pk: "audit", runs[1].pk: "verified"}
     assert Enrollment.objects.filter(learner=learner, is_active=True).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_email_held_by_several_learners_goes_to_the_lowest_primary_key(runs, pending):
+    first = UserFactory(username="newbie", email="newbie@example.com")
+    second = UserFactory(username="newbie2", email="Newbie@Example.com ")
+    assert first.pk < second.pk
+    # Passed highest key first: the order of the call must not decide.
+    realised = pending_enrollments_realize_many(learners=[second, first])
+    assert {enrollment.learner_id for enrollment in realised} == {first.pk}
+    assert _enrolled("newbie") == sorted(run.key for run in runs)
+    assert _enrolled("newbie2") == []
+    assert not PendingEnrollment.objects.exists()
 
 
 @pytest.mark.postgres
