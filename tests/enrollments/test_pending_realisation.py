@@ -119,6 +119,7 @@ def test_an_email_held_by_several_learners_goes_to_the_lowest_primary_key(runs, 
     not IS_POSTGRES, reason="LOUD SKIP: concurrent arrivals need PostgreSQL row locks (DATABASE_URL=postgres://...)"
 )
 def test_two_concurrent_arrivals_realise_each_pending_enrollment_once(runs, pending):
+    """Runs in CI on PostgreSQL only (marked ``postgres``: CI's MariaDB run deselects it)."""
     learner = UserFactory(username="newbie", email="newbie@example.com")
     realised, errors = run_together(*[lambda: len(pending_enrollments_realize(learner=learner))] * 2)
     assert errors == []
@@ -133,7 +134,10 @@ def test_two_concurrent_arrivals_realise_each_pending_enrollment_once(runs, pend
     not IS_POSTGRES, reason="LOUD SKIP: concurrent arrivals need PostgreSQL row locks (DATABASE_URL=postgres://...)"
 )
 def test_two_concurrent_ingest_arrivals_of_the_same_learner(runs, pending):
-    """The real path: two ingest calls create the learner at once; each pending row is realised once."""
+    """The real path: two ingest calls create the learner at once; each pending row is realised once.
+
+    Runs in CI on PostgreSQL only (marked ``postgres``: CI's MariaDB run deselects it).
+    """
 
     def arrive() -> None:
         learner_get_or_create(username="newbie", lms_user_id=777, email="newbie@example.com")
