@@ -48,6 +48,10 @@ class RedisEventConsumer(_LibraryRedisEventConsumer):
     re-reads it at restart) until the database answers, then is applied again from the start.
     """
 
+    # Set by the library's __init__; typed here for mypy.
+    has_pending_msgs: bool
+    claim_msgs_older_than: int | None
+
     def __init__(self, *args: Any, batch_size: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.batch_size = max(1, int(batch_size or settings.EVENT_BUS_BATCH_SIZE))
@@ -116,8 +120,8 @@ class RedisEventConsumer(_LibraryRedisEventConsumer):
             except ValueError:
                 continue
         while True:
-            prepare_for_new_work_cycle()
             try:
+                prepare_for_new_work_cycle()  # reconnects a lost database connection: may fail in an outage
                 with event_batch(event_ids):
                     for message in messages:
                         self._message_apply(run_context, message)
