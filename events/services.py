@@ -89,9 +89,7 @@ class EventBatch:
 
     def record(self, event: EventRef, outcome: EventOutcome) -> None:
         self.applied_ids.add(event.id)
-        self.rows.append(
-            AppliedEvent(event_id=event.id, event_type=event.type, event_time=event.time, outcome=outcome)
-        )
+        self.rows.append(AppliedEvent(event_id=event.id, event_type=event.type, event_time=event.time, outcome=outcome))
 
 
 _batch: ContextVar[EventBatch | None] = ContextVar("events_batch", default=None)
@@ -109,7 +107,9 @@ def event_batch(event_ids: Iterable[UUID]) -> Iterator[EventBatch]:
     """
     ids = list(event_ids)
     with transaction.atomic():
-        batch = EventBatch(applied_ids=set(AppliedEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True)))
+        batch = EventBatch(
+            applied_ids=set(AppliedEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+        )
         token = _batch.set(batch)
         try:
             yield batch
