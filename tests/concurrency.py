@@ -36,17 +36,6 @@ def run_together(*calls: Callable[[], Any], timeout: float = 30) -> tuple[list[A
     return results, errors
 
 
-# One race test on both server databases: CI's PostgreSQL run selects the first case (`-m "not mysql"`),
-# its MariaDB run the second (`-m "not postgres"`), and its SQLite run neither.
-ON_POSTGRESQL_AND_MARIADB = pytest.mark.parametrize(
-    "server_database",
-    [
-        pytest.param("postgresql", marks=pytest.mark.postgres, id="postgresql"),
-        pytest.param("mysql", marks=pytest.mark.mysql, id="mariadb"),
-    ],
-)
-
-
 def skip_unless_on(server_database: str) -> None:
     """Skip (loudly; CI turns a skip into a failure) unless the tests run on ``server_database``."""
     if connection.vendor != server_database:
