@@ -6,10 +6,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: users and roles"
 
     def ready(self) -> None:
-        # backends connects the login-failure receivers; schema registers the JWT security scheme.
+        # backends connects the login-failure receivers, history the source of history rows; schema
+        # registers the JWT security scheme.
         from django.db.models.signals import post_migrate
 
-        from core import backends, errors, schema  # noqa: F401
+        from core import backends, errors, history, schema  # noqa: F401
         from core.collation import case_insensitive_lookups_register, identifier_collation_after_migrate
 
         errors.register_error_types()

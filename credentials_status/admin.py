@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from credentials_status.models import CourseRunCredential, Grade
 
@@ -12,7 +13,7 @@ LEARNER_AND_RUN_SEARCH = (
 
 
 @admin.register(CourseRunCredential)
-class CourseRunCredentialAdmin(admin.ModelAdmin):
+class CourseRunCredentialAdmin(SimpleHistoryAdmin):
     list_display = ("learner", "course_run", "status", "type", "certificate_available_date", "awarded_at", "revoked_at")
     list_filter = ("status", "type", "course_run__course__organization")
     list_select_related = ("learner", "course_run")
@@ -23,7 +24,7 @@ class CourseRunCredentialAdmin(admin.ModelAdmin):
 
 
 @admin.register(Grade)
-class GradeAdmin(admin.ModelAdmin):
+class GradeAdmin(SimpleHistoryAdmin):
     list_display = ("learner", "course_run", "letter_grade", "percent_grade", "verified", "modified")
     list_filter = ("verified", "course_run__course__organization")
     list_select_related = ("learner", "course_run")

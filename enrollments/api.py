@@ -5,7 +5,12 @@ from enrollments.exceptions import UpstreamError
 from enrollments.lms import LmsAccountProfile
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import learner_enrollment_in_run, lms_account_profile
-from enrollments.services import bulk_enroll, enrollment_upsert, pending_enrollments_realize
+from enrollments.services import (
+    bulk_enroll,
+    enrollment_upsert,
+    pending_enrollments_realize,
+    pending_enrollments_retire,
+)
 
 __all__ = [
     "BulkEnrollmentItem",
@@ -19,4 +24,5 @@ __all__ = [
     "learner_enrollment_in_run",
     "lms_account_profile",
     "pending_enrollments_realize",
+    "pending_enrollments_retire",
 ]

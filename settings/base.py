@@ -31,12 +31,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "core",
     "programs",
     "credentials_status",
     "enrollments",
     "credit",
     "support",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # History rows name the request's user (after DRF authenticates it) and source (core.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -192,6 +196,16 @@ EDX_DRF_EXTENSIONS = {
 
 # Usernames (service accounts) that hold the learner_status_readers role without a group.
 LEARNER_STATUS_WORKERS = env_list("LEARNER_STATUS_WORKERS")
+
+# --- Learner retirement and username replacement (Open edX user retirement) ------------------------
+# The service account of the Open edX retirement driver: it (and superusers) may call retire_user/
+# and replace_usernames/.
+RETIREMENT_SERVICE_WORKER_USERNAME = env_str("RETIREMENT_SERVICE_WORKER_USERNAME", "retirement_service_worker")
+# Salts of user-util's retired usernames and emails, the LMS's list: the last one retires, all of them
+# recognise a learner retired earlier. Production requires it (settings.production).
+RETIRED_USER_SALTS = env_list("RETIRED_USER_SALTS", ["credentials-status-dev-retirement-salt"])
+RETIRED_USERNAME_FMT = env_str("RETIRED_USERNAME_FMT", "retired__user_{}")
+RETIRED_EMAIL_FMT = env_str("RETIRED_EMAIL_FMT", "retired__user_{}@retired.invalid")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "credentials-status API",

@@ -32,4 +32,6 @@ urlpatterns = [
     # edx-enterprise's enroll_learners_in_courses, answered by bulk enrollment (docs/decisions/0010).
     path("enterprise/api/v1/", include("enrollments.rest_api.enterprise_urls")),
     path("support/", include("support.urls")),
+    # Open edX user retirement and username replacement, at the paths every IDA serves them.
+    path("api/v1/", include("privacy.rest_api.v1.urls")),
 ]
