@@ -43,7 +43,6 @@ COPY --chown=root:root . /app
 # settings.production requires these variables; the values exist only for this build step (the JWT
 # secret is random: production refuses published or short ones).
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost CACHE_URL=redis://localhost:6379/0 \
-    RETIRED_USER_SALTS=collectstatic-only \
     JWT_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     python manage.py collectstatic --noinput --verbosity 0
 

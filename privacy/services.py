@@ -18,7 +18,7 @@ from core.models import User
 from credit import api as credit_api
 from enrollments import api as enrollments_api
 from privacy.data import RetirementResult, UsernameReplacementResult
-from privacy.exceptions import LearnerNotFound
+from privacy.exceptions import LearnerNotFound, RetirementNotConfigured
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,12 @@ def learner_retire(*, lms_user_id: int | None, original_username: str, retired_b
       enrollments waiting for the learner's email (deleted; their history keeps the retired email).
     - History rows written meanwhile name ``retirement by <retired_by>`` as their source.
 
-    Raises ``LearnerNotFound`` when no row matches (the retirement driver treats it as done).
+    Raises ``LearnerNotFound`` when no row matches (the retirement driver treats it as done), and
+    ``RetirementNotConfigured`` (503, nothing changed) without ``RETIRED_USER_SALTS``.
     Safe to call again: a retired learner is scrubbed again (a no-op) and reported ``already_retired``.
     """
+    if not settings.RETIRED_USER_SALTS:
+        raise RetirementNotConfigured()
     with transaction.atomic(), history_source(f"retirement by {retired_by}"):
         learner = _learner_to_retire(lms_user_id=lms_user_id, original_username=original_username)
         if learner is None:

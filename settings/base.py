@@ -202,7 +202,7 @@ LEARNER_STATUS_WORKERS = env_list("LEARNER_STATUS_WORKERS")
 # and replace_usernames/.
 RETIREMENT_SERVICE_WORKER_USERNAME = env_str("RETIREMENT_SERVICE_WORKER_USERNAME", "retirement_service_worker")
 # Salts of user-util's retired usernames and emails, the LMS's list: the last one retires, all of them
-# recognise a learner retired earlier. Production requires it (settings.production).
+# recognise a learner retired earlier. Production has no default: retirement answers 503 until set.
 RETIRED_USER_SALTS = env_list("RETIRED_USER_SALTS", ["credentials-status-dev-retirement-salt"])
 RETIRED_USERNAME_FMT = env_str("RETIRED_USERNAME_FMT", "retired__user_{}")
 RETIRED_EMAIL_FMT = env_str("RETIRED_EMAIL_FMT", "retired__user_{}@retired.invalid")

@@ -22,9 +22,9 @@ if not env_str("CACHE_URL", ""):
     )
 # A key must be configured, and no HS256 secret may be a published default or shorter than 32 bytes.
 refuse_untrusted_jwt_keys(JWT_ISSUERS, jwk_set=JWT_PUBLIC_SIGNING_JWK_SET)
-if not env_list("RETIRED_USER_SALTS"):
-    # The development salt is public: retired usernames made with it could be reversed by guessing.
-    raise ImproperlyConfigured("The environment variable RETIRED_USER_SALTS is required in production.")
+# The development salt is public (retired usernames made with it could be reversed by guessing):
+# without the LMS's salts, retirement answers 503 instead (privacy.services).
+RETIRED_USER_SALTS = env_list("RETIRED_USER_SALTS")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -15,7 +15,6 @@ PRODUCTION_ENV = {
     "JWT_ISSUER": "https://lms.example.com/oauth2",
     "JWT_AUDIENCE": "credentials-status",
     "CACHE_URL": "redis://cache.example.com:6379/1",
-    "RETIRED_USER_SALTS": "an-operator-configured-retirement-salt",
 }
 
 
@@ -57,10 +56,3 @@ def test_a_negative_trusted_proxy_count_refuses_to_start_naming_it():
     result = load_settings(TRUSTED_PROXY_COUNT="-1")
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT" in result.stderr
-
-
-def test_production_without_retired_user_salts_refuses_to_start_naming_it():
-    # The development salt is public; retired usernames made with it could be reversed.
-    result = load_settings(RETIRED_USER_SALTS=None)
-    assert result.returncode != 0
-    assert "RETIRED_USER_SALTS" in result.stderr

@@ -239,3 +239,12 @@ def test_the_admin_retire_action_needs_a_superuser(client, ana):
     client.post("/admin/core/user/", {"action": "retire_learners", "_selected_action": [str(ana.pk)]})
     ana.refresh_from_db()
     assert ana.retired_at is None
+
+
+def test_without_retirement_salts_retirement_is_a_503_that_changes_nothing(worker, ana, settings):
+    settings.RETIRED_USER_SALTS = []  # production without the LMS's salts
+    response = worker.post(RETIRE_URL, {"lms_user_id": 77, "original_username": USERNAME}, format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "retirement-not-configured"
+    ana.refresh_from_db()
+    assert ana.username == USERNAME and ana.retired_at is None
