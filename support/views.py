@@ -20,7 +20,7 @@ from core.roles import Role, user_has_role
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.selectors import learner_program_status, learner_programs
 from programs.models import Program
-from support.selectors import learner_search
+from support.selectors import exclusion_origins, learner_record_timeline, learner_search
 
 
 class SupportLoginView(LoginView):
@@ -72,10 +72,19 @@ class LearnerView(ConsoleView):
         learner = User.objects.filter(username=username).first()
         if learner is None:
             return _not_found(request, f"No learner has the username {username}.")
+        answers = learner_programs(learner, username=username)
+        origins = exclusion_origins(program_uuids=[answer.program.uuid for answer in answers])
         return render(
             request,
             "support/learner.html",
-            {"learner": learner, "answers": learner_programs(learner, username=username)},
+            {
+                "learner": learner,
+                "answers": answers,
+                "programs": [
+                    {"answer": answer, "exclusions": origins.get(answer.program.uuid, [])} for answer in answers
+                ],
+                "timeline": learner_record_timeline(learner=learner),
+            },
         )
 
 
