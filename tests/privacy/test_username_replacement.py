@@ -64,6 +64,7 @@ def test_a_retired_learner_is_not_renamed(worker):
         {"username_mappings": [{"a": ""}]},
         {"username_mappings": ["a"]},
         {"username_mappings": [{"a": "x" * 151}]},
+        {"username_mappings": [{"a": "a/b"}]},
         {"username_mappings": [{f"u{i}": f"v{i}"} for i in range(MAX_USERNAME_MAPPINGS + 1)]},
     ],
 )
@@ -76,12 +77,12 @@ def test_bad_input_is_a_400_that_changes_nothing(worker, body):
 
 def test_only_the_retirement_worker_and_superusers_may_replace(jwt_client, api_client, settings):
     settings.RETIREMENT_SERVICE_WORKER_USERNAME = "retirement_worker"
-    UserFactory(username="a")
-    body = {"username_mappings": [{"a": "b"}]}
+    UserFactory(username="ana_one")
+    body = {"username_mappings": [{"ana_one": "ana_two"}]}
     assert api_client.post(URL, body, format="json").status_code == 401
     assert jwt_client("staff", administrator=True).post(URL, body, format="json").status_code == 403
-    assert jwt_client("a").post(URL, body, format="json").status_code == 403
-    assert User.objects.filter(username="a").exists()
+    assert jwt_client("ana_one").post(URL, body, format="json").status_code == 403
+    assert User.objects.filter(username="ana_one").exists()
     UserFactory(username="root", is_superuser=True)
     assert jwt_client("root").post(URL, body, format="json").status_code == 200
-    assert User.objects.filter(username="b").exists()
+    assert User.objects.filter(username="ana_two").exists()

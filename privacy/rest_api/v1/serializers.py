@@ -5,8 +5,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import StrictCharField, StrictIntegerField
+from core.fields import BoundedListField, StrictCharField, StrictIntegerField
 from core.models import USERNAME_MAX_LENGTH
+from core.services import username_invalid_reason
 
 # Replacements per call: the LMS's replacement job sends batches well under this.
 MAX_USERNAME_MAPPINGS = 1000
@@ -36,6 +37,9 @@ class UsernameMappingField(serializers.Field):
             self.fail("invalid")
         if len(old) > USERNAME_MAX_LENGTH or len(new) > USERNAME_MAX_LENGTH:
             self.fail("too_long")
+        reason = username_invalid_reason(new)
+        if reason:  # the new name must be one a learner row may hold (core's one username rule)
+            raise serializers.ValidationError(reason)
         return old, new
 
     def to_representation(self, value: tuple[str, str]) -> dict[str, str]:
@@ -44,7 +48,7 @@ class UsernameMappingField(serializers.Field):
 
 
 class UsernameReplacementInput(serializers.Serializer):
-    username_mappings = serializers.ListField(
+    username_mappings = BoundedListField(
         child=UsernameMappingField(), allow_empty=False, max_length=MAX_USERNAME_MAPPINGS
     )
 
