@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connections, models, router
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history import utils as history_utils
@@ -118,31 +118,10 @@ def bulk_update_with_history(objs: Sequence[M], model: type[M], fields: Sequence
 def history_bulk_record(objs: Sequence[models.Model], model: type[models.Model], *, history_type: str = "+") -> None:
     """History rows of type ``history_type`` (``+`` created, ``~`` changed, ``-`` deleted) for rows written in bulk.
 
-    For writers that bulk-insert with ``ignore_conflicts`` or upserts, or delete in bulk, and hold the
-    rows (with their pks): one ``INSERT`` per 1,000 history rows, with the current source and user.
-    A bulk delete records its rows with ``-`` first, then deletes without per-row signals
-    (``history_bulk_delete``).
+    The rows are copied by the database as they are stored now (``history_record_pks``): call it after
+    the rows are written, or before they are deleted. Objects without a pk are skipped.
     """
-    rows = [obj for obj in objs if obj.pk is not None]
-    if not rows:
-        return
-    historical = history_utils.get_history_manager_for_model(model).model
-    user = current_history_user()
-    source = current_history_source()
-    now = timezone.now()
-    historical.objects.bulk_create(
-        [
-            historical(
-                history_date=now,
-                history_user=user,
-                history_type=history_type,
-                history_source=source,
-                **{field.attname: getattr(row, field.attname) for field in historical.tracked_fields},
-            )
-            for row in rows
-        ],
-        batch_size=1000,
-    )
+    history_record_pks(model, [obj.pk for obj in objs if obj.pk is not None], history_type=history_type)
 
 
 def history_bulk_delete(queryset: models.QuerySet[Any]) -> int:
@@ -163,11 +142,39 @@ def history_bulk_delete(queryset: models.QuerySet[Any]) -> int:
 
 
 def history_record_pks(model: type[models.Model], pks: Collection[Any], *, history_type: str = "~") -> None:
-    """``history_bulk_record`` for rows named by pk (read back in chunks): after an upsert or a queryset update."""
+    """History rows for the stored rows with these pks, with the current source and user.
+
+    One ``INSERT INTO <history> ... SELECT ... FROM <table> WHERE pk IN (...)`` per 500 rows: the
+    database copies the rows, so a bulk writer pays no Python work per history row and needs no ids
+    beyond the pks. Call it after a bulk insert or update, or before a bulk delete (``-``).
+    """
+    if not pks:
+        return
+    historical = history_utils.get_history_manager_for_model(model).model
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = list(historical.tracked_fields)
+    columns = [field.column for field in fields]
+    columns += ["history_date", "history_type", "history_user_id", "history_source", "history_change_reason"]
+    source_columns = ", ".join(quote(model._meta.get_field(field.name).column) for field in fields)
+    user = current_history_user()
+    constants = [
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        history_type,
+        user.pk if user is not None else None,
+        current_history_source(),
+    ]
     ordered = sorted(pks)
-    for start in range(0, len(ordered), 1000):
-        rows = list(model._base_manager.filter(pk__in=ordered[start : start + 1000]))
-        history_bulk_record(rows, model, history_type=history_type)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            # Table and column names come from the models' metadata (quoted); every value is a parameter.
+            sql = (
+                f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+                f"SELECT {source_columns}, %s, %s, %s, %s, NULL FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})"
+            )
+            cursor.execute(sql, [*constants, *chunk])
 
 
 def has_history(model: type[models.Model]) -> bool:
