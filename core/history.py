@@ -156,7 +156,7 @@ def history_record_pks(model: type[models.Model], pks: Collection[Any], *, histo
     fields = list(historical.tracked_fields)
     columns = [field.column for field in fields]
     columns += ["history_date", "history_type", "history_user_id", "history_source", "history_change_reason"]
-    source_columns = ", ".join(quote(model._meta.get_field(field.name).column) for field in fields)
+    source_columns = ", ".join(quote(_column(model, field.name)) for field in fields)
     user = current_history_user()
     constants = [
         connection.ops.adapt_datetimefield_value(timezone.now()),
@@ -172,9 +172,15 @@ def history_record_pks(model: type[models.Model], pks: Collection[Any], *, histo
             sql = (
                 f"INSERT INTO {quote(historical._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
                 f"SELECT {source_columns}, %s, %s, %s, %s, NULL FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})"
+                f"WHERE {quote(_column(model, model._meta.pk.name))} IN ({', '.join(['%s'] * len(chunk))})"
             )
             cursor.execute(sql, [*constants, *chunk])
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, name  # a concrete field
+    return field.column
 
 
 def has_history(model: type[models.Model]) -> bool:
