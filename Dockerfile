@@ -1,7 +1,7 @@
 # credentials-status: production image.
 #   docker build -t credentials-status .
 #   docker run -p 8000:8000 -e SECRET_KEY=... -e ALLOWED_HOSTS=credentials.example.com \
-#     -e JWT_SECRET_KEY=... -e DATABASE_URL=postgres://... credentials-status
+#     -e JWT_SECRET_KEY=... -e JWT_ISSUER=... -e JWT_AUDIENCE=... -e DATABASE_URL=postgres://... credentials-status
 # DATABASE_URL should name PostgreSQL or MySQL: /app is read-only to the service user, so the
 # SQLite default cannot be written. Migrations are a deploy step, not a start step:
 #   docker run --rm -e ... credentials-status python manage.py migrate --noinput
@@ -44,6 +44,8 @@ COPY --chown=root:root . /app
 # secret is random: production refuses published or short ones).
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost CACHE_URL=redis://localhost:6379/0 \
     JWT_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+    JWT_ISSUER=collectstatic-only JWT_AUDIENCE=collectstatic-only \
+    DATABASE_URL=postgres://collectstatic-only@localhost/unused \
     python manage.py collectstatic --noinput --verbosity 0
 
 USER app:app

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test test-postgres quality pii_check bench requirements migrate demo clean
+.PHONY: help run test test-postgres quality pii_check bench requirements upgrade static migrate demo clean tutor-render messages
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -58,13 +58,26 @@ pii_check: $(VENV)/.test-installed ## Every model's PII annotations (Open edX fo
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/code_annotations django_find_annotations \
 		--config_file .pii_annotations.yml --lint --report --coverage
 
+messages: $(VENV)/.base-installed ## Update locale/*/django.po from the marked strings and compile them (needs gettext)
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemessages --all --no-location \
+		--ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*'
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
 bench: $(VENV)/.test-installed ## Run the benchmarks and print their figures
 	$(BIN)/python bench/run.py
 
-requirements: | $(BIN)/python ## Recompile requirements/*.txt from requirements/*.in
+requirements: $(VENV)/.test-installed ## Install the pinned requirements (development and tests) into .venv
+
+upgrade: | $(BIN)/python ## Recompile the pins (requirements/*.txt) from requirements/*.in
 	$(BIN)/pip install --quiet pip-tools
 	cd requirements && for f in base production test dev; do \
-		../$(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url $$f.in -o $$f.txt; done
+		../$(BIN)/pip-compile --quiet --upgrade --strip-extras --allow-unsafe --no-emit-index-url $$f.in -o $$f.txt; done
+
+static: $(VENV)/.base-installed ## Collect static files into STATIC_ROOT (staticfiles/)
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+tutor-render: ## Render the Tutor plugin (deploy/tutor) with Tutor 22 and check the result (no Docker)
+	bash .ci/tutor-render.sh
 
 clean: ## Remove the virtualenv, caches and the local SQLite database
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache credentials_status.sqlite3

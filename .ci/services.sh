@@ -24,6 +24,13 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
+# makemessages and compilemessages need GNU gettext (xgettext, msgmerge, msgfmt).
+if ! command -v msgfmt >/dev/null || ! command -v xgettext >/dev/null; then
+  echo "installing gettext"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext
+fi
+
 if ! mysqladmin -h 127.0.0.1 -u root ping --silent 2>/dev/null; then
   echo "starting MariaDB"
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd

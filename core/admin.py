@@ -4,8 +4,19 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from core.models import User
+from core.models import RecordSource, SourcedRecord, User
+
+SOURCE_FIELDS = ("source", "source_time", "changed_by")
+
+
+class SourcedRecordAdminMixin:
+    """Admin of a learner record: its source fields are read-only, and a save records ``admin`` by the editor."""
+
+    def save_model(self, request: HttpRequest, obj: SourcedRecord, form: Any, change: bool) -> None:
+        obj.source, obj.source_time, obj.changed_by = RecordSource.ADMIN, timezone.now(), request.user.get_username()
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
 
 
 @admin.register(User)

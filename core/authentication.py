@@ -39,6 +39,13 @@ class LearnerJwtAuthentication(JwtAuthentication):
         token) and, for the JWT cookie, forgives it and lets the request go on anonymous.
         """
         self._database_error = None
+        scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() == "bearer" and credentials.count(".") == 2:
+            # A JWT sent as an OAuth2 bearer token: say what the service expects instead of the
+            # generic "credentials were not provided".
+            raise exceptions.AuthenticationFailed(
+                "This service takes JWTs with the JWT prefix: send 'Authorization: JWT <token>', not 'Bearer <token>'."
+            )
         result = super().authenticate(request)
         if result is None and self._database_error is not None:
             raise self._database_error

@@ -59,6 +59,17 @@ def _account_subject(username: str | None) -> str:
     return f"unknown:{_folded(username or '')}"
 
 
+def _loggable(subject: str) -> str:
+    """``subject`` as it may be logged: the account id, or a digest of an unknown name.
+
+    A typed username can be someone's email address (people type it into a username field), so it is
+    never logged; the digest lets an operator see that refusals concern one name without reading it.
+    """
+    if subject.startswith("account:"):
+        return subject
+    return "unknown:" + hashlib.sha256(subject.encode()).hexdigest()[:16]
+
+
 def _failures_key(request: HttpRequest | None, subject: str) -> str:
     address = client_address(request) if request is not None else ""
     digest = hashlib.sha256(f"{address}\n{subject}".encode()).hexdigest()
@@ -77,14 +88,15 @@ class ThrottledModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
-        key = _failures_key(request, _account_subject(username))
+        subject = _account_subject(username)
+        key = _failures_key(request, subject)
         try:
             failures = cache.get(key, 0)
         except CACHE_ERRORS as exc:
             _log_cache_error("read", exc)
             failures = 0
         if failures >= settings.LOGIN_FAILURE_LIMIT:
-            log.warning("login_throttled", extra={"username": username})
+            log.warning("login_throttled", extra={"account": _loggable(subject)})
             # A ValidationError reaches the login form as its error (a PermissionDenied would read
             # as a wrong password, and the user would keep trying).
             minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)

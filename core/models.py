@@ -16,6 +16,30 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class RecordSource(models.TextChoices):
+    """Where a learner record's current state came from (docs/decisions/0011)."""
+
+    EVENT = "event"  # the Open edX event bus
+    INGEST = "ingest"  # this service's ingest endpoints and Python API
+    BACKFILL = "backfill"  # read from the LMS's APIs (``backfill_from_lms``, the console's check)
+    ADMIN = "admin"  # the Django admin
+
+
+class SourcedRecord(models.Model):
+    """A learner record that remembers what last changed it, so an older change never overwrites it."""
+
+    source = models.CharField(max_length=16, choices=RecordSource.choices, default=RecordSource.INGEST)
+    source_time = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the system of record made the change last applied (the event's time; else when written).",
+    )
+    changed_by = models.CharField(max_length=150, blank=True, help_text="Who applied a backfill or admin change.")
+
+    class Meta:
+        abstract = True
+
+
 class User(AbstractUser):
     """A learner, a staff member or a service account.
 

@@ -43,6 +43,7 @@ _ERRORS = {
     "401": "Missing, invalid or expired credentials.",
     "403": "Authenticated, but not allowed.",
     "404": "Unknown object (or, for a list, a page that does not exist).",
+    "414": "The query string is over MAX_QUERY_STRING_BYTES (code uri-too-long).",
     "429": "Throttled.",
     "503": "The database does not answer (code database-unavailable); try again after Retry-After seconds.",
 }
@@ -72,6 +73,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             codes = ["429", "503"]
             if method in _WRITES or operation.get("parameters"):
                 codes.append("400")
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                codes.append("414")  # RequestSizeLimitMiddleware, before any view runs
             if not anonymous:
                 codes += ["401", "403"]
             elif method in _WRITES:

@@ -74,6 +74,26 @@ class ProgramWarningCode(StrEnum):
     PROGRAM_NOT_ACTIVE = "program_not_active"
 
 
+class RunTiming(StrEnum):
+    """Where a run stands at the time of the answer."""
+
+    ENDED = "ended"
+    OPEN = "open"
+    UPCOMING = "upcoming"
+    UNSCHEDULED = "unscheduled"
+
+
+class NextStepCode(StrEnum):
+    """What the learner does next to complete a course of the program."""
+
+    NONE = "none"  # the course is complete
+    AWAIT_CERTIFICATE = "await_certificate"  # a counting certificate is awarded but not yet available
+    EARN_CERTIFICATE = "earn_certificate"  # enrolled in a counting run that has not ended
+    ENROLL = "enroll"  # a counting run is open, upcoming or planned
+    NO_RUN_OPEN = "no_run_open"  # every counting run has ended
+    NO_COUNTING_RUN = "no_counting_run"  # the program counts no run of the course
+
+
 class CourseProgress(StrEnum):
     COMPLETED = "completed"
     IN_PROGRESS = "in_progress"
@@ -159,6 +179,44 @@ class ProgramRunStatus:
 
 
 @dataclass(frozen=True)
+class ReasonRun:
+    """A run named in a reason, with what a reader needs to recognise it."""
+
+    key: str
+    title: str
+    start: datetime | None
+    end: datetime | None
+    timing: RunTiming
+    learner_enrolled: bool = False
+    certificate_available_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CourseRef:
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The learner's next step in one course: ``run`` is the run to use (for ``none``, the run that
+    completed the course; for ``no_run_open``, the counting run that ended last)."""
+
+    code: NextStepCode
+    course: CourseRef
+    run: ReasonRun | None
+    # The program's seat types as configured (empty: every type but audit) and as resolved.
+    applicable_seat_types: tuple[str, ...]
+    accepted_certificate_types: tuple[str, ...]
+
+    @property
+    def learner_message(self) -> str:
+        from credentials_status import explanations
+
+        return explanations.next_step_for_learner(self)
+
+
+@dataclass(frozen=True)
 class ProgramCourseStatus:
     course_uuid: UUID
     key: str
@@ -166,13 +224,47 @@ class ProgramCourseStatus:
     status: CourseProgress
     completed_only_in_excluded_run: bool
     course_runs: list[ProgramRunStatus]
+    next_step: NextStep | None = None
+
+    @property
+    def status_label(self) -> str:
+        """The course's status in words; "No run of this course is open now" instead of "In progress"
+        when every counting run has ended."""
+        from credentials_status import explanations
+
+        return explanations.course_status_label(self)
 
 
 @dataclass(frozen=True)
 class ProgramWarning:
+    """One structured reason. ``message`` is support's rendering (run keys), ``learner_message`` the
+    learner's (titles and dates); both are rendered in the active language when read."""
+
     code: ProgramWarningCode
     course_run_key: str | None
-    message: str
+    program_title: str
+    program_status: str
+    applicable_seat_types: tuple[str, ...]
+    accepted_certificate_types: tuple[str, ...]
+    course: CourseRef | None = None
+    run: ReasonRun | None = None
+    # The counting run support names: the one completing the course, else the run the learner is
+    # enrolled in, else the soonest open or upcoming one, else the latest that ended.
+    counting_run: ReasonRun | None = None
+    course_completed: bool = False
+    next_step: NextStep | None = None
+
+    @property
+    def message(self) -> str:
+        from credentials_status import explanations
+
+        return explanations.warning_for_support(self)
+
+    @property
+    def learner_message(self) -> str:
+        from credentials_status import explanations
+
+        return explanations.warning_for_learner(self)
 
 
 @dataclass(frozen=True)
@@ -194,6 +286,13 @@ class ProgramStatusAnswer:
     courses: list[ProgramCourseStatus]
     warnings: list[ProgramWarning]
     accepted_certificate_types: list[str]
+
+    @property
+    def next_step(self) -> NextStep | None:
+        """The step to show first (``explanations.program_next_step``); None once every course is complete."""
+        from credentials_status import explanations
+
+        return explanations.program_next_step(self)
 
     @property
     def excluded_completions(self) -> int:

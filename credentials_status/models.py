@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from core.history import historical_records
-from core.models import TimeStampedModel
+from core.models import SourcedRecord, TimeStampedModel
 
 
 class CertificateType(models.TextChoices):
@@ -25,7 +25,7 @@ class CredentialStatus(models.TextChoices):
     REVOKED = "revoked"
 
 
-class CourseRunCredential(TimeStampedModel):
+class CourseRunCredential(TimeStampedModel, SourcedRecord):
     """A learner's course-run certificate, awarded or revoked; attached to the learner row, so retirement keeps it.
 
     .. no_pii: Points at the learner row; holds no PII itself.
@@ -52,7 +52,7 @@ class CourseRunCredential(TimeStampedModel):
         return f"{self.learner_id}:{self.course_run_id}:{self.status}"
 
 
-class Grade(TimeStampedModel):
+class Grade(TimeStampedModel, SourcedRecord):
     """A learner's grade in a course run.
 
     .. no_pii: Points at the learner row; holds no PII itself.

@@ -20,8 +20,11 @@ from datetime import datetime
 from credentials_status.data import (
     CourseFacts,
     CourseProgress,
+    CourseRef,
     LearnerRecords,
     LearnerRunStatus,
+    NextStep,
+    NextStepCode,
     ProgramCourseStatus,
     ProgramFacts,
     ProgramRef,
@@ -29,8 +32,10 @@ from credentials_status.data import (
     ProgramStatusAnswer,
     ProgramWarning,
     ProgramWarningCode,
+    ReasonRun,
     RunFacts,
     RunLearnerStatus,
+    RunTiming,
 )
 from credentials_status.models import CertificateType
 from credentials_status.status import credential_is_visible, run_status
@@ -53,8 +58,10 @@ def reconcile_program_status(program: ProgramFacts, learner: LearnerRecords, now
             ProgramWarning(
                 code=ProgramWarningCode.PROGRAM_NOT_ACTIVE,
                 course_run_key=None,
-                message=f"This program is {program.status}: the learner's progress is shown as it stands, "
-                "but the program is not open to new learners.",
+                program_title=program.title,
+                program_status=program.status,
+                applicable_seat_types=tuple(program.applicable_seat_types),
+                accepted_certificate_types=tuple(accepted),
             )
         )
     courses = [_course_status(course, program, learner, accepted, now, warnings) for course in program.courses]
@@ -93,11 +100,14 @@ def _course_status(
         credential = learner.credentials.get(run.id)
         return credential is not None and credential_is_visible(credential, now) and credential.type in accepted
 
+    def pending(status: ProgramRunStatus) -> bool:
+        return status.learner.status == LearnerRunStatus.PENDING_AVAILABILITY and status.learner.type in accepted
+
     pairs = list(zip(runs, statuses, strict=True))
     counting = [status for status in statuses if status.counts_toward_program]
-    completed_in = [run for run, status in pairs if status.counts_toward_program and qualifies(run)]
-    excluded_completions = [run for run, status in pairs if status.excluded and qualifies(run)]
-    removed_completions = [run for run, status in pairs if status.removed and not status.excluded and qualifies(run)]
+    completed_in = [status for run, status in pairs if status.counts_toward_program and qualifies(run)]
+    excluded_completions = [status for run, status in pairs if status.excluded and qualifies(run)]
+    removed_completions = [status for run, status in pairs if status.removed and not status.excluded and qualifies(run)]
 
     if completed_in:
         progress = CourseProgress.COMPLETED
@@ -106,26 +116,32 @@ def _course_status(
     else:
         progress = CourseProgress.NOT_STARTED
 
-    advice = _counting_run_advice(
-        course, counting, completed_in, certificate_wording(program.applicable_seat_types), now
+    course_ref = CourseRef(key=course.key, title=course.title)
+    types = tuple(program.applicable_seat_types)
+    step = _next_step(
+        course_ref, counting, completed_in, [s for s in counting if pending(s)], types, tuple(accepted), now
     )
-    for run in excluded_completions:
-        warnings.append(
-            ProgramWarning(
-                code=ProgramWarningCode.COMPLETED_EXCLUDED_RUN,
-                course_run_key=run.key,
-                message=f"The learner completed {run.key}, which this program does not count; " + advice,
+    named = _named_counting_run(counting, completed_in, now)
+    for code, completions in (
+        (ProgramWarningCode.COMPLETED_EXCLUDED_RUN, excluded_completions),
+        (ProgramWarningCode.COMPLETED_REMOVED_RUN, removed_completions),
+    ):
+        for status in completions:
+            warnings.append(
+                ProgramWarning(
+                    code=code,
+                    course_run_key=status.key,
+                    program_title=program.title,
+                    program_status=program.status,
+                    applicable_seat_types=types,
+                    accepted_certificate_types=tuple(accepted),
+                    course=course_ref,
+                    run=reason_run(status, now),
+                    counting_run=reason_run(named, now) if named else None,
+                    course_completed=bool(completed_in),
+                    next_step=step,
+                )
             )
-        )
-    for run in removed_completions:
-        warnings.append(
-            ProgramWarning(
-                code=ProgramWarningCode.COMPLETED_REMOVED_RUN,
-                course_run_key=run.key,
-                message=f"The learner completed {run.key}, a run since removed from the catalog, which "
-                "no longer counts toward this program; " + advice,
-            )
-        )
     return ProgramCourseStatus(
         course_uuid=course.uuid,
         key=course.key,
@@ -133,6 +149,7 @@ def _course_status(
         status=progress,
         completed_only_in_excluded_run=not completed_in and bool(excluded_completions),
         course_runs=statuses,
+        next_step=step,
     )
 
 
@@ -165,70 +182,95 @@ def _run_status(run: RunFacts, program: ProgramFacts, learner: LearnerRecords, n
     )
 
 
-def certificate_wording(applicable_seat_types: Iterable[str]) -> str:
-    """The certificates that complete a course of the program, in words: "a verified certificate",
-    "an accepted certificate (verified or professional)", or "(any type but audit)" without seat types."""
-    types = list(dict.fromkeys(applicable_seat_types))
-    if not types:
-        return "an accepted certificate (any type but audit)"
-    if len(types) == 1:
-        return f"{_indefinite_article(types[0])} {types[0]} certificate"
-    return f"an accepted certificate ({either(types)})"
+def run_timing(start: datetime | None, end: datetime | None, now: datetime) -> RunTiming:
+    """Ended once its end is past; else unscheduled without a start, upcoming before it, open after."""
+    if end is not None and end <= now:
+        return RunTiming.ENDED
+    if start is None:
+        return RunTiming.UNSCHEDULED
+    if start > now:
+        return RunTiming.UPCOMING
+    return RunTiming.OPEN
 
 
-def either(items: Iterable[str]) -> str:
-    """``["verified", "professional", "masters"]`` -> ``"verified, professional or masters"``."""
-    words = [str(item) for item in items]
-    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else "".join(words)
+def reason_run(run: ProgramRunStatus, now: datetime) -> ReasonRun:
+    return ReasonRun(
+        key=run.key,
+        title=run.title,
+        start=run.start,
+        end=run.end,
+        timing=run_timing(run.start, run.end, now),
+        learner_enrolled=run.learner.status == LearnerRunStatus.ENROLLED,
+        certificate_available_date=run.learner.certificate_available_date,
+    )
 
 
-def _indefinite_article(word: str) -> str:
-    # "an honor", "an audit", "a verified", "a professional"; the h of honor is silent.
-    return "an" if word[:1].lower() in "aeiou" or word.lower().startswith("honor") else "a"
+def _live(run: ProgramRunStatus, now: datetime) -> bool:
+    return run.end is None or run.end > now
+
+
+def _soonest(runs: list[ProgramRunStatus], now: datetime) -> ProgramRunStatus:
+    """By soonest start, unscheduled last."""
+    return min(runs, key=lambda run: (run.start is None, run.start or now, run.key))
+
+
+def _latest_ended(runs: list[ProgramRunStatus], now: datetime) -> ProgramRunStatus:
+    return max(runs, key=lambda run: (run.end or now, run.key))
 
 
 def _suggested_run(runs: list[ProgramRunStatus], now: datetime) -> ProgramRunStatus:
     """The run to name: open or upcoming (end unset or ahead) by soonest start, unscheduled last;
     else the one that ended last."""
-    live = [run for run in runs if run.end is None or run.end > now]
-    if live:
-        return min(live, key=lambda run: (run.start is None, run.start or now, run.key))
-    return max(runs, key=lambda run: (run.end or now, run.key))
+    live = [run for run in runs if _live(run, now)]
+    return _soonest(live, now) if live else _latest_ended(runs, now)
 
 
-def _run_timing(run: ProgramRunStatus, now: datetime) -> str:
-    if run.end is not None and run.end <= now:
-        return f"ended {run.end:%Y-%m-%d}"
-    if run.start is None:
-        return "not scheduled yet"
-    if run.start > now:
-        return f"starts {run.start:%Y-%m-%d}"
-    return "open now"
-
-
-def _counting_run_advice(
-    course: CourseFacts,
-    counting: list[ProgramRunStatus],
-    completed_in: list[RunFacts],
-    certificates: str,
-    now: datetime,
-) -> str:
-    """The second half of a warning: which run of the course does count, in plain words.
-
-    The run named is one the learner is enrolled in (a certificate may still be issued after a run
-    ends), else one open now or upcoming, else the latest that ended, and the message says which.
-    """
+def _named_counting_run(
+    counting: list[ProgramRunStatus], completed_in: list[ProgramRunStatus], now: datetime
+) -> ProgramRunStatus | None:
+    """The counting run a warning names for support: the one completing the course, else one the
+    learner is enrolled in (a certificate may still be issued after a run ends), else one open now or
+    upcoming, else the latest that ended; None when no run counts."""
     if completed_in:
-        return f"the course is complete through {completed_in[0].key}, a counting run."
+        return completed_in[0]
     if not counting:
-        return f"no run of {course.key} counts toward this program at present."
+        return None
     enrolled = [run for run in counting if run.learner.status == LearnerRunStatus.ENROLLED]
-    suggestion = _suggested_run(enrolled or counting, now)
-    timing = _run_timing(suggestion, now)
+    return _suggested_run(enrolled or counting, now)
+
+
+def _next_step(
+    course: CourseRef,
+    counting: list[ProgramRunStatus],
+    completed_in: list[ProgramRunStatus],
+    pending: list[ProgramRunStatus],
+    seat_types: tuple[str, ...],
+    accepted_types: tuple[str, ...],
+    now: datetime,
+) -> NextStep:
+    """The learner's next step: done; wait for an awarded certificate; earn one in the live counting
+    run they are enrolled in; enroll in the soonest live counting run; else no run is open now (naming
+    the counting run that ended last), or no run counts at all."""
+
+    def step(code: NextStepCode, run: ProgramRunStatus | None) -> NextStep:
+        return NextStep(
+            code=code,
+            course=course,
+            run=reason_run(run, now) if run else None,
+            applicable_seat_types=seat_types,
+            accepted_certificate_types=accepted_types,
+        )
+
+    if completed_in:
+        return step(NextStepCode.NONE, completed_in[0])
+    if pending:
+        return step(NextStepCode.AWAIT_CERTIFICATE, pending[0])
+    if not counting:
+        return step(NextStepCode.NO_COUNTING_RUN, None)
+    live = [run for run in counting if _live(run, now)]
+    enrolled = [run for run in live if run.learner.status == LearnerRunStatus.ENROLLED]
     if enrolled:
-        where = f"a counting run is {suggestion.key} ({timing}; the learner is enrolled in it)."
-    elif suggestion.end is not None and suggestion.end <= now:
-        where = f"the latest counting run is {suggestion.key} ({timing}; no counting run is open or upcoming)."
-    else:
-        where = f"a counting run is {suggestion.key} ({timing})."
-    return f"{where} {course.key} is complete once the learner earns {certificates} in a counting run."
+        return step(NextStepCode.EARN_CERTIFICATE, _soonest(enrolled, now))
+    if live:
+        return step(NextStepCode.ENROLL, _soonest(live, now))
+    return step(NextStepCode.NO_RUN_OPEN, _latest_ended(counting, now))

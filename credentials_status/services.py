@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.db import retry_on_integrity_error
+from core.models import RecordSource
+from core.records import change_is_stale
 from core.services import learner_get_or_create
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
 from credentials_status.signals import grade_recorded
@@ -25,20 +27,33 @@ def course_run_credential_upsert(
     lms_user_id: int | None = None,
     email: str | None = None,
     certificate_available_date: datetime | None = None,
+    source: str = RecordSource.INGEST,
+    changed_at: datetime | None = None,
+    changed_by: str = "",
 ) -> tuple[CourseRunCredential, bool]:
     """Record the learner's certificate in a run. Replays are harmless. Returns ``(credential, created)``.
 
     ``awarded_at`` / ``revoked_at`` record when the status last moved to awarded / revoked.
+    ``changed_at`` is when the system of record made the change (an event's time; default now): a
+    change older than the one that made the stored state is ignored and the stored row returned
+    unchanged (``credential.source_time`` then differs from ``changed_at``). ``source`` and
+    ``changed_by`` say where the change came from and who applied it.
     """
     learner = learner_get_or_create(username=username, lms_user_id=lms_user_id, email=email)
     run = course_run_ensure(key=course_run_key)
-    now = timezone.now()
+    now = changed_at or timezone.now()
 
     def write() -> tuple[CourseRunCredential, bool]:
         credential = CourseRunCredential.objects.select_for_update().filter(learner=learner, course_run=run).first()
         created = credential is None
         if credential is None:
             credential = CourseRunCredential(learner=learner, course_run=run)
+        elif change_is_stale(stored_time=credential.source_time, incoming_time=now):
+            log.info(
+                "credential_change_stale",
+                extra={"learner_id": learner.pk, "course_run_key": run.key, "status": status, "source": source},
+            )
+            return credential, False
         if credential.status != status:
             if status == CredentialStatus.AWARDED:
                 credential.awarded_at = now
@@ -47,6 +62,7 @@ def course_run_credential_upsert(
         credential.status = status
         credential.type = type
         credential.certificate_available_date = certificate_available_date
+        credential.source, credential.source_time, credential.changed_by = source, now, changed_by
         credential.save()
         return credential, created
 
@@ -67,19 +83,42 @@ def grade_upsert(
     verified: bool = False,
     lms_user_id: int | None = None,
     email: str | None = None,
+    source: str = RecordSource.INGEST,
+    changed_at: datetime | None = None,
+    changed_by: str = "",
 ) -> tuple[Grade, bool]:
-    """Record the learner's grade in a run (replaces the previous one). Returns ``(grade, created)``."""
+    """Record the learner's grade in a run (replaces the previous one). Returns ``(grade, created)``.
+
+    ``changed_at``, ``source`` and ``changed_by`` as for ``course_run_credential_upsert``: an older
+    change is ignored (the stored grade returned, no ``grade_recorded`` signal).
+    """
     learner = learner_get_or_create(username=username, lms_user_id=lms_user_id, email=email)
     run = course_run_ensure(key=course_run_key)
+    now = changed_at or timezone.now()
+    values = {
+        "percent_grade": percent_grade,
+        "letter_grade": letter_grade,
+        "verified": verified,
+        "source": source,
+        "source_time": now,
+        "changed_by": changed_by,
+    }
 
-    def write() -> tuple[Grade, bool]:
-        return Grade.objects.update_or_create(
-            learner=learner,
-            course_run=run,
-            defaults={"percent_grade": percent_grade, "letter_grade": letter_grade, "verified": verified},
-        )
+    def write() -> tuple[Grade, bool, bool]:
+        grade = Grade.objects.select_for_update().filter(learner=learner, course_run=run).first()
+        if grade is None:
+            return Grade.objects.create(learner=learner, course_run=run, **values), True, True
+        if change_is_stale(stored_time=grade.source_time, incoming_time=now):
+            return grade, False, False
+        for name, value in values.items():
+            setattr(grade, name, value)
+        grade.save()
+        return grade, False, True
 
-    grade, created = retry_on_integrity_error(write)
+    grade, created, applied = retry_on_integrity_error(write)
+    if not applied:
+        log.info("grade_change_stale", extra={"learner_id": learner.pk, "course_run_key": run.key, "source": source})
+        return grade, False
     log.info("grade_recorded", extra={"learner_id": learner.pk, "course_run_key": run.key, "was_created": created})
     transaction.on_commit(
         lambda: _grade_recorded_send(

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import SOURCE_FIELDS, SourcedRecordAdminMixin
 from enrollments.models import Enrollment, PendingEnrollment
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SimpleHistoryAdmin):
-    list_display = ("learner", "course_run", "mode", "is_active", "license_uuid", "created", "modified")
+class EnrollmentAdmin(SourcedRecordAdminMixin, SimpleHistoryAdmin):
+    list_display = ("learner", "course_run", "mode", "is_active", "license_uuid", "source", "modified")
     list_filter = ("is_active", "mode", "created", "course_run__course__organization")
     list_select_related = ("learner", "course_run")
     search_fields = (
@@ -19,7 +20,7 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
         "=enterprise_customer_uuid",
     )
     raw_id_fields = ("learner", "course_run")
-    readonly_fields = ("created", "modified")
+    readonly_fields = ("created", "modified", *SOURCE_FIELDS)
     date_hierarchy = "created"
 
 

@@ -9,6 +9,7 @@ a 2xx answer without the documented shape raises ``UpstreamInvalidResponse`` (ne
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from core.fields import MAX_DB_INTEGER
 from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 from core.parsers import unstorable_reason
+from core.request_id import outbound_headers
 from enrollments.exceptions import (
     EnrollmentBackendNotConfigured,
     UpstreamError,
@@ -67,6 +69,37 @@ class LmsEnrollment:
     course_run_key: str
     mode: str
     is_active: bool
+
+
+@dataclass(frozen=True)
+class LmsCertificate:
+    """One row of ``GET /api/certificates/v0/certificates/{username}/``."""
+
+    username: str
+    course_run_key: str
+    certificate_type: str
+    status: str  # the LMS's status: downloadable, notpassing, unavailable, ...
+
+
+@dataclass(frozen=True)
+class LmsEnrollmentRecord:
+    """One row of ``GET /api/enrollment/v1/enrollments/`` (``user`` is the username)."""
+
+    username: str
+    course_run_key: str
+    mode: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class LmsGrade:
+    """One row of ``GET /api/grades/v1/courses/{course_id}/``."""
+
+    username: str
+    course_run_key: str
+    percent: float
+    letter_grade: str
+    passed: bool
 
 
 def _message(body: Any) -> str:
@@ -161,7 +194,9 @@ class LmsClient:
         url = f"{self.lms_url}{path}"
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, json=json, params=params, timeout=self.timeout)
+            response = self.session.request(
+                method, url, json=json, params=params, timeout=self.timeout, headers=outbound_headers()
+            )
         except requests.RequestException as exc:
             raise _transport_error(exc, method, path) from exc
         elapsed_ms = round((time.monotonic() - started) * 1000, 1)
@@ -186,6 +221,25 @@ class LmsClient:
         else:
             error_class = UpstreamRejected
         raise error_class(message, status_code=code, body=body)
+
+    def _pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[list[Any]]:
+        """The ``results`` of each page of a DRF-paginated list, following ``next`` links on the LMS."""
+        url_path: str | None = path
+        while url_path is not None:
+            body = self._request("GET", url_path, params=params)
+            params = None  # a ``next`` link carries the query
+            if isinstance(body, list):  # an unpaginated answer
+                yield body
+                return
+            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+                raise _invalid(path, "a page without a results list")
+            yield body["results"]
+            next_url = body.get("next")
+            if not next_url:
+                return
+            if not isinstance(next_url, str) or not next_url.startswith(self.lms_url + "/"):
+                raise _invalid(path, "a next link outside the LMS")
+            url_path = next_url[len(self.lms_url) :]
 
     def ensure_token(self) -> None:
         """Fetch (or reuse the cached) OAuth2 JWT now, so concurrent calls do not all fetch one."""
@@ -283,3 +337,65 @@ class LmsClient:
                 return False
             raise
         return True
+
+    # --- learner records (backfill) ---------------------------------------------------------------
+
+    def certificates_for_user(self, username: str) -> list[LmsCertificate]:
+        """Every certificate the LMS holds for the learner (any status); ``[]`` for an unknown learner."""
+        path = f"/api/certificates/v0/certificates/{quote(username, safe='')}/"
+        try:
+            rows = [row for page in self._pages(path) for row in page]
+        except UpstreamNotFound:
+            return []
+        certificates = []
+        for row in rows:
+            if not isinstance(row, dict) or not all(
+                isinstance(row.get(key), str) for key in ("course_id", "certificate_type", "status")
+            ):
+                raise _invalid(path, "a certificate without course_id, certificate_type and status")
+            certificates.append(
+                LmsCertificate(
+                    username=row.get("username") or username,
+                    course_run_key=row["course_id"],
+                    certificate_type=row["certificate_type"],
+                    status=row["status"],
+                )
+            )
+        return certificates
+
+    def enrollments_list(
+        self, *, username: str | None = None, course_run_key: str | None = None
+    ) -> Iterator[LmsEnrollmentRecord]:
+        """The LMS's enrollments of a learner or of a run (staff endpoint, paginated), page by page."""
+        path = "/api/enrollment/v1/enrollments/"
+        params = {key: value for key, value in (("username", username), ("course_id", course_run_key)) if value}
+        for page in self._pages(path, params):
+            for row in page:
+                if not isinstance(row, dict) or not isinstance(row.get("user"), str):
+                    raise _invalid(path, "an enrollment without a user")
+                if not isinstance(row.get("course_id"), str) or not isinstance(row.get("is_active"), bool):
+                    raise _invalid(path, "an enrollment without course_id or a boolean is_active")
+                yield LmsEnrollmentRecord(
+                    username=row["user"],
+                    course_run_key=row["course_id"],
+                    mode=str(row.get("mode") or "audit"),
+                    is_active=row["is_active"],
+                )
+
+    def grades_for_course_run(self, course_run_key: str) -> Iterator[LmsGrade]:
+        """Every enrolled learner's current grade in the run (paginated), page by page."""
+        path = f"/api/grades/v1/courses/{quote(course_run_key, safe=':+')}/"
+        for page in self._pages(path):
+            for row in page:
+                percent = row.get("percent") if isinstance(row, dict) else None
+                if not isinstance(row, dict) or not isinstance(row.get("username"), str):
+                    raise _invalid(path, "a grade without a username")
+                if not isinstance(percent, int | float) or isinstance(percent, bool):
+                    raise _invalid(path, "a grade without a numeric percent")
+                yield LmsGrade(
+                    username=row["username"],
+                    course_run_key=str(row.get("course_id") or course_run_key),
+                    percent=float(percent),
+                    letter_grade=str(row.get("letter_grade") or ""),
+                    passed=bool(row.get("passed")),
+                )

@@ -4,10 +4,10 @@ from django.conf import settings
 from django.db import models
 
 from core.history import historical_records
-from core.models import TimeStampedModel
+from core.models import SourcedRecord, TimeStampedModel
 
 
-class Enrollment(TimeStampedModel):
+class Enrollment(TimeStampedModel, SourcedRecord):
     """A learner's enrollment in a course run.
 
     .. no_pii: Points at the learner row; holds no PII itself.

@@ -3,16 +3,19 @@
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from edx_django_utils.monitoring import set_custom_attribute
 
 from core.db import chunked, retry_on_integrity_error
 from core.history import history_bulk_delete, history_bulk_record
-from core.models import User
+from core.models import RecordSource, User
+from core.records import change_is_stale
 from core.tasks import task_enqueue_on_commit
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
 from enrollments.backends.writes import BATCH_SIZE, enrollment_history_record
@@ -37,14 +40,37 @@ log = logging.getLogger(__name__)
 
 
 def enrollment_upsert(
-    *, learner: User, course_run: CourseRun, mode: str, is_active: bool = True, license_uuid: UUID | None = None
+    *,
+    learner: User,
+    course_run: CourseRun,
+    mode: str,
+    is_active: bool = True,
+    license_uuid: UUID | None = None,
+    source: str = RecordSource.INGEST,
+    changed_at: datetime | None = None,
+    changed_by: str = "",
 ) -> tuple[Enrollment, bool]:
-    """Create or update the learner's enrollment in a run. Returns ``(enrollment, created)``."""
-    defaults: dict[str, object] = {"mode": mode, "is_active": is_active}
+    """Create or update the learner's enrollment in a run. Returns ``(enrollment, created)``.
+
+    ``changed_at`` is when the system of record made the change (an event's time; default now): a
+    change older than the stored one's is ignored and the stored row returned unchanged.
+    """
+    now = changed_at or timezone.now()
+    defaults: dict[str, object] = {
+        "mode": mode,
+        "is_active": is_active,
+        "source": source,
+        "source_time": now,
+        "changed_by": changed_by,
+    }
     if license_uuid is not None:
         defaults["license_uuid"] = license_uuid
 
     def write() -> tuple[Enrollment, bool]:
+        stored = Enrollment.objects.select_for_update().filter(learner=learner, course_run=course_run).first()
+        if stored is not None and change_is_stale(stored_time=stored.source_time, incoming_time=now):
+            log.info("enrollment_change_stale", extra={"learner_id": learner.pk, "course_run_key": course_run.key})
+            return stored, False
         return Enrollment.objects.update_or_create(learner=learner, course_run=course_run, defaults=defaults)
 
     enrollment, created = retry_on_integrity_error(write)
@@ -175,6 +201,7 @@ def bulk_enroll(
       writes have committed.
     - A learner who appeared with a newly pending email while this ran gets those rows realised.
     """
+    set_custom_attribute("enrollments.bulk_size", len(items))
     backend = backend or enrollment_backend_get()
     distinct, duplicate_of = _distinct_items(items)
     pairs, outcomes = _prepare(distinct, backend)

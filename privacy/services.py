@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from social_django.models import UserSocialAuth
 from user_util import user_util
 
 from core.history import history_source
@@ -63,7 +64,8 @@ def learner_retire(*, lms_user_id: int | None, original_username: str, retired_b
       LMS user id stays, so a second call finds the row (idempotent) and records keep counting.
     - Credentials, grades, enrollments and credit outcomes stay attached to the row.
     - Every other copy is scrubbed: credit request parameters (and their history), pending
-      enrollments waiting for the learner's email (deleted; their history keeps the retired email).
+      enrollments waiting for the learner's email (deleted; their history keeps the retired email),
+      the learner's LMS sign-in links (social-auth rows holding the LMS username and tokens: deleted).
     - History rows written meanwhile name ``retirement by <retired_by>`` as their source.
 
     Raises ``LearnerNotFound`` when no row matches (the retirement driver treats it as done), and
@@ -94,6 +96,8 @@ def learner_retire(*, lms_user_id: int | None, original_username: str, retired_b
         scrubbed_requests = credit_api.learner_credit_pii_retire(
             learner_id=learner.pk, retired_username=learner.username, retired_email=learner.email
         )
+        # The LMS sign-in link (social-auth): its uid is the LMS username and extra_data the LMS's tokens.
+        removed_sign_in_links, _ = UserSocialAuth.objects.filter(user=learner).delete()
         removed_pending = (
             enrollments_api.pending_enrollments_retire(email=original_email, retired_email=learner.email)
             if original_email and not already_retired
@@ -106,6 +110,7 @@ def learner_retire(*, lms_user_id: int | None, original_username: str, retired_b
             "already_retired": already_retired,
             "credit_requests_scrubbed": scrubbed_requests,
             "pending_enrollments_removed": removed_pending,
+            "sign_in_links_removed": removed_sign_in_links,
         },
     )
     return RetirementResult(learner_id=learner.pk, already_retired=already_retired)

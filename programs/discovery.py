@@ -27,6 +27,8 @@ from django.utils import timezone
 from edx_django_utils.cache import TieredCache
 from edx_rest_api_client.client import OAuthAPIClient
 
+from core.request_id import outbound_headers
+
 log = logging.getLogger(__name__)
 
 
@@ -199,7 +201,9 @@ class DiscoveryClient:
     def _send(self, method: str, url: str, *, params: dict[str, Any] | None) -> requests.Response:
         self.request_count += 1
         try:
-            response = self.session.request(method, url, params=params, timeout=self.timeout)
+            response = self.session.request(
+                method, url, params=params, timeout=self.timeout, headers=outbound_headers()
+            )
         except requests.Timeout as exc:
             log.warning("discovery_timeout", extra={"url": url})
             raise UpstreamTimeout(f"Discovery did not answer in time: {url}", url=url) from exc

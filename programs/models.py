@@ -72,6 +72,9 @@ class CourseRun(TimeStampedModel):
         max_length=64, blank=True, help_text="custom-b2c, custom-b2b-enterprise or empty."
     )
     hidden = models.BooleanField(default=False)
+    catalog_event_time = models.DateTimeField(
+        null=True, blank=True, help_text="Time of the last Studio catalog event applied; older ones are ignored."
+    )
 
     history = historical_records()
 

@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
 from core.history import history_bulk_delete, history_source
+from core.records import change_is_stale
 from programs.data import SyncResult
 from programs.discovery import (
     DiscoveryClient,
@@ -66,6 +67,8 @@ def course_run_upsert(
     title: str | Unset = UNSET,
     start: datetime | Unset | None = UNSET,
     end: datetime | Unset | None = UNSET,
+    hidden: bool | Unset = UNSET,
+    event_time: datetime | None = None,
 ) -> tuple[CourseRun, bool]:
     """Create or update a run (and its course and organization, derived from the key).
 
@@ -73,14 +76,26 @@ def course_run_upsert(
     dates must be in order: an ``end`` before the ``start`` (sent or stored) is a 400 naming the
     field sent, and changes nothing. Idempotent and safe under concurrent identical calls: one
     caller creates each row, the others read it. A run the LMS deleted earlier is restored.
-    Returns ``(run, created)``.
+    ``event_time`` (a Studio catalog event's time) is kept; an event older than the last one applied
+    changes nothing. Returns ``(run, created)``.
     """
     parsed = parse_course_run_key(key)
-    given = {name: value for name, value in (("title", title), ("start", start), ("end", end)) if value is not UNSET}
+    given = {
+        name: value
+        for name, value in (("title", title), ("start", start), ("end", end), ("hidden", hidden))
+        if value is not UNSET
+    }
+    if event_time is not None:
+        given["catalog_event_time"] = event_time
     for attempt in range(3):
         try:
             with transaction.atomic():
                 run, created = _course_run_get_or_create(parsed.run_key, parsed.course_key, parsed.org_key)
+                if event_time is not None and change_is_stale(
+                    stored_time=run.catalog_event_time, incoming_time=event_time
+                ):
+                    log.info("course_run_change_stale", extra={"course_run_key": run.key})
+                    return run, False
                 _check_dates(given, run)
                 changed = [field for field, value in given.items() if getattr(run, field) != value]
                 for field in changed:

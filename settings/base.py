@@ -5,14 +5,26 @@ Everything is defined here and read from the environment through ``settings.env`
 the service API contract.
 """
 
+import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
-from django.core.exceptions import ImproperlyConfigured
 
-from settings.env import env_bool, env_int, env_json, env_list, env_str
+from settings.env import (
+    SECRETS_BY_ID,
+    env_bool,
+    env_database_url,
+    env_fraction,
+    env_int,
+    env_json,
+    env_jwk_set,
+    env_list,
+    env_positive_seconds,
+    env_rate,
+    env_str,
+)
 from settings.jwt_keys import jwt_issuers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_guid",
+    "social_django",
     "core",
     "programs",
     "credentials_status",
@@ -39,20 +53,35 @@ INSTALLED_APPS = [
     "credit",
     "support",
     "privacy",
+    "events",
+    "openedx_events",
+    "learner_portal",
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware, view and log line sees the request id (core.request_id).
+    "django_guid.middleware.guid_middleware",
+    # edx-django-utils: the request cache, then custom attributes reported to OPENEDX_TELEMETRY's backends.
+    # The request cache is cleared at each request: JwtAuthCookieMiddleware caches the JWT cookie's user
+    # there, and without it one request's user would serve the next.
+    "edx_django_utils.cache.middleware.RequestCacheMiddleware",
+    "edx_django_utils.monitoring.MonitoringSupportMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "core.middleware.RefuseNulMiddleware",
     "core.middleware.JsonApiNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The LMS language cookie, else Accept-Language, picks the language (LANGUAGE_COOKIE_NAME).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Joins the LMS's split JWT cookie pair; on the learner pages it signs the learner in, no session needed.
+    "edx_rest_framework_extensions.auth.jwt.middleware.JwtAuthCookieMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # History rows name the request's user (after DRF authenticates it) and source (core.history).
     "simple_history.middleware.HistoryRequestMiddleware",
+    "social_django.middleware.SocialAuthExceptionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -61,7 +90,39 @@ MIDDLEWARE = [
 ROOT_URLCONF = "settings.urls"
 WSGI_APPLICATION = "settings.wsgi.application"
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["core.backends.ThrottledModelBackend"]
+# --- Signing in through the LMS (OAuth2), as Open edX IDAs do; only when its client is configured ----
+# Register the client in the LMS with the redirect URI <this service>/complete/edx-oauth2/.
+SOCIAL_AUTH_EDX_OAUTH2_KEY = env_str("SOCIAL_AUTH_EDX_OAUTH2_KEY", "")
+SOCIAL_AUTH_EDX_OAUTH2_SECRET = env_str("SOCIAL_AUTH_EDX_OAUTH2_SECRET", "")
+# The LMS root this service calls (token endpoint); PUBLIC_URL_ROOT is where browsers are sent, if different.
+SOCIAL_AUTH_EDX_OAUTH2_URL_ROOT = env_str("SOCIAL_AUTH_EDX_OAUTH2_URL_ROOT", env_str("LMS_URL", "") or "")
+SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT = env_str(
+    "SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT", SOCIAL_AUTH_EDX_OAUTH2_URL_ROOT
+)
+SOCIAL_AUTH_EDX_OAUTH2_LOGOUT_URL = env_str("SOCIAL_AUTH_EDX_OAUTH2_LOGOUT_URL", "")
+SOCIAL_AUTH_STRATEGY = "auth_backends.strategies.EdxDjangoStrategy"
+SOCIAL_AUTH_USER_MODEL = "core.User"
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/learner/programs/"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/learner/login/?lms_error=1"
+SOCIAL_AUTH_SANITIZE_REDIRECTS = True
+# A failed sign-in (forged state, refused identity) returns to the sign-in page with a message, not a
+# 500; the refusal is logged (lms_sign_in_refused) with the ids involved.
+SOCIAL_AUTH_RAISE_EXCEPTIONS = False
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = env_bool("SOCIAL_AUTH_REDIRECT_IS_HTTPS", False)
+SOCIAL_AUTH_PIPELINE = [
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    # The one writer of learner identity creates or renames the row (core.lms_sign_in).
+    "core.lms_sign_in.learner_from_lms",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+]
+
+AUTHENTICATION_BACKENDS = (["auth_backends.backends.EdXOAuth2"] if SOCIAL_AUTH_EDX_OAUTH2_KEY else []) + [
+    "core.backends.ThrottledModelBackend"
+]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 LOGIN_URL = "/login/"
@@ -83,8 +144,13 @@ TEMPLATES = [
 ]
 
 # DATABASE_URL: sqlite:///path, postgres://..., mysql://... (MySQL and MariaDB through PyMySQL).
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'credentials_status.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": env_database_url(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'credentials_status.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, min_value=0),
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take SQLite's lock when their transaction begins and wait for it up to 20 s; a
     # deferred transaction that must upgrade its lock fails at once ("database is locked").
@@ -110,7 +176,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The LMS stores the learner's language in this cookie (on the shared parent domain).
+LANGUAGE_COOKIE_NAME = env_str("LANGUAGE_COOKIE_NAME", "openedx-language-preference")
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -133,9 +203,7 @@ CACHES = {
 }
 # Reverse proxies in front of the service that append to X-Forwarded-For (0: none, REMOTE_ADDR is the
 # client). Throttles and the sign-in lockout count per client address (core.client_address).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT < 0:
-    raise ImproperlyConfigured("The environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, min_value=0)
 
 # --- REST framework, authentication and errors -------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
@@ -158,19 +226,19 @@ REST_FRAMEWORK: dict[str, Any] = {
     # The throttles ask core.client_address; DRF's own reading of X-Forwarded-For agrees with it.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("THROTTLE_RATE_ANON", "60/minute"),
-        "user": env_str("THROTTLE_RATE_USER", "6000/minute"),
-        "credit_callback": env_str("THROTTLE_RATE_CREDIT_CALLBACK", "120/minute"),
+        "anon": env_rate("THROTTLE_RATE_ANON", "60/minute"),
+        "user": env_rate("THROTTLE_RATE_USER", "6000/minute"),
+        "credit_callback": env_rate("THROTTLE_RATE_CREDIT_CALLBACK", "120/minute"),
     },
 }
 
 # Trusted issuers and keys (settings/jwt_keys.py): no HS256 secret here unless the environment names one;
 # settings.local and settings.test add the development secret. The first issuer signs dev tokens.
-JWT_PUBLIC_SIGNING_JWK_SET = env_str("JWT_PUBLIC_SIGNING_JWK_SET", None)
+JWT_PUBLIC_SIGNING_JWK_SET = env_jwk_set("JWT_PUBLIC_SIGNING_JWK_SET", None)
 JWT_ISSUERS = jwt_issuers()
 JWT_ISSUER, JWT_AUDIENCE, JWT_SECRET_KEY = (JWT_ISSUERS[0][name] for name in ("ISSUER", "AUDIENCE", "SECRET_KEY"))
 
-JWT_AUTH = {
+JWT_AUTH: dict[str, Any] = {
     "JWT_AUTH_HEADER_PREFIX": "JWT",
     "JWT_ALGORITHM": "HS256",
     "JWT_VERIFY_EXPIRATION": True,
@@ -181,6 +249,9 @@ JWT_AUTH = {
     "JWT_ISSUERS": JWT_ISSUERS,
     "JWT_PUBLIC_SIGNING_JWK_SET": JWT_PUBLIC_SIGNING_JWK_SET,
     "JWT_AUTH_COOKIE": "edx-jwt-cookie",
+    # The LMS splits its JWT cookie in two; JwtAuthCookieMiddleware joins them into JWT_AUTH_COOKIE.
+    "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
+    "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
 }
 
 EDX_DRF_EXTENSIONS = {
@@ -192,6 +263,8 @@ EDX_DRF_EXTENSIONS = {
         # The learner's full name, sent to credit providers as user_full_name (ADR 0010).
         "name": "full_name",
     },
+    # The JWT cookie pair signs a learner in on the server-rendered learner pages too.
+    "ENABLE_SET_REQUEST_USER_FOR_JWT_COOKIE": True,
 }
 
 # Usernames (service accounts) that hold the learner_status_readers role without a group.
@@ -219,6 +292,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are grouped by app: the path segment after /api/ (credentials, programs, ...).
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "TAGS": [
+        {"name": "credentials", "description": "Learner certificate and program status; credential and grade ingest."},
+        {"name": "programs", "description": "Catalog: organizations, courses, runs, programs, Discovery syncs."},
+        {"name": "enrollments", "description": "Enrollment ingest and bulk enrollment."},
+        {"name": "credit", "description": "Credit courses, eligibility, providers and requests."},
+        {"name": "health", "description": "Liveness and dependencies."},
+        {
+            "name": "privacy",
+            "description": "Learner retirement and username replacement (the LMS's retirement driver).",
+        },
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProgramStatusEnum": "programs.models.ProgramStatus",
         "SyncStatusEnum": "programs.models.SyncStatus",
@@ -229,42 +315,59 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_error_responses"],
 }
 
+# --- The Open edX event bus (docs/decisions/0011-event-ordering-and-idempotency.rst) ---------------
+# ``python manage.py consume_events -t TOPIC -g GROUP`` builds the consumer EVENT_BUS_CONSUMER names:
+# edx-event-bus-redis by default, ``edx_event_bus_kafka.KafkaEventConsumer`` for Kafka. Without a
+# bus nothing here is used.
+EVENT_BUS_CONSUMER = env_str("EVENT_BUS_CONSUMER", "events.bus.redis_consumer_create")
+EVENT_BUS_REDIS_CONNECTION_URL = env_str("EVENT_BUS_REDIS_CONNECTION_URL", None)
+EVENT_BUS_TOPIC_PREFIX = env_str("EVENT_BUS_TOPIC_PREFIX", None)
+EVENT_BUS_REDIS_CONSUMER_NAME = env_str("EVENT_BUS_REDIS_CONSUMER_NAME", "credentials-status")
+EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT = env_int("EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT", 60)
+EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP = env_positive_seconds("EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP", 1.0)
+EVENT_BUS_REDIS_STREAM_MAX_LEN = env_int("EVENT_BUS_REDIS_STREAM_MAX_LEN", 10_000)
+EVENT_BUS_DATABASE_RETRY_MAX_SECONDS = env_int("EVENT_BUS_DATABASE_RETRY_MAX_SECONDS", 30)
+EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS = env_str("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", None)
+EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL = env_str("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", None)
+EVENT_BUS_KAFKA_API_KEY = env_str("EVENT_BUS_KAFKA_API_KEY", None)
+EVENT_BUS_KAFKA_API_SECRET = env_str("EVENT_BUS_KAFKA_API_SECRET", None)
+EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY = env_str("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY", None)
+EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET = env_str("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET", None)
+
 # --- Upstreams: Discovery and the LMS ----------------------------------------------------------
 DISCOVERY_API_URL = env_str("DISCOVERY_API_URL", None)
 OAUTH2_PROVIDER_URL = env_str("OAUTH2_PROVIDER_URL", None)
 OAUTH2_CLIENT_ID = env_str("OAUTH2_CLIENT_ID", None)
 OAUTH2_CLIENT_SECRET = env_str("OAUTH2_CLIENT_SECRET", None)
 LMS_URL = env_str("LMS_URL", None)
-UPSTREAM_CONNECT_TIMEOUT_SECONDS = float(env_str("UPSTREAM_CONNECT_TIMEOUT_SECONDS", "5"))
-UPSTREAM_READ_TIMEOUT_SECONDS = float(env_str("UPSTREAM_READ_TIMEOUT_SECONDS", "30"))
+UPSTREAM_CONNECT_TIMEOUT_SECONDS = env_positive_seconds("UPSTREAM_CONNECT_TIMEOUT_SECONDS", 5.0)
+UPSTREAM_READ_TIMEOUT_SECONDS = env_positive_seconds("UPSTREAM_READ_TIMEOUT_SECONDS", 30.0)
 ENROLLMENT_BACKEND = env_str("ENROLLMENT_BACKEND", "local")
 # One bulk enrollment through the LMS stops sending calls after this many retryable failures in a
 # row, or this many seconds into the request (below gunicorn's 60 s worker timeout).
-LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20)
-LMS_TIME_BUDGET_SECONDS = float(env_str("LMS_TIME_BUDGET_SECONDS", "45"))
-PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60)
+LMS_CIRCUIT_BREAKER_FAILURES = env_int("LMS_CIRCUIT_BREAKER_FAILURES", 20, min_value=1)
+LMS_TIME_BUDGET_SECONDS = env_positive_seconds("LMS_TIME_BUDGET_SECONDS", 45.0)
+PROGRAM_SYNC_INTERVAL_MINUTES = env_int("PROGRAM_SYNC_INTERVAL_MINUTES", 60, min_value=1)
 # Celery beat realises pending enrollments whose email now belongs to a learner (what arrivals missed).
-PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15)
+PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES = env_int("PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES", 15, min_value=1)
 # A sync that would retire more than this share of the synced programs stops instead (outage guard).
-PROGRAM_SYNC_MAX_RETIRE_FRACTION = float(env_str("PROGRAM_SYNC_MAX_RETIRE_FRACTION", "0.1"))
+PROGRAM_SYNC_MAX_RETIRE_FRACTION = env_fraction("PROGRAM_SYNC_MAX_RETIRE_FRACTION", 0.1)
 # A sync still "running" after this many minutes is recorded as failed (its process was killed); the
 # Celery task is stopped at this limit, so no live sync is that old.
-PROGRAM_SYNC_STALE_MINUTES = env_int("PROGRAM_SYNC_STALE_MINUTES", 120)
+PROGRAM_SYNC_STALE_MINUTES = env_int("PROGRAM_SYNC_STALE_MINUTES", 120, min_value=1)
 # Items per Discovery page: large pages keep a sync under Discovery's 200 requests/hour throttle.
-PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100)
+PROGRAM_SYNC_PAGE_SIZE = env_int("PROGRAM_SYNC_PAGE_SIZE", 100, min_value=1)
 # Restricted run types to request from Discovery (sent identically to the course and program calls).
 # Both by default: the LMS pushes restricted runs here anyway, and only a sync that sees them can
 # see a program excluding one (docs/decisions/0004). Set to an empty string to request none.
 PROGRAM_SYNC_INCLUDE_RESTRICTED = env_list("PROGRAM_SYNC_INCLUDE_RESTRICTED", ["custom-b2c", "custom-b2b-enterprise"])
 
 # --- Credit -----------------------------------------------------------------------------------
-CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {})
+CREDIT_PROVIDER_SECRET_KEYS = env_json("CREDIT_PROVIDER_SECRET_KEYS", {}, shape=SECRETS_BY_ID)
 CREDIT_ELIGIBILITY_EXPIRATION_DAYS = env_int("CREDIT_ELIGIBILITY_EXPIRATION_DAYS", 365)
 CREDIT_PROVIDER_TIMESTAMP_EXPIRATION = env_int("CREDIT_PROVIDER_TIMESTAMP_EXPIRATION", 15 * 60)
 # Longest time a learner's LMS country and mailing address are reused for credit requests (0: every time).
-LMS_ACCOUNT_CACHE_SECONDS = env_int("LMS_ACCOUNT_CACHE_SECONDS", 300)
-if not 0 <= LMS_ACCOUNT_CACHE_SECONDS <= 86400:
-    raise ImproperlyConfigured("LMS_ACCOUNT_CACHE_SECONDS must be between 0 and 86400.")
+LMS_ACCOUNT_CACHE_SECONDS = env_int("LMS_ACCOUNT_CACHE_SECONDS", 300, min_value=0, max_value=86400)
 
 # --- Celery: unset broker = tasks run in-process -----------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", None)
@@ -275,6 +378,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Worker and beat log through LOGGING (settings.celery connects setup_logging), not Celery's text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Where beat keeps its schedule state: a writable path outside the code (the image's /app is read-only).
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(Path(tempfile.gettempdir()) / "credentials-status-celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
     "program-sync": {
         "task": "programs.tasks.program_sync_scheduled",
@@ -295,24 +404,41 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@credentials-status.localhost")
 
+# --- Request id (django-guid; core.request_id carries it into tasks and upstream calls) ---------
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    # Only a UUID is taken from the caller (bounded, nothing to escape); anything else gets a new id.
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+}
+
 # --- Logging: one JSON object per line, with stable event names --------------------------------
+# Every process (runserver, gunicorn workers, Celery worker and beat, management commands) logs
+# through the root handler: ISO-8601 UTC "time", "level", "logger", "message", the record's
+# ``extra`` fields, "request_id" and, inside a task, "task_name" and "task_id". Python warnings
+# arrive as records of the "py.warnings" logger. Gunicorn's own logs: core.gunicorn_logging.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+logging.captureWarnings(True)
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
+        "json": {"()": "core.logging.json_formatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_context"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers print plain text: send its records to the JSON handler instead.
+        **{name: {"handlers": [], "propagate": True} for name in ("django", "django.server", "py.warnings")},
         "django.db.backends": {"level": "WARNING"},
         # edx-drf-extensions logs each claim it copies onto the user; keep them out of the logs.
         "edx_rest_framework_extensions.auth.jwt.authentication": {"level": "WARNING"},
+        # django-guid logs every generated id, and invalid ones as sent: nothing worth a line.
+        "django_guid": {"level": "ERROR"},
     },
 }
 
@@ -338,6 +464,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+if SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT:
+    # Signing in through the LMS posts here and is redirected to the LMS's authorize page; browsers
+    # apply form-action to that redirect.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(SOCIAL_AUTH_EDX_OAUTH2_PUBLIC_URL_ROOT)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # Bulk bodies (10,000 enrollment pairs) fit; larger ones get a JSON 413.
@@ -346,5 +476,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 MAX_QUERY_STRING_BYTES = 4096
 MAX_REQUEST_HEADER_BYTES = 8192
 MAX_REQUEST_HEADERS_TOTAL_BYTES = 32768
-# edx-django-utils monitoring: no New Relic here.
-OPENEDX_TELEMETRY: list[str] = []
+# edx-django-utils monitoring backends, as in Open edX: e.g. edx_django_utils.monitoring.OpenTelemetryBackend,
+# NewRelicBackend or DatadogBackend (their agents are installed and configured outside Django). None by default.
+OPENEDX_TELEMETRY = env_list("OPENEDX_TELEMETRY", [])

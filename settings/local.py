@@ -2,7 +2,7 @@
 
 from settings.base import *  # noqa: F403
 from settings.base import JWT_AUTH
-from settings.env import env_bool
+from settings.env import env_bool, raise_problems
 from settings.jwt_keys import DEV_JWT_SECRET_KEY, jwt_issuers
 
 DEBUG = env_bool("DEBUG", True)
@@ -16,3 +16,6 @@ WHITENOISE_AUTOREFRESH = True
 JWT_ISSUERS = jwt_issuers(default_secret=DEV_JWT_SECRET_KEY)
 JWT_SECRET_KEY = JWT_ISSUERS[0]["SECRET_KEY"]
 JWT_AUTH = {**JWT_AUTH, "JWT_ISSUERS": JWT_ISSUERS}
+
+# Last line of every settings module Django loads: one ImproperlyConfigured naming every bad variable.
+raise_problems()

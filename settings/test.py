@@ -4,6 +4,7 @@ import os
 
 from settings.base import *  # noqa: F403
 from settings.base import JWT_AUTH, LOGGING, REST_FRAMEWORK
+from settings.env import raise_problems
 from settings.jwt_keys import DEV_JWT_SECRET_KEY, jwt_issuers
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -26,7 +27,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": LOGGING["formatters"]["json"]},
-    "handlers": {"devnull": {"class": "logging.FileHandler", "filename": os.devnull, "formatter": "json"}},
+    "filters": LOGGING["filters"],
+    "handlers": {
+        "devnull": {
+            "class": "logging.FileHandler",
+            "filename": os.devnull,
+            "formatter": "json",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["devnull"], "level": "INFO"},
     "loggers": {
         **LOGGING["loggers"],  # production's levels: a test of what is logged sees what production logs
@@ -45,3 +54,12 @@ WHITENOISE_AUTOREFRESH = True
 JWT_ISSUERS = jwt_issuers(default_secret=DEV_JWT_SECRET_KEY)
 JWT_SECRET_KEY = JWT_ISSUERS[0]["SECRET_KEY"]
 JWT_AUTH = {**JWT_AUTH, "JWT_ISSUERS": JWT_ISSUERS}
+
+# The event bus consumer polls Redis for a second at a time, so a test stops it quickly; a database
+# outage is retried every second at most.
+EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT = 1
+EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP = 0.1
+EVENT_BUS_DATABASE_RETRY_MAX_SECONDS = 1
+
+# Last line of every settings module Django loads: one ImproperlyConfigured naming every bad variable.
+raise_problems()

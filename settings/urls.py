@@ -34,4 +34,7 @@ urlpatterns = [
     path("support/", include("support.urls")),
     # Open edX user retirement and username replacement, at the paths every IDA serves them.
     path("api/v1/", include("privacy.rest_api.v1.urls")),
+    path("learner/", include("learner_portal.urls")),
+    # /login/edx-oauth2/ starts signing in through the LMS, /complete/edx-oauth2/ is its redirect URI.
+    path("", include("social_django.urls", namespace="social")),
 ]

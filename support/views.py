@@ -12,26 +12,37 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views import View
 
+from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.parsers import unstorable_reason
 from core.roles import Role, user_has_role
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.selectors import learner_program_status, learner_programs
+from enrollments.api import LmsClient
+from enrollments.exceptions import EnrollmentBackendNotConfigured
+from events.backfill import backfill_from_lms
+from learner_portal.views import lms_sign_in_enabled
 from programs.models import Program
-from support.selectors import exclusion_origins, learner_record_timeline, learner_search
+from support.selectors import exclusion_origins, learner_record_timeline, learner_records, learner_search
 
 
 class SupportLoginView(LoginView):
     template_name = "support/login.html"
     redirect_authenticated_user = True  # then LOGIN_REDIRECT_URL, the console's search page
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "lms_sign_in": lms_sign_in_enabled()}
+
 
 class ConsoleView(AccessMixin, View):
     """Base of every console page: anonymous -> login, signed in without the role -> 403."""
 
     login_url = reverse_lazy("support:login")
+    # Staff coming from the LMS with its JWT cookie pair are signed in (JwtAuthCookieMiddleware).
+    authentication_classes = [LearnerJwtAuthentication]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
@@ -65,26 +76,59 @@ class SearchView(ConsoleView):
         return render(request, "support/search.html", {"query": query, "results": results})
 
 
+def _learner_page(request: HttpRequest, learner: User, **context: Any) -> HttpResponse:
+    answers = learner_programs(learner, username=learner.username)
+    origins = exclusion_origins(program_uuids=[answer.program.uuid for answer in answers])
+    return render(
+        request,
+        "support/learner.html",
+        {
+            "learner": learner,
+            "answers": answers,
+            "programs": [{"answer": answer, "exclusions": origins.get(answer.program.uuid, [])} for answer in answers],
+            "timeline": learner_record_timeline(learner=learner),
+            "records": learner_records(learner),
+            **context,
+        },
+    )
+
+
 class LearnerView(ConsoleView):
-    """Every program the learner touches, with progress, courses, runs and warnings."""
+    """Every program the learner touches, with progress, courses, runs and warnings; every record's source."""
 
     def get(self, request: HttpRequest, username: str) -> HttpResponse:
         learner = User.objects.filter(username=username).first()
         if learner is None:
-            return _not_found(request, f"No learner has the username {username}.")
-        answers = learner_programs(learner, username=username)
-        origins = exclusion_origins(program_uuids=[answer.program.uuid for answer in answers])
-        return render(
+            return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
+        return _learner_page(request, learner)
+
+
+class LearnerLmsCheckView(ConsoleView):
+    """POST: "Check against the LMS" (the drift check for this learner); with ``apply=1`` apply the LMS's records.
+
+    Applied records are ``source=backfill`` with the support user's username as ``changed_by``.
+    """
+
+    def post(self, request: HttpRequest, username: str) -> HttpResponse:
+        learner = User.objects.filter(username=username).first()
+        if learner is None:
+            return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
+        apply = request.POST.get("apply") == "1"
+        try:
+            client = LmsClient.from_settings()
+        except EnrollmentBackendNotConfigured:
+            return _learner_page(
+                request, learner, lms_error=_("The LMS is not configured here (LMS_URL and OAUTH2_* settings).")
+            )
+        report = backfill_from_lms(
+            client=client, usernames=[learner.username], dry_run=not apply, changed_by=request.user.get_username()
+        )
+        return _learner_page(
             request,
-            "support/learner.html",
-            {
-                "learner": learner,
-                "answers": answers,
-                "programs": [
-                    {"answer": answer, "exclusions": origins.get(answer.program.uuid, [])} for answer in answers
-                ],
-                "timeline": learner_record_timeline(learner=learner),
-            },
+            learner,
+            lms_check=report,
+            lms_error=_("The LMS did not answer; nothing was changed. Try again later.") if report.failures else "",
+            lms_applied=apply and not report.failures,
         )
 
 
@@ -101,11 +145,11 @@ class ProgramView(ConsoleView):
         username = request.GET.get("learner", "").strip() or None
         learner = User.objects.filter(username=username).first() if username else None
         if username and learner is None:
-            return _not_found(request, f"No learner has the username {username}.")
+            return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
         try:
             answer = learner_program_status(program_uuid=program_uuid, username=username)
         except ProgramNotFound:
-            return _not_found(request, f"No program has the uuid {program_uuid}.")
+            return _not_found(request, _("No program has the uuid %(uuid)s.") % {"uuid": program_uuid})
         excluded = [run for course in answer.courses for run in course.course_runs if run.excluded]
         return render(
             request,

@@ -12,6 +12,7 @@ Policy lives here, transport in ``enrollments.lms``:
 Threads only call the LMS; every database read and write happens on the calling thread.
 """
 
+import contextvars
 import logging
 import random
 import threading
@@ -144,6 +145,38 @@ def _lms_failure(pair: PreparedPair, exc: UpstreamError, attempts: int) -> Enrol
     return _failure(pair, FailureCode.LMS_REFUSED, f"The LMS refused the enrollment ({exc.status_code}): {exc}")
 
 
+def lms_call_with_retries(
+    call: Callable[..., T],
+    /,
+    *,
+    guard: CallGuard,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> T:
+    """The one retry policy of LMS calls: ``call(**kwargs)``, again after a jittered exponential backoff
+    while it fails with a retryable error (timeout, 5xx, 429), at most ``attempts`` times.
+
+    Raises the last error, a permanent one at once, or ``UpstreamGivenUp`` once ``guard`` has tripped.
+    """
+    for attempt in range(1, attempts + 1):
+        guard.check()
+        try:
+            value = call(**kwargs)
+        except UpstreamError as exc:
+            guard.record(exc)
+            if not exc.retryable or attempt == attempts:
+                raise
+            delay = backoff_seconds * 2 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
+            log.info("lms_retry", extra={"attempt": attempt, "status": exc.status_code, "delay_s": round(delay, 3)})
+            sleep(min(delay, guard.remaining()))
+        else:
+            guard.record(None)
+            return value
+    raise AssertionError("unreachable")
+
+
 class LmsEnrollmentBackend:
     name = "lms"
     requires_known_runs = False  # the LMS decides whether a run exists
@@ -183,21 +216,9 @@ class LmsEnrollmentBackend:
 
         Raises ``UpstreamGivenUp`` instead of calling once the request's ``guard`` has tripped.
         """
-        for attempt in range(1, self.attempts + 1):
-            guard.check()
-            try:
-                value = call(**kwargs)
-            except UpstreamError as exc:
-                guard.record(exc)
-                if not exc.retryable or attempt == self.attempts:
-                    raise
-                delay = self.backoff_seconds * 2 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
-                log.info("lms_retry", extra={"attempt": attempt, "status": exc.status_code, "delay_s": round(delay, 3)})
-                self.sleep(min(delay, guard.remaining()))
-            else:
-                guard.record(None)
-                return value
-        raise AssertionError("unreachable")
+        return lms_call_with_retries(
+            call, guard=guard, attempts=self.attempts, backoff_seconds=self.backoff_seconds, sleep=self.sleep, **kwargs
+        )
 
     def _map(
         self, guard: CallGuard, call: Callable[..., T], kwargs_list: Iterable[dict[str, Any]]
@@ -220,8 +241,10 @@ class LmsEnrollmentBackend:
 
         if len(jobs) <= 1:
             return [one(job) for job in jobs]
+        # Each call runs in a copy of this context, so the request id reaches the pool's threads.
+        context = contextvars.copy_context()
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(jobs))) as pool:
-            return list(pool.map(one, jobs))
+            return list(pool.map(lambda job: context.copy().run(one, job), jobs))
 
     def _accounts(self, guard: CallGuard, emails: list[str]) -> tuple[dict[str, LmsAccount], dict[str, UpstreamError]]:
         """LMS accounts by email, and the emails the LMS could not be asked about."""

@@ -79,6 +79,15 @@ def test_garbage_and_wrong_prefix_are_401():
     assert_401(client.post(STATUS_URL, status_body(), format="json"))
 
 
+def test_a_jwt_sent_as_a_bearer_token_gets_a_401_saying_to_use_the_jwt_prefix():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {encode_jwt(username='ana')}")
+    response = client.post(STATUS_URL, status_body(), format="json")
+    assert response.status_code == 401
+    assert "Authorization: JWT <token>" in response.json()["detail"]
+    assert response["WWW-Authenticate"].startswith("JWT")
+
+
 def test_inactive_user_is_refused():
     User.objects.create(username="ana", is_active=False)
     response = post_with_token(encode_jwt(username="ana"))

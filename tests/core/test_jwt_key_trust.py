@@ -28,7 +28,8 @@ OLD_SECRET = "fedcba9876543210fedcba9876543210-rotation-old"
 
 
 def production_env(**overrides: str) -> dict[str, str]:
-    """The README's production recipe: SECRET_KEY, ALLOWED_HOSTS, CACHE_URL and the LMS's JWK set, no JWT secret."""
+    """The README's production recipe: SECRET_KEY, ALLOWED_HOSTS, CACHE_URL, DATABASE_URL, JWT_ISSUER,
+    JWT_AUDIENCE and the LMS's JWK set, no JWT secret."""
     env = {
         name: value
         for name, value in os.environ.items()
@@ -43,6 +44,9 @@ def production_env(**overrides: str) -> dict[str, str]:
         SECRET_KEY="a-production-django-secret-key-of-reasonable-length",
         ALLOWED_HOSTS="credentials.example.com",
         CACHE_URL="redis://127.0.0.1:6379/1",  # required by settings.production; not connected at start
+        DATABASE_URL="postgres://status@db.example.com:5432/status",  # required (not SQLite); not connected
+        JWT_ISSUER="https://lms.example.com/oauth2",
+        JWT_AUDIENCE="credentials-status",
         JWT_PUBLIC_SIGNING_JWK_SET=json.dumps({"keys": [jwk]}),
         TEST_LMS_PRIVATE_KEY=pem.decode(),
     )
@@ -122,7 +126,7 @@ def test_production_refuses_to_start_without_any_key_or_with_a_broken_jwk_set():
     assert "No JWT verification key is configured" in result.stderr
     result = run_deploy_check(JWT_PUBLIC_SIGNING_JWK_SET='{"keys": [{"kty": "RSA"}]}')
     assert result.returncode != 0
-    assert "JWT_PUBLIC_SIGNING_JWK_SET is not a usable JWK set" in result.stderr
+    assert "JWT_PUBLIC_SIGNING_JWK_SET: must be a JSON JWK set" in result.stderr
 
 
 def test_production_starts_with_a_strong_secret():

@@ -148,3 +148,30 @@ def test_an_unknown_username_is_refused_like_a_real_one_and_locks_out_no_one(age
     assert locked_out(sign_in(attacker, "/support/login/", "guess", username="nobody-here"))
     assert locked_out(sign_in(attacker, "/support/login/", "guess", username="Nobódy-Here"))
     assert sign_in(attacker, "/support/login/", "correct horse").status_code == 302
+
+
+def _refusals(caplog) -> list:
+    return [record for record in caplog.records if record.getMessage() == "login_throttled"]
+
+
+def test_a_refused_sign_in_with_an_email_as_username_logs_no_email(agent, caplog):
+    """People type their email into the username field: the refusal log carries a digest, not the address."""
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    with caplog.at_level("INFO"):
+        for _ in range(4):
+            sign_in(client, "/support/login/", "guess", username="Mallory.Learner@example.com")
+    assert _refusals(caplog)
+    for record in caplog.records:
+        logged = (record.getMessage() + repr(vars(record))).lower()
+        assert "mallory" not in logged
+        assert "example.com" not in logged
+    assert _refusals(caplog)[0].account.startswith("unknown:")
+
+
+def test_a_refused_sign_in_to_an_account_logs_its_id(agent, caplog):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    with caplog.at_level("INFO"):
+        for _ in range(4):
+            sign_in(client, "/support/login/", "guess")
+    assert [record.account for record in _refusals(caplog)] == [f"account:{agent.pk}"]
+    assert not hasattr(_refusals(caplog)[0], "username")

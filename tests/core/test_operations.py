@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from core.jwt import encode_jwt
 from core.models import User
@@ -65,6 +66,18 @@ def test_schema_documents_jwt_auth_and_the_error_envelope(api_client):
         for method, operation in operations.items():
             if {} not in operation.get("security", [{}]):
                 assert "401" in operation["responses"], (method, path)
+
+
+def test_schema_groups_operations_by_app(api_client):
+    schema = json.loads(api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    tags = {
+        path: {tag for operation in operations.values() for tag in operation["tags"]}
+        for path, operations in schema["paths"].items()
+    }
+    assert tags["/api/credentials/v1/learner_cert_status/"] == {"credentials"}
+    assert tags["/api/programs/v1/course_runs/{course_run_key}/"] == {"programs"}
+    assert tags["/api/enrollments/v1/bulk_enroll/"] == {"enrollments"}
+    assert set().union(*tags.values()) == {tag["name"] for tag in schema["tags"]}
 
 
 def test_docs_page_renders_without_internet(api_client):
@@ -132,6 +145,18 @@ def test_grant_role_creates_user_and_grants_groups():
     assert user.is_staff
 
 
+def test_grant_role_password_lets_the_user_sign_in_and_refuses_weak_or_mismatched_ones():
+    with mock.patch("getpass.getpass", side_effect=["short", "short"]), pytest.raises(CommandError, match="too short"):
+        call_command("grant_role", "agent", "learner_status_readers", "--password", stdout=StringIO())
+    mismatched = ["a-Long-enough-9", "another-One-77"]
+    with mock.patch("getpass.getpass", side_effect=mismatched), pytest.raises(CommandError, match="do not match"):
+        call_command("grant_role", "agent", "learner_status_readers", "--password", stdout=StringIO())
+    assert not User.objects.filter(username="agent").exists(), "a refused password changes nothing"
+    with mock.patch("getpass.getpass", side_effect=["a-Long-enough-9", "a-Long-enough-9"]):
+        call_command("grant_role", "agent", "learner_status_readers", "--password", stdout=StringIO())
+    assert User.objects.get(username="agent").check_password("a-Long-enough-9")
+
+
 def test_grant_role_refuses_unknown_roles():
     with pytest.raises(CommandError, match="Unknown role"):
         call_command("grant_role", "svc", "superpowers")
@@ -192,6 +217,21 @@ def test_demo_data_is_idempotent_and_answers_the_readme_curl(api_client):
     assert items[0]["grade"]["percent_grade"] == 0.92
 
 
+@pytest.mark.parametrize("today", ["2026-12-02", "2031-06-15"])
+def test_demo_runs_are_dated_from_the_day_they_are_loaded(today):
+    from freezegun import freeze_time
+
+    from programs.models import CourseRun
+
+    with freeze_time(today):
+        call_command("load_demo_data", stdout=StringIO())
+        now = timezone.now()
+    runs = {run.key: run for run in CourseRun.objects.all()}
+    assert runs["course-v1:edX+DemoX+2T2023"].end < now, "the excluded run has ended"
+    assert any(run.start <= now < run.end for run in runs.values()), "a run is in progress"
+    assert any(run.start > now for run in runs.values()), "a run starts soon"
+
+
 def test_admin_finds_credentials_by_learner_email_lms_id_and_run_key(client):
     from tests.factories import CredentialFactory
 
@@ -212,7 +252,7 @@ def test_every_environment_variable_the_settings_read_is_documented():
     root = Path(__file__).resolve().parents[2]
     read = set()
     for module in (root / "settings").glob("*.py"):
-        read |= set(re.findall(r'env_(?:str|bool|int|list|json)\("([A-Z0-9_]+)"', module.read_text()))
+        read |= set(re.findall(r'env_[a-z_]+\("([A-Z0-9_]+)"', module.read_text()))
     documented = (root / "docs" / "configuration.rst").read_text()
     assert read, "the settings read the environment through settings/env.py"
     assert sorted(name for name in read if f"``{name}``" not in documented) == []

@@ -56,3 +56,39 @@ def test_a_negative_trusted_proxy_count_refuses_to_start_naming_it():
     result = load_settings(TRUSTED_PROXY_COUNT="-1")
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+def email_backend(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    """The EMAIL_BACKEND settings.production resolves to (in a fresh interpreter), or its start-up error."""
+    env = {
+        key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV and not key.startswith("EMAIL_")
+    }
+    env.update(PRODUCTION_ENV)
+    env.update({key: value for key, value in overrides.items() if value is not None})
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.EMAIL_BACKEND)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_without_an_smtp_host_discards_mail_instead_of_printing_it_into_the_logs():
+    # Fails on the old settings: the console backend wrote every notification, addresses included, to stdout.
+    result = email_backend()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.dummy.EmailBackend"
+
+
+def test_production_with_an_smtp_host_sends_mail():
+    result = email_backend(EMAIL_HOST="smtp.example.com")
+    assert result.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_production_refuses_the_console_email_backend_naming_it():
+    result = email_backend(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+    assert result.returncode != 0
+    assert "EMAIL_BACKEND is the console backend" in result.stderr

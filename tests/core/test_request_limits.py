@@ -1,6 +1,9 @@
 """Oversized query strings and headers: a JSON 414/431 from Django, below gunicorn's HTML limits."""
 
+import json
 import runpy
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,36 @@ def test_gunicorn_limits_are_set_above_the_json_ones():
     # What one request's headers may hold in a worker stays near gunicorn's default (100 x 8190).
     assert config["limit_request_fields"] * config["limit_request_field_size"] <= 100 * 8190
     assert '"--config", "/app/gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
+
+
+@pytest.mark.parametrize(
+    "status, reason, code",
+    [
+        (414, "URI Too Long", "uri-too-long"),
+        (431, "Request Header Fields Too Large", "request-header-fields-too-large"),
+        (400, "Bad Request", "bad-request"),
+    ],
+)
+def test_what_gunicorn_refuses_itself_is_answered_in_json_without_echoing_the_request(
+    monkeypatch, status, reason, code
+):
+    """A 10 KB query string or a 20 KB header never reaches Django: gunicorn's page is the service's JSON."""
+    written: list[bytes] = []
+    fake_util = types.ModuleType("gunicorn.util")
+    fake_util.write_error = lambda *args: pytest.fail("gunicorn's HTML page writer was kept")  # type: ignore[attr-defined]
+    fake_util.write_nonblock = lambda sock, data: written.append(data)  # type: ignore[attr-defined]
+    fake_gunicorn = types.ModuleType("gunicorn")
+    fake_gunicorn.util = fake_util  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "gunicorn", fake_gunicorn)
+    monkeypatch.setitem(sys.modules, "gunicorn.util", fake_util)
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    fake_util.write_error(None, status, reason, "Invalid Request Line 'GET /support/?q=learner@example.com'")
+
+    head, _, body = written[0].partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} {reason}\r\n".encode())
+    assert b"Content-Type: application/json" in head
+    assert f"Content-Length: {len(body)}".encode() in head
+    answer = json.loads(body)
+    assert (answer["status"], answer["code"], answer["title"]) == (status, code, reason)
+    assert "example.com" not in body.decode()

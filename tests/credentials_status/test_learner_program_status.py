@@ -30,6 +30,15 @@ ADVICE_2024 = (
 )
 
 
+CONTRACT_WARNING_FIELDS = ("code", "course_run_key", "message")
+
+
+def contract(body: dict) -> dict:
+    """The answer with each warning cut to the contract's fields (the structured reason fields are
+    pinned by test_warning_carries_the_structured_reason)."""
+    return {**body, "warnings": [{k: w[k] for k in CONTRACT_WARNING_FIELDS} for w in body["warnings"]]}
+
+
 def at(year: int, month: int, day: int = 1) -> datetime:
     return datetime(year, month, day, tzinfo=UTC)
 
@@ -138,7 +147,7 @@ def test_award_only_in_excluded_run(catalog: SimpleNamespace, reader: Any) -> No
     response = post(reader, c)
 
     assert response.status_code == status.HTTP_200_OK
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(
@@ -171,7 +180,7 @@ def test_award_in_excluded_and_counting_run_completes_the_program(catalog: Simpl
 
     grade = {"letter_grade": "A", "percent_grade": 0.92, "verified": True}
     assert response.status_code == status.HTTP_200_OK
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(
@@ -205,7 +214,7 @@ def test_revoked_credential_does_not_complete(catalog: SimpleNamespace, reader: 
 
     revoked = {"status": "revoked", "type": "verified", "certificate_available_date": None, "grade": None}
     enrolled = {"status": "enrolled", "type": "verified", "certificate_available_date": None, "grade": None}
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(c.demo, "in_progress", [run_json(c.old, excluded=True), run_json(c.new, learner=revoked)]),
@@ -228,7 +237,7 @@ def test_award_pending_availability_does_not_complete_yet(catalog: SimpleNamespa
         "certificate_available_date": iso(available),
         "grade": None,
     }
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(c.demo, "in_progress", [run_json(c.old, excluded=True), run_json(c.new, learner=pending)]),
@@ -254,7 +263,7 @@ def test_run_deleted_by_the_lms_stops_counting_but_keeps_the_credential(
 
     c.new.refresh_from_db()
     assert CourseRunCredential.objects.filter(learner=c.learner, course_run=c.new, status="awarded").exists()
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(
@@ -290,7 +299,7 @@ def test_program_not_active_still_reconciles_and_says_so(
 
     response = post(reader, c)
 
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(c.demo, "completed", [run_json(c.old, excluded=True), run_json(c.new, learner=awarded())]),
@@ -318,7 +327,7 @@ def test_course_without_runs_keeps_the_program_incomplete(catalog: SimpleNamespa
 
     response = post(reader, c)
 
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(c.demo, "completed", [run_json(c.old, excluded=True), run_json(c.new, learner=awarded())]),
@@ -346,7 +355,7 @@ def test_unknown_learner_gets_every_course_not_started(
     response = post(reader, c, **identity)
 
     assert response.status_code == status.HTTP_200_OK
-    assert response.json() == answer(
+    assert contract(response.json()) == answer(
         c,
         [
             course_json(c.demo, "not_started", [run_json(c.old, excluded=True), run_json(c.new)]),
@@ -473,4 +482,51 @@ def test_query_count_does_not_grow_with_the_program(
     assert {run["learner"]["status"] for course in answer["courses"] for run in course["course_runs"]} == {
         "awarded",
         "enrolled",
+    }
+
+
+def test_warning_carries_the_structured_reason(catalog: SimpleNamespace, reader: Any) -> None:
+    c = catalog
+    CredentialFactory(learner=c.learner, course_run=c.old)
+
+    [warning] = post(reader, c).json()["warnings"]
+
+    open_2024 = {
+        "key": "course-v1:edX+DemoX+1T2024",
+        "title": "Demo 2024",
+        "start": "2024-01-01T00:00:00Z",
+        "end": None,
+        "timing": "open",
+        "learner_enrolled": False,
+        "certificate_available_date": None,
+    }
+    assert warning == {
+        "code": "completed_excluded_run",
+        "course_run_key": "course-v1:edX+DemoX+2T2023",
+        "message": "The learner completed course-v1:edX+DemoX+2T2023, which this program does not count; "
+        + ADVICE_2024,
+        "learner_message": "Your certificate from the April 2023 run of Demonstration Course does not count toward "
+        "this program. To complete the course, earn an accepted certificate (verified or professional) in a run "
+        "that counts, such as the one open now.",
+        "program_title": "Data Science",
+        "course": {"key": "edX+DemoX", "title": "Demonstration Course"},
+        "run": {
+            "key": "course-v1:edX+DemoX+2T2023",
+            "title": "Demo 2023",
+            "start": "2023-04-01T00:00:00Z",
+            "end": "2023-08-01T00:00:00Z",
+            "timing": "ended",
+            "learner_enrolled": False,
+            "certificate_available_date": None,
+        },
+        "counting_run": open_2024,
+        "course_completed": False,
+        "accepted_certificate_types": ["verified", "professional"],
+        "next_step": {
+            "code": "enroll",
+            "course": {"key": "edX+DemoX", "title": "Demonstration Course"},
+            "run": open_2024,
+            "accepted_certificate_types": ["verified", "professional"],
+            "message": "Enroll in Demonstration Course, the run open now, to complete this course.",
+        },
     }

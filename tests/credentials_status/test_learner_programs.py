@@ -91,14 +91,16 @@ def test_deleted_program_is_answered_alike_by_both_endpoints(ana: Any, jwt_clien
     assert status_.status_code == status.HTTP_200_OK
     assert status_.json()["program"] == listed.json()[0]["program"]
     assert (status_.json()["completed_courses"], status_.json()["total_courses"]) == (1, 2)
-    assert status_.json()["warnings"] == [
-        {
-            "code": "program_not_active",
-            "course_run_key": None,
-            "message": "This program is deleted: the learner's progress is shown as it stands, "
-            "but the program is not open to new learners.",
-        }
-    ]
+    [warning] = status_.json()["warnings"]
+    assert (warning["code"], warning["course_run_key"], warning["message"]) == (
+        "program_not_active",
+        None,
+        "This program is deleted: the learner's progress is shown as it stands, "
+        "but the program is not open to new learners.",
+    )
+    assert warning["learner_message"] == (
+        "This program is deleted: your progress is shown as it stands, but the program is not open to new learners."
+    )
 
 
 def test_run_removed_by_the_lms_no_longer_makes_a_program_touched(ana: Any, staff_client: Any) -> None:

@@ -13,11 +13,8 @@ from credentials_status.data import (
     ProgramFacts,
     RunFacts,
 )
-from credentials_status.program_status import (
-    accepted_certificate_types,
-    certificate_wording,
-    reconcile_program_status,
-)
+from credentials_status.explanations import certificate_wording
+from credentials_status.program_status import accepted_certificate_types, reconcile_program_status
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

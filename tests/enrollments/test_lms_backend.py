@@ -672,3 +672,18 @@ def test_edx_enterprise_path_records_the_customer_through_the_lms_backend(admin,
     assert response.status_code == 202, response.json()
     assert str(Enrollment.objects.get(course_run__key=RUN).enterprise_customer_uuid) == customer
     assert str(PendingEnrollment.objects.get(email="new@example.com").enterprise_customer_uuid) == customer
+
+
+def test_every_lms_call_of_a_bulk_enrollment_carries_the_request_id(admin, fake_lms):
+    request_id = "7d4c1e0a9b8f4a6e8c2d1f0e9a8b7c6d"
+    runs = [CourseRunFactory().key for _ in range(3)]
+    accounts = [{"username": f"l{i}", "email": f"l{i}@example.com", "id": 1000 + i} for i in range(4)]
+    fake_lms.add(responses.POST, SEARCH_URL, json=accounts)
+    fake_lms.add_callback(responses.POST, ENROLL_URL, callback=enroll_callback({a["username"] for a in accounts}))
+    items = [{"email": a["email"], "course_run_key": run} for a in accounts for run in runs]
+    response = admin.post(BULK_URL, {"enrollments_info": items}, format="json", HTTP_X_REQUEST_ID=request_id)
+    assert response.status_code == 201
+    assert response["X-Request-ID"] == request_id
+    api_calls = calls_to(fake_lms, SEARCH_URL) + calls_to(fake_lms, ENROLL_URL)
+    assert len(api_calls) == 13, "one search, then enrollments from the pool's threads"
+    assert {call.request.headers.get("X-Request-ID") for call in api_calls} == {request_id}

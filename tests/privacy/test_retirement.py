@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.contrib.auth.models import Permission
+from social_django.models import UserSocialAuth
 
 from core.models import User
 from credentials_status.models import CourseRunCredential, Grade
@@ -54,6 +55,8 @@ def ana(settings):
     # The provider-facing copy of the mailing address and country (the learner's profile, when known).
     request.parameters |= {"user_mailing_address": MAILING_ADDRESS, "user_country": COUNTRY}
     request.save()
+    # Signed in through the LMS once: the social-auth link holds her LMS username and the LMS's tokens.
+    UserSocialAuth.objects.create(user=learner, provider="edx-oauth2", uid=USERNAME, extra_data={"email": EMAIL})
     return learner
 
 
@@ -80,6 +83,9 @@ def pii_copies_left() -> list[str]:
         for row in model.objects.all():
             text = json.dumps(row.parameters)
             found += [f"{model.__name__} {value}" for value in (*PII, f'"{COUNTRY}"') if value in text]
+    for link in UserSocialAuth.objects.all():
+        text = f"{link.uid} {json.dumps(link.extra_data)}"
+        found += [f"UserSocialAuth {value}" for value in PII if value in text]
     return found
 
 

@@ -152,6 +152,7 @@ class FakeDiscovery:
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}  # path -> queued (status, headers)
         self.tokens_issued = 0
         self.requests: list[str] = []
+        self.request_ids: list[str | None] = []  # X-Request-ID of each API call (not token calls)
         self.token_expires_in = 3600
 
     # --- building the catalog ------------------------------------------------------------------
@@ -212,6 +213,7 @@ class FakeDiscovery:
                 {"access_token": token, "token_type": "JWT", "expires_in": self.token_expires_in, "scope": ""},
             )
         resource = parsed.path.split("/api/v1/", 1)[-1].strip("/")
+        self.request_ids.append(next((v for k, v in headers.items() if k.lower() == "x-request-id"), None))
         queued = self.failures.get(f"{resource}:{query.get('page', '1')}") or self.failures.get(resource)
         if queued:
             status, extra = queued.pop(0)

@@ -1,10 +1,14 @@
 """A sync queued through the API runs on a real `celery worker` process, over Redis.
 
+The worker logs JSON lines only, and carries the request id of the API call that queued the sync
+into its log lines and its calls to Discovery.
+
 The worker is another process: it must see the same database (PostgreSQL, committed data, hence a
 transactional test) and a fake Discovery served over real local HTTP. The test starts the worker,
 waits for the SyncRun to finish and always stops the worker.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from kombu import pools as kombu_pools
 from rest_framework import status
 
 from programs.models import Program, SyncRun
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # A Redis database of its own, so that no other worker on the machine takes this test's task.
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
 WAIT_SECONDS = 90
+REQUEST_ID = "0b6bd6a3f0c94d2c8f1a3c7e5d9b2a41"
 
 
 def _redis_is_up() -> bool:
@@ -67,6 +73,7 @@ def _reset_connections() -> None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()  # producer pools are cached per connection, process-wide (a closed one would stay)
 
 
 @pytest.mark.postgres
@@ -82,14 +89,16 @@ def test_a_sync_queued_through_the_api_runs_on_a_real_worker(broker, jwt_client,
         settings.OAUTH2_CLIENT_SECRET = "secret"
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "settings.test",
+            # settings.local logs to stdout (settings.test logs nowhere); DEBUG off as in production.
+            "DJANGO_SETTINGS_MODULE": "settings.local",
+            "DEBUG": "false",
             "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": broker,
             "DISCOVERY_API_URL": settings.DISCOVERY_API_URL,
             "OAUTH2_PROVIDER_URL": base_url,
             "OAUTH2_CLIENT_ID": "credentials-status",
             "OAUTH2_CLIENT_SECRET": "secret",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": "INFO",
         }
         log_path = tmp_path / "worker.log"
         with open(log_path, "wb") as log_file:
@@ -98,6 +107,7 @@ def test_a_sync_queued_through_the_api_runs_on_a_real_worker(broker, jwt_client,
                     sys.executable,
                     "-m",
                     "celery",
+                    "--quiet",
                     "-A",
                     "settings",
                     "worker",
@@ -115,8 +125,9 @@ def test_a_sync_queued_through_the_api_runs_on_a_real_worker(broker, jwt_client,
             )
             try:
                 publisher = jwt_client("publisher", roles=["catalog_publishers"])
-                response = publisher.post("/api/programs/v1/syncs/", {}, format="json")
+                response = publisher.post("/api/programs/v1/syncs/", {}, format="json", HTTP_X_REQUEST_ID=REQUEST_ID)
                 assert response.status_code == status.HTTP_202_ACCEPTED, response.json()
+                assert response["X-Request-ID"] == REQUEST_ID
                 assert response.json()["status"] == "queued"  # queued to Redis, not run in this process
 
                 sync_run = SyncRun.objects.get(pk=response.json()["id"])
@@ -136,6 +147,12 @@ def test_a_sync_queued_through_the_api_runs_on_a_real_worker(broker, jwt_client,
     log = log_path.read_text()
     assert sync_run.status == "succeeded", f"{sync_run.status}: {sync_run.error}\n{log[-3000:]}"
     assert sync_run.attempts == 1 and sync_run.counts["created"] == 1
-    assert "programs.tasks.program_sync_run" in log and "succeeded" in log
+    lines = [json.loads(line) for line in log.splitlines()]  # JSON only: any other line fails here
+    assert all(line["time"].endswith("+00:00") for line in lines)
+    task_lines = [line for line in lines if line.get("task_name") == "programs.tasks.program_sync_run"]
+    assert task_lines and {line["request_id"] for line in task_lines} == {REQUEST_ID}
+    assert all(line["task_id"] for line in task_lines)
+    assert "succeeded" in log
+    assert fake.request_ids and set(fake.request_ids) == {REQUEST_ID}, "Discovery sees the request id"
     assert fake.tokens_issued == 1
     assert Program.objects.get(uuid=uuid).excluded_course_runs.get().key == DEMO_2T2023

@@ -152,6 +152,19 @@ def test_search_reads_only_short_ascii_digits_as_an_lms_user_id(program: Program
     assert "No learner has this username, email or LMS user id." in response.content.decode()
 
 
+def test_search_lists_learners_not_staff_or_service_accounts(program: Program, support: Client, settings) -> None:
+    settings.LEARNER_STATUS_WORKERS = ["sam_status_worker"]
+    UserFactory(username="sam_status_worker")
+    grant(UserFactory(username="sam_enrollment_service"), "enrollment_admins")
+    UserFactory(username="sam_admin", is_staff=True)
+
+    response = support.post("/support/", {"q": "sam"})
+    partial = support.post("/support/", {"q": "sam_"})
+
+    assert [learner.username for learner in response.context["results"]] == ["sam"]
+    assert partial.context["results"] == []
+
+
 def test_search_without_match_says_so(program: Program, support: Client) -> None:
     response = support.post("/support/", {"q": "nobody-here"})
 
@@ -248,8 +261,9 @@ def test_learner_page_query_count_is_bounded(
     support.get("/support/learners/sam/")
 
     # session, user, groups, learner, then the seven of learner_programs for a known learner, two for
-    # the exclusions' origins and three for the record timeline.
-    with django_assert_max_num_queries(16):
+    # the exclusions' origins, three for the record timeline and one each for the credentials, grades
+    # and enrollments of the records table.
+    with django_assert_max_num_queries(19):
         response = support.get("/support/learners/sam/")
 
     assert response.status_code == status.HTTP_200_OK

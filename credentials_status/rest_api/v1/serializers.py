@@ -3,6 +3,7 @@
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.fields import (
@@ -13,7 +14,7 @@ from core.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
-from credentials_status.data import StatusQuery
+from credentials_status.data import NextStepCode, RunTiming, StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 from programs.keys import is_course_run_key
 
@@ -36,7 +37,7 @@ class LearnerIdentityInput(serializers.Serializer):
         given = [name for name in ("lms_user_id", "username") if name in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Give exactly one of lms_user_id or username."]}, code="learner_identity"
+                {"non_field_errors": [_("Give exactly one of lms_user_id or username.")]}, code="learner_identity"
             )
         return attrs
 
@@ -56,7 +57,9 @@ class CourseRunRefField(StrictCharField):
         except ValueError:
             pass
         if not is_course_run_key(value):
-            raise serializers.ValidationError(f"{value!r} is neither a course run uuid nor a course run key.")
+            raise serializers.ValidationError(
+                _("%(value)r is neither a course run uuid nor a course run key.") % {"value": value}
+            )
         return value
 
 
@@ -69,7 +72,7 @@ class LearnerCertStatusInput(LearnerIdentityInput):
         attrs = super().validate(attrs)
         if not attrs.get("courses") and not attrs.get("course_runs"):
             raise serializers.ValidationError(
-                {"non_field_errors": ["Give a non-empty list of courses and/or course_runs."]}, code="no_courses"
+                {"non_field_errors": [_("Give a non-empty list of courses and/or course_runs.")]}, code="no_courses"
             )
         return attrs
 
@@ -142,7 +145,7 @@ class LearnerRecordInput(serializers.Serializer):
 
     def validate_course_run_key(self, value: str) -> str:
         if not is_course_run_key(value):
-            raise serializers.ValidationError(f"{value!r} is not a valid course run key.")
+            raise serializers.ValidationError(_("%(value)r is not a valid course run key.") % {"value": value})
         return value
 
 
@@ -217,10 +220,51 @@ class ProgramCourseStatusOutput(serializers.Serializer):
     course_runs = ProgramRunStatusOutput(many=True)
 
 
+class CourseRefOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ReasonRunOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+    timing = serializers.ChoiceField(
+        choices=[timing.value for timing in RunTiming],
+        help_text="Where the run stands now: ended, open, upcoming or unscheduled.",
+    )
+    learner_enrolled = serializers.BooleanField()
+    certificate_available_date = serializers.DateTimeField(allow_null=True)
+
+
+class NextStepOutput(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[code.value for code in NextStepCode], help_text="What the learner does next."
+    )
+    course = CourseRefOutput()
+    run = ReasonRunOutput(
+        allow_null=True, help_text="The run to use; for none the run completing the course; for no_run_open the last."
+    )
+    accepted_certificate_types = serializers.ListField(child=serializers.CharField())
+    message = serializers.CharField(source="learner_message", help_text="The step in the learner's words.")
+
+
 class ProgramWarningOutput(serializers.Serializer):
     code = serializers.CharField()
     course_run_key = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="Support's words: run keys and the run that counts instead.")
+    learner_message = serializers.CharField(help_text="The learner's words: titles, dates and what to do.")
+    program_title = serializers.CharField()
+    course = CourseRefOutput(allow_null=True, help_text="The course the warning is about.")
+    run = ReasonRunOutput(allow_null=True, help_text="The run whose completion does not count.")
+    counting_run = ReasonRunOutput(
+        allow_null=True,
+        help_text="A run that counts: the one completing the course, the learner's, the soonest open or the last.",
+    )
+    course_completed = serializers.BooleanField(help_text="The course is complete through a counting run.")
+    accepted_certificate_types = serializers.ListField(child=serializers.CharField())
+    next_step = NextStepOutput(allow_null=True)
 
 
 class LearnerProgramStatusOutput(serializers.Serializer):
@@ -241,3 +285,19 @@ class LearnerProgramSummaryOutput(serializers.Serializer):
     completed_courses = serializers.IntegerField()
     total_courses = serializers.IntegerField()
     excluded_completions = serializers.IntegerField()
+
+
+class OwnCourseStatusOutput(ProgramCourseStatusOutput):
+    status_label = serializers.CharField(
+        help_text="The course's status in the learner's words: 'No run of this course is open now' when every "
+        "counting run has ended."
+    )
+    next_step = NextStepOutput(allow_null=True)
+
+
+class OwnProgramStatusOutput(LearnerProgramStatusOutput):
+    """``learner_program_status``'s answer for the signed-in learner, with each course's next step and the
+    program's (the first course the learner can act on)."""
+
+    courses = OwnCourseStatusOutput(many=True)
+    next_step = NextStepOutput(allow_null=True)

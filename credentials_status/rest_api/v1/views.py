@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from edx_django_utils.monitoring import set_custom_attribute
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -26,6 +28,7 @@ from credentials_status.rest_api.v1.serializers import (
     LearnerProgramStatusInput,
     LearnerProgramStatusOutput,
     LearnerProgramSummaryOutput,
+    OwnProgramStatusOutput,
     bulk_learner_cert_status_input,
     query_from_validated,
 )
@@ -36,7 +39,12 @@ from credentials_status.services import course_run_credential_upsert, grade_upse
 def _require_reader(request: Request, items: list[dict[str, Any]]) -> None:
     for item in items:
         if not can_read_learner(request.user, username=item.get("username"), lms_user_id=item.get("lms_user_id")):
-            raise PermissionDenied("You may read only your own status.")
+            raise PermissionDenied(_("You may read only your own status."))
+
+
+def _courses_asked(item: dict[str, Any]) -> int:
+    """Courses plus course runs one learner_cert_status query names (a monitoring attribute)."""
+    return len(item.get("courses") or []) + len(item.get("course_runs") or [])
 
 
 class LearnerCertStatusView(APIView):
@@ -47,6 +55,7 @@ class LearnerCertStatusView(APIView):
         body = LearnerCertStatusInput(data=request.data)
         body.is_valid(raise_exception=True)
         _require_reader(request, [body.validated_data])
+        set_custom_attribute("credentials_status.courses_asked", _courses_asked(body.validated_data))
         return Response(LearnerCertStatusOutput(learner_cert_status(query_from_validated(body.validated_data))).data)
 
 
@@ -62,6 +71,10 @@ class BulkLearnerCertStatusView(APIView):
         body = bulk_learner_cert_status_input(request.data)
         body.is_valid(raise_exception=True)
         _require_reader(request, body.validated_data)
+        set_custom_attribute("credentials_status.bulk_size", len(body.validated_data))
+        set_custom_attribute(
+            "credentials_status.courses_asked", sum(_courses_asked(item) for item in body.validated_data)
+        )
         answers = learner_cert_statuses([query_from_validated(item) for item in body.validated_data])
         return Response(LearnerCertStatusOutput(answers, many=True).data)
 
@@ -133,6 +146,7 @@ class LearnerProgramStatusView(APIView):
         answer = learner_program_status(
             program_uuid=data["program_uuid"], username=data.get("username"), lms_user_id=data.get("lms_user_id")
         )
+        set_custom_attribute("credentials_status.program_courses", answer.total_courses)
         return Response(LearnerProgramStatusOutput(answer).data)
 
 
@@ -144,3 +158,15 @@ class LearnerProgramsView(APIView):
         _require_reader(request, [{"username": username}])
         answers = learner_programs(learner_find(username=username), username=username)
         return Response(LearnerProgramSummaryOutput(answers, many=True).data)
+
+
+class OwnProgramsView(APIView):
+    """The signed-in learner's programs (those they touch), each with the structured reasons, every
+    course's next step and the program's next step, in the request's language (``Accept-Language`` or
+    the LMS language cookie). For MFEs and the LMS dashboard; the learner page shows the same."""
+
+    @extend_schema(request=None, responses={200: OwnProgramStatusOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        user = request.user
+        answers = learner_programs(user, username=user.get_username())  # type: ignore[arg-type]
+        return Response(OwnProgramStatusOutput(answers, many=True).data)

@@ -152,6 +152,7 @@ class EnterpriseBulkEnrollView(BulkEnrollView):
 
     @extend_schema(
         operation_id="enterprise_customer_enroll_learners_in_courses",
+        tags=["enrollments"],
         request=BulkEnrollmentInput,
         responses={
             201: OpenApiResponse(BulkEnrollmentOutput, description="Every pair enrolled."),

@@ -17,6 +17,7 @@ class RetireUserView(APIView):
     permission_classes = [IsRetirementWorker]
 
     @extend_schema(
+        tags=["privacy"],
         request=RetireUserInput,
         responses={
             204: OpenApiResponse(description="Retired (also when an earlier call retired the learner)."),
@@ -39,7 +40,7 @@ class UsernameReplacementView(APIView):
 
     permission_classes = [IsRetirementWorker]
 
-    @extend_schema(request=UsernameReplacementInput, responses={200: UsernameReplacementOutput})
+    @extend_schema(tags=["privacy"], request=UsernameReplacementInput, responses={200: UsernameReplacementOutput})
     def post(self, request: Request) -> Response:
         data = UsernameReplacementInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollments', '0004_enterprise_customer_uuid'),
-        ('programs', '0006_history'),
+        ('enrollments', '0005_enrollment_record_source'),
+        ('programs', '0007_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0005_excluded_course_runs_through_model'),
+        ('programs', '0006_excluded_course_runs_through_model'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("programs", "0004_identifier_binary_collation"),
+        ("programs", "0005_courserun_catalog_event_time"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credentials_status', '0001_initial'),
+        ('credentials_status', '0002_record_source'),
         ('programs', '0004_identifier_binary_collation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

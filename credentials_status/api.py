@@ -1,0 +1,13 @@
+"""What other apps may use of the learner records: the writers of credentials and grades."""
+
+from credentials_status.models import CertificateType, CourseRunCredential, CredentialStatus, Grade
+from credentials_status.services import course_run_credential_upsert, grade_upsert
+
+__all__ = [
+    "CertificateType",
+    "CourseRunCredential",
+    "CredentialStatus",
+    "Grade",
+    "course_run_credential_upsert",
+    "grade_upsert",
+]

@@ -1,0 +1,3 @@
+"""Tutor plugin for credentials-status."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LearnerPortalConfig(AppConfig):
+    name = "learner_portal"
+    verbose_name = "Learner program pages"
