@@ -71,7 +71,12 @@ def enrollment_upsert(
         if stored is not None and change_is_stale(stored_time=stored.source_time, incoming_time=now):
             log.info("enrollment_change_stale", extra={"learner_id": learner.pk, "course_run_key": course_run.key})
             return stored, False
-        return Enrollment.objects.update_or_create(learner=learner, course_run=course_run, defaults=defaults)
+        if stored is None:  # a concurrent first write fails the insert; retry_on_integrity_error reads it then
+            return Enrollment.objects.create(learner=learner, course_run=course_run, **defaults), True
+        for name, value in defaults.items():
+            setattr(stored, name, value)
+        stored.save(update_fields=[*defaults, "modified"])  # the row is locked already: no second read
+        return stored, False
 
     enrollment, created = retry_on_integrity_error(write)
     log.info(

@@ -17,9 +17,10 @@ runs (``programs.api``). Around every event, ``event_apply``:
 
 import logging
 import time
-from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -75,12 +76,76 @@ class EventRef:
         return cls(id=UUID(str(metadata.id)), type=str(metadata.event_type), time=moment)
 
 
+@dataclass
+class EventBatch:
+    """Events applied in one transaction (``event_batch``): what the batch knows without asking the database again.
+
+    ``applied_ids``: event ids recorded before the batch (read once) or by an earlier event of it;
+    ``rows``: the ``AppliedEvent`` rows to insert at its end; ``runs``: course runs found by key.
+    """
+
+    applied_ids: set[UUID]
+    rows: list[AppliedEvent] = field(default_factory=list)
+    runs: dict[str, CourseRun] = field(default_factory=dict)
+
+    def record(self, event: EventRef, outcome: EventOutcome) -> None:
+        self.applied_ids.add(event.id)
+        self.rows.append(AppliedEvent(event_id=event.id, event_type=event.type, event_time=event.time, outcome=outcome))
+
+
+_batch: ContextVar[EventBatch | None] = ContextVar("events_batch", default=None)
+
+
+@contextmanager
+def event_batch(event_ids: Iterable[UUID]) -> Iterator[EventBatch]:
+    """One transaction for several events; their ``AppliedEvent`` rows are inserted together at its end.
+
+    Inside it, ``event_apply`` checks replays against one query for all ``event_ids``, applies each
+    event in a savepoint (a skipped or failing event is rolled back alone) and lets database errors
+    propagate: the caller retries the whole batch (an outage) or, after an ``IntegrityError`` on the
+    rows (another consumer recorded one of the ids meanwhile), runs it again to see the replays.
+    Nothing is committed, so nothing may be acknowledged, before it returns.
+    """
+    ids = list(event_ids)
+    with transaction.atomic():
+        batch = EventBatch(
+            applied_ids=set(AppliedEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+        )
+        token = _batch.set(batch)
+        try:
+            yield batch
+        finally:
+            _batch.reset(token)
+        AppliedEvent.objects.bulk_create(batch.rows)
+
+
+def _batch_event_apply(batch: EventBatch, event: EventRef, apply: Callable[[], EventOutcome]) -> EventOutcome | None:
+    if event.id in batch.applied_ids:
+        log.info("event_replayed", extra={"event_id": str(event.id), "event_type": event.type})
+        return None
+    try:
+        with transaction.atomic():
+            outcome = apply()
+    except (SkipEvent, APIException) as exc:
+        log.warning(
+            "event_skipped", extra={"event_id": str(event.id), "event_type": event.type, "reason": _reason(exc)}
+        )
+        outcome = EventOutcome.SKIPPED
+    batch.record(event, outcome)
+    log.info("event_applied", extra={"event_id": str(event.id), "event_type": event.type, "outcome": outcome})
+    return outcome
+
+
 def event_apply(*, event: EventRef, apply: Callable[[], EventOutcome]) -> EventOutcome | None:
     """Apply an event once. Returns its outcome (``skipped`` included), or ``None`` when it was a replay.
 
     Blocks while the database is unreachable (``database_wait``), then tries again. Inside a
-    caller's transaction a database error propagates instead (nothing can reconnect there).
+    caller's transaction a database error propagates instead (nothing can reconnect there). Inside
+    ``event_batch``, the batch's rules apply (see there).
     """
+    batch = _batch.get()
+    if batch is not None:
+        return _batch_event_apply(batch, event, apply)
     while True:
         try:
             return _event_apply_once(event, apply)
@@ -191,7 +256,12 @@ def _account(user: Any) -> LearnerAccount:
 def _known_run(course: Any) -> CourseRun:
     """The catalog's run for an event's ``CourseData``; a run this service does not know is skipped."""
     key = _facts(lambda: parse_course_run_key(str(course.course_key)).run_key)
-    run = CourseRun.objects.filter(key=key).first()
+    batch = _batch.get()
+    run = batch.runs.get(key) if batch is not None else None
+    if run is None:
+        run = CourseRun.objects.filter(key=key).first()
+        if run is not None and batch is not None:
+            batch.runs[key] = run
     if run is None:
         raise SkipEvent(f"Unknown course run {key!r}.")
     return run

@@ -4,7 +4,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections
+import pytest
+from django.db import connection, connections
 
 
 def run_together(*calls: Callable[[], Any], timeout: float = 30) -> tuple[list[Any], list[BaseException]]:
@@ -33,3 +34,30 @@ def run_together(*calls: Callable[[], Any], timeout: float = 30) -> tuple[list[A
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a concurrent call did not finish"
     return results, errors
+
+
+# One race test on both server databases: CI's PostgreSQL run selects the first case (`-m "not mysql"`),
+# its MariaDB run the second (`-m "not postgres"`), and its SQLite run neither.
+ON_POSTGRESQL_AND_MARIADB = pytest.mark.parametrize(
+    "server_database",
+    [
+        pytest.param("postgresql", marks=pytest.mark.postgres, id="postgresql"),
+        pytest.param("mysql", marks=pytest.mark.mysql, id="mariadb"),
+    ],
+)
+
+
+def skip_unless_on(server_database: str) -> None:
+    """Skip (loudly; CI turns a skip into a failure) unless the tests run on ``server_database``."""
+    if connection.vendor != server_database:
+        pytest.skip(f"LOUD SKIP: needs {server_database} (DATABASE_URL=...), the tests run on {connection.vendor}")
+
+
+def another_session_waits_for_a_lock() -> bool:
+    """True when another database session is blocked on a row lock (PostgreSQL or MySQL/MariaDB)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid())")
+        else:
+            cursor.execute("SELECT COUNT(*) > 0 FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'")
+        return bool(cursor.fetchone()[0])

@@ -1,5 +1,6 @@
 """settings.production refuses to start without what a multi-worker deployment needs."""
 
+import json
 import os
 import subprocess
 import sys
@@ -18,8 +19,11 @@ PRODUCTION_ENV = {
 }
 
 
-def load_settings(**overrides: str | None) -> subprocess.CompletedProcess[str]:
-    """Load the production settings in a fresh interpreter (they are read once, at import)."""
+def load_settings(
+    code: str = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+    **overrides: str | None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` on the production settings in a fresh interpreter (they are read once, at import)."""
     env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
     env.update(PRODUCTION_ENV)
     for key, value in overrides.items():
@@ -27,8 +31,8 @@ def load_settings(**overrides: str | None) -> subprocess.CompletedProcess[str]:
             env.pop(key, None)
         else:
             env[key] = value
-    return subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"],
+    return subprocess.run(  # noqa: S603 (the code is this module's own literal)
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -92,3 +96,28 @@ def test_production_refuses_the_console_email_backend_naming_it():
     result = email_backend(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
     assert result.returncode != 0
     assert "EMAIL_BACKEND is the console backend" in result.stderr
+
+
+def test_rate_limit_and_credit_window_defaults_are_pinned():
+    # The production values when the environment does not set them (settings.test loosens the anonymous rate).
+    code = (
+        "import json; from django.conf import settings; print(json.dumps({"
+        "'rates': settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'],"
+        "'callback_window': settings.CREDIT_PROVIDER_TIMESTAMP_EXPIRATION,"
+        "'eligibility_days': settings.CREDIT_ELIGIBILITY_EXPIRATION_DAYS}))"
+    )
+    unset = dict.fromkeys(
+        [
+            "THROTTLE_RATE_ANON",
+            "THROTTLE_RATE_CREDIT_CALLBACK",
+            "CREDIT_PROVIDER_TIMESTAMP_EXPIRATION",
+            "CREDIT_ELIGIBILITY_EXPIRATION_DAYS",
+        ]
+    )
+    result = load_settings(code, **unset)
+    assert result.returncode == 0, result.stderr
+    defaults = json.loads(result.stdout)
+    assert defaults["rates"]["anon"] == "60/minute"
+    assert defaults["rates"]["credit_callback"] == "120/minute"
+    assert defaults["callback_window"] == 15 * 60
+    assert defaults["eligibility_days"] == 365

@@ -155,6 +155,38 @@ def test_include_incomplete_reports_every_requested_course_and_run(reader, ana):
     }
 
 
+def test_an_inactive_enrollment_answers_as_no_enrollment_at_all(reader, ana):
+    # An unenrolled learner's verified mode is history: the run has no type, and the course no run.
+    inactive = EnrollmentFactory(learner=ana, mode="verified", is_active=False)
+    run = inactive.course_run
+    body = {
+        "username": "ana",
+        "include_incomplete": True,
+        "courses": [str(run.course.uuid)],
+        "course_runs": [run.key],
+    }
+    response = reader.post(URL, body, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == [
+        {
+            "course_uuid": str(run.course.uuid),
+            "course_run": None,
+            "status": "not_enrolled",
+            "type": None,
+            "certificate_available_date": None,
+            "grade": None,
+        },
+        {
+            "course_uuid": str(run.course.uuid),
+            "course_run": run_ref(run),
+            "status": "not_enrolled",
+            "type": None,
+            "certificate_available_date": None,
+            "grade": None,
+        },
+    ]
+
+
 def test_include_incomplete_prefers_strongest_run_of_a_course(reader, ana):
     course = CourseFactory()
     revoked_run, enrolled_run = CourseRunFactory(course=course), CourseRunFactory(course=course)

@@ -1,4 +1,8 @@
-"""Concurrent writers on PostgreSQL: eligibility is granted exactly once, a credit request made once."""
+"""Concurrent writers on PostgreSQL: eligibility is granted exactly once, a credit request made once.
+
+Runs in CI on PostgreSQL only (marked ``postgres``: CI's MariaDB run deselects it).
+The credit-request row lock runs on MariaDB too: tests/credit/test_request_race.py.
+"""
 
 from collections.abc import Callable
 

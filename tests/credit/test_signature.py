@@ -1,5 +1,6 @@
 """The signature algorithm interoperates with existing credit providers; secrets rotate."""
 
+import hashlib
 import hmac
 
 import pytest
@@ -16,6 +17,18 @@ def test_empty_parameters_match_the_reference_vector():
 def test_non_ascii_value_matches_the_reference_vector():
     expected = "76b6c9a657000829253d7c23977b35b34ad750c5681b524d7fdfb25cd5273cec"
     assert signature({"name": "Ed Xavíer"}, "abcd1234") == expected
+
+
+def test_several_parameters_match_an_independently_computed_vector():
+    # The LMS's rule (edx-platform openedx/core/djangoapps/credit/signature.py): "key:value" for each
+    # parameter but the signature, in ascending key order, concatenated with no separator, then the hex
+    # HMAC-SHA256 under the shared secret. Computed here by hand, not through the service's signature().
+    params = {"b": "2", "a": "1", "c": "x y"}
+    canonical = b"a:1b:2c:x y"
+    expected = hmac.new(b"abcd1234", canonical, hashlib.sha256).hexdigest()
+    assert expected == "b471fae418e20d236d461246492849dd25472cb857281dad6e58f916f698a23d"
+    assert signature(params, "abcd1234") == expected
+    assert signature({**params, "signature": "ignored"}, "abcd1234") == expected
 
 
 def test_the_signature_key_itself_is_not_signed():

@@ -1,4 +1,7 @@
-"""Bulk enrollment racing other writers: identical requests, and a learner arriving mid-request (PostgreSQL)."""
+"""Bulk enrollment racing other writers: identical requests, and a learner arriving mid-request (PostgreSQL).
+
+Runs in CI on PostgreSQL only (marked ``postgres``: CI's MariaDB run deselects it).
+"""
 
 import threading
 import time

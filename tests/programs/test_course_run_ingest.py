@@ -171,6 +171,7 @@ def test_get_on_the_ingest_url_is_405_json(publisher):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_identical_puts_create_one_of_each(jwt_client):
+    """Runs in CI on PostgreSQL only (marked ``postgres``: CI's MariaDB run deselects it)."""
     if connection.vendor != "postgresql":
         pytest.skip("NEEDS POSTGRESQL: run with DATABASE_URL=postgres://... to test concurrent PUTs")
     jwt_client("lms_catalog", roles=["catalog_publishers"])

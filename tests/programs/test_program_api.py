@@ -187,6 +187,7 @@ def test_a_taken_uuid_is_409(publisher, catalog):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_of_one_uuid_give_one_201_and_409s(jwt_client, catalog):
+    """Runs in CI on PostgreSQL only (marked ``postgres``: CI's MariaDB run deselects it)."""
     if connection.vendor != "postgresql":
         pytest.skip("NEEDS POSTGRESQL: run with DATABASE_URL=postgres://... to test concurrent creates")
     jwt_client("publisher", roles=["catalog_publishers"])

@@ -535,6 +535,7 @@ def test_an_unknown_upstream_status_keeps_the_stored_one(discovery, make_client)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_syncs_at_once_run_one_after_the_other(discovery, make_client):
+    """Runs in CI on PostgreSQL; the same race runs on MariaDB in the next test."""
     if connection.vendor != "postgresql":
         pytest.skip("SKIPPED: concurrent syncs need PostgreSQL (SQLite serializes writers by itself)")
     two_syncs_at_once_run_one_after_the_other(discovery, make_client)
