@@ -124,7 +124,7 @@ def _batch_event_apply(batch: EventBatch, event: EventRef, apply: Callable[[], E
         log.info("event_replayed", extra={"event_id": str(event.id), "event_type": event.type})
         return None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), history_source(f"event {event.type} {event.id}"):
             outcome = apply()
     except (SkipEvent, APIException) as exc:
         log.warning(
