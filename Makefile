@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test test-postgres quality bench requirements upgrade static migrate demo clean tutor-render messages
+.PHONY: help run test test-postgres quality pii_check bench requirements upgrade static migrate demo clean tutor-render messages
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -46,12 +46,17 @@ run: demo ## Set up, load demo data and serve on http://127.0.0.1:8000 (SQLite, 
 test: $(VENV)/.test-installed ## Install test requirements and run the whole suite (DATABASE_URL picks the database)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, missing migrations, OpenAPI without warnings
+quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, OpenAPI without warnings, missing migrations, PII annotations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) pii_check
+
+pii_check: $(VENV)/.test-installed ## Every model's PII annotations (Open edX format) at 100% coverage (code-annotations)
+	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/code_annotations django_find_annotations \
+		--config_file .pii_annotations.yml --lint --report --coverage
 
 messages: $(VENV)/.base-installed ## Update locale/*/django.po from the marked strings and compile them (needs gettext)
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemessages --all --no-location \

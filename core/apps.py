@@ -6,11 +6,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: users and roles"
 
     def ready(self) -> None:
-        # backends connects the login-failure receivers; schema registers the JWT security scheme;
-        # request_id connects the Celery signals carrying the request id into tasks.
+        # backends connects the login-failure receivers, history the source of history rows; schema
+        # registers the JWT security scheme; request_id connects the Celery signals carrying the request id into tasks.
         from django.db.models.signals import post_migrate
 
-        from core import backends, errors, request_id, schema  # noqa: F401
+        from core import backends, errors, history, request_id, schema  # noqa: F401
         from core.collation import case_insensitive_lookups_register, identifier_collation_after_migrate
 
         errors.register_error_types()

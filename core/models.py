@@ -41,10 +41,23 @@ class SourcedRecord(models.Model):
 
 
 class User(AbstractUser):
+    """A learner, a staff member or a service account.
+
+    A retired learner (``retired_at`` set) keeps this row and every record attached to it, under the
+    user-util retired username and email, with no name (privacy.services.learner_retire).
+
+    .. pii: The username, email address, first, last and full name of learners and staff; the LMS user id.
+    .. pii_types: username, email_address, name, id
+    .. pii_retirement: local_api
+    """
+
     lms_user_id = models.PositiveBigIntegerField(
         null=True, blank=True, unique=True, help_text="The learner's user id in the LMS (JWT claim user_id)."
     )
     full_name = models.CharField(max_length=255, blank=True)
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the learner was retired (Open edX user retirement): no PII is left."
+    )
 
     # Not a field: the user's group names, cached by core.roles.user_has_role for one request.
     _role_names: set[str]

@@ -120,6 +120,10 @@ def _identity_decide(
                 f"Username {username!r} is held by LMS user id {by_name.lms_user_id}, not {lms_user_id}."
             )
         row = by_id or by_name
+    if row is not None and row.retired_at is not None:
+        # A retired learner keeps the retired identity: a late ingest or token naming them attaches
+        # to the row and changes nothing (privacy.services.learner_retire).
+        return _Decision(row=row)
     if row is None:
         return _Decision(
             row=None,

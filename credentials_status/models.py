@@ -7,6 +7,7 @@ and a run the LMS deletes keeps every record that points at it.
 from django.conf import settings
 from django.db import models
 
+from core.history import historical_records
 from core.models import SourcedRecord, TimeStampedModel
 
 
@@ -25,6 +26,11 @@ class CredentialStatus(models.TextChoices):
 
 
 class CourseRunCredential(TimeStampedModel, SourcedRecord):
+    """A learner's course-run certificate, awarded or revoked; attached to the learner row, so retirement keeps it.
+
+    .. no_pii: Points at the learner row; holds no PII itself.
+    """
+
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credentials")
     course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="credentials")
     status = models.CharField(max_length=16, choices=CredentialStatus.choices, db_index=True)
@@ -34,6 +40,8 @@ class CourseRunCredential(TimeStampedModel, SourcedRecord):
     )
     awarded_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    history = historical_records()
 
     class Meta:
         constraints = [
@@ -45,11 +53,18 @@ class CourseRunCredential(TimeStampedModel, SourcedRecord):
 
 
 class Grade(TimeStampedModel, SourcedRecord):
+    """A learner's grade in a course run.
+
+    .. no_pii: Points at the learner row; holds no PII itself.
+    """
+
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grades")
     course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="grades")
     letter_grade = models.CharField(max_length=32, blank=True)
     percent_grade = models.DecimalField(max_digits=5, decimal_places=4, help_text="Between 0 and 1.")
     verified = models.BooleanField(default=False)
+
+    history = historical_records()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["learner", "course_run"], name="unique_grade_per_learner_run")]

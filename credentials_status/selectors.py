@@ -27,7 +27,7 @@ from credentials_status.exceptions import ProgramNotFound
 from credentials_status.models import CourseRunCredential, Grade
 from credentials_status.program_status import reconcile_program_status
 from enrollments.models import Enrollment
-from programs.models import CourseRun, Program, ProgramCourse
+from programs.models import CourseRun, Program, ProgramCourse, ProgramExcludedCourseRun
 
 # --- Learner program status ---------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
             RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
         )
     excluded: dict[int, set[int]] = defaultdict(set)
-    for program_id, run_id in Program.excluded_course_runs.through.objects.filter(program_id__in=ids).values_list(
+    for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=ids).values_list(
         "program_id", "courserun_id"
     ):
         excluded[program_id].add(run_id)

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import field_errors
 from credit.exceptions import InvalidCourseKey
@@ -85,7 +86,7 @@ class CreditRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CreditRequirementStatus)
-class CreditRequirementStatusAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CreditRequirementStatusAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("learner", "requirement", "status", "modified")
     list_filter = ("status",)
     list_select_related = ("learner", "requirement__course")
@@ -99,7 +100,7 @@ class CreditRequirementStatusAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CreditEligibility)
-class CreditEligibilityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CreditEligibilityAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("learner", "course", "deadline", "created")
     list_select_related = ("learner", "course")
     search_fields = ("learner__username", "learner__email", "learner__lms_user_id", "course__course_key")
@@ -120,7 +121,7 @@ class CreditProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditRequest)
-class CreditRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CreditRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("uuid", "learner", "course", "provider", "status", "modified")
     list_filter = ("status", "provider")
     list_select_related = ("learner", "course", "provider")

@@ -65,6 +65,7 @@ __all__ = [
     "get_shared_secret_key",
     "is_credit_course",
     "is_user_eligible_for_credit",
+    "learner_credit_pii_retire",
     "remove_credit_requirement_status",
     "set_credit_requirement_status",
     "set_credit_requirements",
@@ -187,3 +188,11 @@ def get_credit_providers(providers_list: list[str] | None = None) -> list[Credit
 def get_credit_provider_info(request: HttpRequest | None, provider_id: str) -> CreditProviderInfo | dict[str, object]:
     """An active provider's data (``provider_id``, ``provider_url`` ...); ``{}`` when unknown. ``request`` is unused."""
     return selectors.credit_provider_info(provider_id=provider_id)
+
+
+# --- Learner privacy ----------------------------------------------------------------------------
+def learner_credit_pii_retire(*, learner_id: int, retired_username: str, retired_email: str) -> int:
+    """Retirement: the learner's PII in credit request parameters (and their history) replaced; outcomes kept."""
+    return services.learner_credit_pii_retire(
+        learner_id=learner_id, retired_username=retired_username, retired_email=retired_email
+    )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from core.history import historical_records
 from core.models import TimeStampedModel
 
 # Lengths the REST layer, the Python API and the URL patterns check before anything reaches the database.
@@ -22,7 +23,10 @@ provider_id_validator = RegexValidator(
 
 
 class CreditCourse(TimeStampedModel):
-    """A course run key marked for credit. Only ``enabled`` courses count."""
+    """A course run key marked for credit. Only ``enabled`` courses count.
+
+    .. no_pii: Catalog configuration.
+    """
 
     course_key = models.CharField(
         max_length=COURSE_KEY_MAX_LENGTH, unique=True, help_text="e.g. course-v1:edX+DemoX+1T2015"
@@ -37,7 +41,10 @@ class CreditCourse(TimeStampedModel):
 
 
 class CreditRequirement(TimeStampedModel):
-    """One thing a learner must satisfy; identified within its course by ``(namespace, name)``."""
+    """One thing a learner must satisfy; identified within its course by ``(namespace, name)``.
+
+    .. no_pii: Catalog configuration.
+    """
 
     course = models.ForeignKey(CreditCourse, on_delete=models.CASCADE, related_name="requirements")
     namespace = models.CharField(max_length=REQUIREMENT_TEXT_MAX_LENGTH)
@@ -64,12 +71,17 @@ class RequirementStatus(models.TextChoices):
 
 
 class CreditRequirementStatus(TimeStampedModel):
-    """A learner's status on a requirement. No row means "not attempted"."""
+    """A learner's status on a requirement. No row means "not attempted".
+
+    .. no_pii: Points at the learner row; ``reason`` holds the LMS's grading facts, no PII.
+    """
 
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     requirement = models.ForeignKey(CreditRequirement, on_delete=models.CASCADE, related_name="statuses")
     status = models.CharField(max_length=32, choices=RequirementStatus.choices)
     reason = models.JSONField(default=dict, blank=True)
+
+    history = historical_records()
 
     class Meta:
         verbose_name_plural = "credit requirement statuses"
@@ -82,11 +94,16 @@ class CreditRequirementStatus(TimeStampedModel):
 
 
 class CreditEligibility(TimeStampedModel):
-    """Granted once, when every active requirement is satisfied; counts while enabled and before ``deadline``."""
+    """Granted once, when every active requirement is satisfied; counts while enabled and before ``deadline``.
+
+    .. no_pii: Points at the learner row; holds no PII itself.
+    """
 
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     course = models.ForeignKey(CreditCourse, on_delete=models.CASCADE, related_name="eligibilities")
     deadline = models.DateTimeField()
+
+    history = historical_records()
 
     class Meta:
         verbose_name_plural = "credit eligibilities"
@@ -97,7 +114,10 @@ class CreditEligibility(TimeStampedModel):
 
 
 class CreditProvider(TimeStampedModel):
-    """An institution granting credit. Listings for learners show ``active`` providers only."""
+    """An institution granting credit. Listings for learners show ``active`` providers only.
+
+    .. no_pii: Catalog configuration.
+    """
 
     provider_id = models.CharField(max_length=PROVIDER_ID_MAX_LENGTH, unique=True, validators=[provider_id_validator])
     display_name = models.CharField(max_length=255)
@@ -125,7 +145,15 @@ class CreditRequestStatus(models.TextChoices):
 
 
 class CreditRequest(TimeStampedModel):
-    """A learner's request for credit from one provider in one course; one per (learner, course, provider)."""
+    """A learner's request for credit from one provider in one course; one per (learner, course, provider).
+
+    ``parameters`` is what was sent to the provider: it names the learner (username, email, full name,
+    mailing address, country); retirement replaces those values (privacy.services.learner_retire).
+
+    .. pii: The learner's username, email address, full name, mailing address and country in ``parameters``.
+    .. pii_types: username, email_address, name, location
+    .. pii_retirement: local_api
+    """
 
     uuid = models.CharField(max_length=32, unique=True)
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -136,6 +164,8 @@ class CreditRequest(TimeStampedModel):
     provider_timestamp = models.BigIntegerField(
         null=True, blank=True, help_text="Timestamp of the last provider callback applied (epoch seconds)."
     )
+
+    history = historical_records()
 
     class Meta:
         constraints = [

@@ -23,6 +23,7 @@ from django.db.models import Count, QuerySet, Subquery
 from django.utils import timezone
 
 from core.db import retry_on_integrity_error
+from core.history import history_bulk_record
 from core.models import User
 from core.services import learner_get_or_create
 from core.tasks import task_enqueue
@@ -334,7 +335,9 @@ def _eligibilities_grant_if_complete(*, course: CreditCourse, learner_ids: list[
     CreditEligibility.objects.bulk_create(
         [CreditEligibility(learner_id=learner_id, course=course, deadline=deadline) for learner_id in complete]
     )
-    granted = list(CreditEligibility.objects.filter(course=course, learner__in=complete).values_list("pk", flat=True))
+    rows = list(CreditEligibility.objects.filter(course=course, learner__in=complete))
+    history_bulk_record(rows, CreditEligibility)
+    granted = [row.pk for row in rows]
     log.info(
         "credit_eligibility_granted",
         extra={"learner_ids": complete, "course_key": course.course_key, "count": len(granted)},
@@ -375,7 +378,7 @@ def _eligibility_emails_queue(eligibility_ids: list[int]) -> None:
 def credit_eligibility_email_send(*, eligibility_id: int) -> bool:
     """Mail the learner that they are eligible for credit. Failures are logged, never raised. True when sent."""
     eligibility = CreditEligibility.objects.select_related("learner", "course").filter(pk=eligibility_id).first()
-    if eligibility is None or not eligibility.learner.email:
+    if eligibility is None or not eligibility.learner.email or eligibility.learner.retired_at is not None:
         log.warning("credit_eligibility_email_skipped", extra={"eligibility_id": eligibility_id})
         return False
     learner = eligibility.learner
@@ -665,3 +668,43 @@ def credit_provider_callback(*, provider_id: str, parameters: dict[str, Any]) ->
         status=str(parameters.get("status")),
         provider_timestamp=timestamp,
     )
+
+
+# The parameters of a credit request that name the learner, and what retirement leaves in them.
+_REQUEST_PII_PARAMETERS = ("user_username", "user_email", "user_full_name", "user_mailing_address", "user_country")
+
+
+def learner_credit_pii_retire(*, learner_id: int, retired_username: str, retired_email: str) -> int:
+    """Replace the learner's PII in their credit requests' parameters, and in those rows' history.
+
+    Username and email take their retired forms; full name, mailing address and country become
+    empty. Statuses, eligibilities and request outcomes stay (credit statistics do not change).
+    Idempotent. Returns the number of requests whose parameters changed.
+    """
+    replacement = {
+        "user_username": retired_username,
+        "user_email": retired_email,
+        "user_full_name": "",
+        "user_mailing_address": "",
+        "user_country": "",
+    }
+
+    def scrubbed(parameters: Any) -> Any:
+        if not isinstance(parameters, dict):
+            return parameters
+        return {**parameters, **{key: replacement[key] for key in _REQUEST_PII_PARAMETERS if key in parameters}}
+
+    changed = 0
+    for credit_request in CreditRequest.objects.select_for_update().filter(learner_id=learner_id):
+        new = scrubbed(credit_request.parameters)
+        if new != credit_request.parameters:
+            credit_request.parameters = new
+            credit_request.save(update_fields=["parameters", "modified"])
+            changed += 1
+    history = CreditRequest.history.model  # type: ignore[attr-defined]
+    stale = [row for row in history.objects.filter(learner_id=learner_id) if scrubbed(row.parameters) != row.parameters]
+    for row in stale:
+        row.parameters = scrubbed(row.parameters)
+    if stale:
+        history.objects.bulk_update(stale, ["parameters"], batch_size=1000)
+    return changed

@@ -1,11 +1,12 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import SOURCE_FIELDS, SourcedRecordAdminMixin
 from enrollments.models import Enrollment, PendingEnrollment
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SourcedRecordAdminMixin, admin.ModelAdmin):
+class EnrollmentAdmin(SourcedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = ("learner", "course_run", "mode", "is_active", "license_uuid", "source", "modified")
     list_filter = ("is_active", "mode", "created", "course_run__course__organization")
     list_select_related = ("learner", "course_run")
@@ -24,7 +25,7 @@ class EnrollmentAdmin(SourcedRecordAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PendingEnrollment)
-class PendingEnrollmentAdmin(admin.ModelAdmin):
+class PendingEnrollmentAdmin(SimpleHistoryAdmin):
     list_display = ("email", "course_run", "mode", "license_uuid", "created")
     list_filter = ("mode", "created", "course_run__course__organization")
     list_select_related = ("course_run",)

@@ -6,7 +6,12 @@ from enrollments.exceptions import UpstreamError
 from enrollments.lms import LmsAccountProfile, LmsCertificate, LmsClient, LmsEnrollmentRecord, LmsGrade
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import learner_enrollment_in_run, lms_account_profile
-from enrollments.services import bulk_enroll, enrollment_upsert, pending_enrollments_realize
+from enrollments.services import (
+    bulk_enroll,
+    enrollment_upsert,
+    pending_enrollments_realize,
+    pending_enrollments_retire,
+)
 
 __all__ = [
     "BulkEnrollmentItem",
@@ -26,4 +31,5 @@ __all__ = [
     "lms_account_profile",
     "lms_call_with_retries",
     "pending_enrollments_realize",
+    "pending_enrollments_retire",
 ]

@@ -3,10 +3,16 @@
 from django.conf import settings
 from django.db import models
 
+from core.history import historical_records
 from core.models import SourcedRecord, TimeStampedModel
 
 
 class Enrollment(TimeStampedModel, SourcedRecord):
+    """A learner's enrollment in a course run.
+
+    .. no_pii: Points at the learner row; holds no PII itself.
+    """
+
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
     course_run = models.ForeignKey("programs.CourseRun", on_delete=models.PROTECT, related_name="enrollments")
     mode = models.CharField(max_length=100, default="audit")
@@ -15,6 +21,8 @@ class Enrollment(TimeStampedModel, SourcedRecord):
     enterprise_customer_uuid = models.UUIDField(
         null=True, blank=True, help_text="Enterprise customer whose bulk enrollment (edx-enterprise's path) made it."
     )
+
+    history = historical_records()
 
     class Meta:
         constraints = [
@@ -30,6 +38,10 @@ class PendingEnrollment(TimeStampedModel):
 
     ``email`` is stored trimmed and lower-cased. Realising the row creates the Enrollment and deletes
     this row in one transaction, so it happens exactly once.
+
+    .. pii: The email address of someone invited to enroll (not yet a learner here).
+    .. pii_types: email_address
+    .. pii_retirement: local_api
     """
 
     email = models.EmailField(max_length=254, db_index=True)
@@ -39,6 +51,8 @@ class PendingEnrollment(TimeStampedModel):
     enterprise_customer_uuid = models.UUIDField(
         null=True, blank=True, help_text="Enterprise customer whose bulk enrollment (edx-enterprise's path) made it."
     )
+
+    history = historical_records()
 
     class Meta:
         constraints = [

@@ -13,11 +13,12 @@ from django.utils import timezone
 from edx_django_utils.monitoring import set_custom_attribute
 
 from core.db import chunked, retry_on_integrity_error
+from core.history import history_bulk_delete, history_bulk_record
 from core.models import RecordSource, User
 from core.records import change_is_stale
 from core.tasks import task_enqueue_on_commit
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
-from enrollments.backends.writes import BATCH_SIZE
+from enrollments.backends.writes import BATCH_SIZE, enrollment_history_record
 from enrollments.data import (
     MAX_EMAIL_LENGTH,
     BulkEnrollmentItem,
@@ -329,8 +330,10 @@ def pending_enrollments_realize_many(*, learners: Iterable[User]) -> list[Enroll
             )
         # ignore_conflicts: a bulk enrollment may insert the same (learner, run) meanwhile; it stays.
         created = Enrollment.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=BATCH_SIZE)
+        history_bulk_record(reactivated, Enrollment, history_type="~")
+        enrollment_history_record(pairs=[(row.learner_id, row.course_run_id) for row in to_create], history_type="+")
         for pk_batch in chunked([row.pk for row in pending], CHUNK):
-            PendingEnrollment.objects.filter(pk__in=pk_batch).delete()
+            history_bulk_delete(PendingEnrollment.objects.filter(pk__in=pk_batch))
     log.info(
         "pending_enrollments_realized",
         extra={
@@ -388,3 +391,14 @@ def enrollment_unenroll(*, learner: User, course_run_key: str, backend: Enrollme
     """Deactivate the learner's enrollment (through the LMS with the ``lms`` backend). Idempotent."""
     backend = backend or enrollment_backend_get()
     return backend.unenroll(learner=learner, course_run_key=course_run_key)
+
+
+def pending_enrollments_retire(*, email: str, retired_email: str) -> int:
+    """Retirement: delete the pending enrollments waiting for ``email``; their history keeps ``retired_email``.
+
+    A retired learner never arrives, so nothing is lost. Idempotent. Returns the rows deleted.
+    """
+    email = email.strip().lower()
+    deleted = history_bulk_delete(PendingEnrollment.objects.filter(email=email))
+    PendingEnrollment.history.filter(email=email).update(email=retired_email)  # type: ignore[attr-defined]
+    return deleted

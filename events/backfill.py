@@ -24,6 +24,7 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException
 
 from core.api import User, learner_get_or_create
+from core.history import history_source
 from core.models import RecordSource
 from credentials_status.api import (
     CertificateType,
@@ -243,9 +244,10 @@ def backfill_from_lms(
     }
     report.drifts = records_drift(here=here, lms=in_scope)
     if not dry_run:
-        for drift in report.drifts:
-            if _drift_apply(drift, facts, read_at=read_at, changed_by=changed_by):
-                report.applied += 1
+        with history_source(f"backfill by {changed_by}"):  # the source of the history rows it writes
+            for drift in report.drifts:
+                if _drift_apply(drift, facts, read_at=read_at, changed_by=changed_by):
+                    report.applied += 1
     log.info(
         "backfill_done",
         extra={

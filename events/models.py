@@ -10,7 +10,10 @@ class EventOutcome(models.TextChoices):
 
 
 class AppliedEvent(models.Model):
-    """One row per event id: a redelivered event finds its row and changes nothing."""
+    """One row per event id: a redelivered event finds its row and changes nothing.
+
+    .. no_pii: Event ids, types, times and outcomes; never the event's payload.
+    """
 
     event_id = models.UUIDField(unique=True, help_text="The event's metadata id.")
     event_type = models.CharField(max_length=255)

@@ -31,6 +31,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 from rest_framework.exceptions import APIException
 
 from core.api import LearnerAccount, User, learner_find, learner_get_or_create
+from core.history import history_source
 from core.models import RecordSource
 from credentials_status.api import (
     CertificateType,
@@ -123,7 +124,7 @@ def _batch_event_apply(batch: EventBatch, event: EventRef, apply: Callable[[], E
         log.info("event_replayed", extra={"event_id": str(event.id), "event_type": event.type})
         return None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), history_source(f"event {event.type} {event.id}"):
             outcome = apply()
     except (SkipEvent, APIException) as exc:
         log.warning(
@@ -216,7 +217,8 @@ def _event_apply_once(event: EventRef, apply: Callable[[], EventOutcome]) -> Eve
         log.info("event_replayed", extra={"event_id": str(event.id), "event_type": event.type})
         return None
     try:
-        with transaction.atomic():
+        # History rows of the records it writes name the event (type and id) as their source.
+        with transaction.atomic(), history_source(f"event {event.type} {event.id}"):
             outcome = apply()
             AppliedEvent.objects.create(
                 event_id=event.id, event_type=event.type, event_time=event.time, outcome=outcome

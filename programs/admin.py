@@ -4,10 +4,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
-from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, ProgramSource, SyncRun
+from programs.models import (
+    Course,
+    CourseRun,
+    Organization,
+    Program,
+    ProgramCourse,
+    ProgramExcludedCourseRun,
+    ProgramSource,
+    SyncRun,
+)
 from programs.services import program_exclusions_prune
 
 
@@ -50,7 +61,7 @@ class RemovedFilter(admin.SimpleListFilter):
 
 
 @admin.register(CourseRun)
-class CourseRunAdmin(admin.ModelAdmin):
+class CourseRunAdmin(SimpleHistoryAdmin):
     list_display = ("key", "title", "course", "start", "end", "status", "removed_at")
     list_filter = (RemovedFilter, "status", "restriction_type", "course__organization")
     list_select_related = ("course",)
@@ -80,6 +91,15 @@ class ProgramCourseInline(admin.TabularInline):
 
 class ProgramAdminForm(forms.ModelForm):
     """The exclusion editor offers only runs of the program's (saved) courses, and checks it on save."""
+
+    # Declared: the admin makes no field for a many-to-many field with its own through model
+    # (ProgramExcludedCourseRun, which carries the history). Saving sets the field as before.
+    excluded_course_runs = forms.ModelMultipleChoiceField(
+        queryset=CourseRun.objects.none(),
+        required=False,
+        widget=FilteredSelectMultiple("excluded course runs", is_stacked=False),
+        help_text="Runs of the program's courses that do not count.",
+    )
 
     class Meta:
         model = Program
@@ -119,7 +139,7 @@ class ProgramAdminForm(forms.ModelForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(SimpleHistoryAdmin):
     """Programs defined here are editable; Discovery programs are read-only (Discovery is their source)."""
 
     form = ProgramAdminForm
@@ -127,14 +147,19 @@ class ProgramAdmin(admin.ModelAdmin):
     list_filter = ("status", "type", "source", "authoring_organizations")
     search_fields = ("title", "uuid", "program_courses__course__course_runs__key", "program_courses__course__key")
     readonly_fields = ("source", "data_modified_timestamp", "missing_upstream_since", "created", "modified")
-    filter_horizontal = ("authoring_organizations", "excluded_course_runs")
+    filter_horizontal = ("authoring_organizations",)
     inlines = [ProgramCourseInline]
-    fieldsets = (
+    # Returned by get_fieldsets: the admin's checks refuse a through-model field in ``fieldsets``,
+    # although the form declares it (ProgramAdminForm).
+    program_fieldsets = (
         (None, {"fields": ("uuid", "title", "type", "type_slug", "status", "source", "authoring_organizations")}),
         ("Certificates", {"fields": ("applicable_seat_types",)}),
         ("Excluded course runs", {"fields": ("excluded_course_runs",)}),
         ("History", {"fields": ("data_modified_timestamp", "missing_upstream_since", "created", "modified")}),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Program | None = None) -> Any:
+        return self.program_fieldsets
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         queryset, _ = super().get_search_results(request, queryset, search_term)
@@ -164,6 +189,24 @@ class ProgramAdmin(admin.ModelAdmin):
                 f"Exclusions dropped, their course is no longer in the program: {keys}.",
                 level=messages.WARNING,
             )
+
+
+@admin.register(ProgramExcludedCourseRun)
+class ProgramExcludedCourseRunAdmin(SimpleHistoryAdmin):
+    """Read-only: exclusions change on their program's page; here is each one's history (who, when, by what)."""
+
+    list_display = ("program", "courserun")
+    list_select_related = ("program", "courserun")
+    search_fields = ("program__title", "program__uuid", "courserun__key")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ProgramExcludedCourseRun | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ProgramExcludedCourseRun | None = None) -> bool:
+        return False
 
 
 @admin.register(SyncRun)

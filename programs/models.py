@@ -8,10 +8,16 @@ from uuid import uuid4
 
 from django.db import models
 
+from core.history import historical_records
 from core.models import TimeStampedModel
 
 
 class Organization(TimeStampedModel):
+    """An organization of the catalog.
+
+    .. no_pii: Catalog data.
+    """
+
     key = models.CharField(max_length=255, unique=True, help_text="Organization key, e.g. edX.")
     uuid = models.UUIDField(null=True, blank=True, unique=True, help_text="Discovery's uuid, once synced.")
     name = models.CharField(max_length=255, blank=True)
@@ -21,6 +27,11 @@ class Organization(TimeStampedModel):
 
 
 class Course(TimeStampedModel):
+    """A course of the catalog.
+
+    .. no_pii: Catalog data.
+    """
+
     key = models.CharField(max_length=255, unique=True, help_text="Course key, e.g. edX+DemoX.")
     uuid = models.UUIDField(default=uuid4, unique=True, help_text="Discovery's uuid once synced.")
     title = models.CharField(max_length=255, blank=True)
@@ -34,6 +45,11 @@ class Course(TimeStampedModel):
 
 
 class CourseRun(TimeStampedModel):
+    """A run of a course, from the LMS and Discovery.
+
+    .. no_pii: Catalog data.
+    """
+
     key = models.CharField(max_length=255, unique=True, help_text="Course run key, e.g. course-v1:edX+DemoX+1T2024.")
     uuid = models.UUIDField(default=uuid4, unique=True, help_text="Discovery's uuid once synced.")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="course_runs")
@@ -60,6 +76,8 @@ class CourseRun(TimeStampedModel):
         null=True, blank=True, help_text="Time of the last Studio catalog event applied; older ones are ignored."
     )
 
+    history = historical_records()
+
     class Meta:
         indexes = [models.Index(fields=["course", "start"], name="programs_run_course_start_idx")]
 
@@ -84,7 +102,10 @@ class ProgramSource(models.TextChoices):
 
 
 class Program(TimeStampedModel):
-    """A list of courses; every live run of them counts unless listed in ``excluded_course_runs``."""
+    """A list of courses; every live run of them counts unless listed in ``excluded_course_runs``.
+
+    .. no_pii: Catalog data.
+    """
 
     uuid = models.UUIDField(default=uuid4, unique=True)
     title = models.CharField(max_length=255)
@@ -101,6 +122,7 @@ class Program(TimeStampedModel):
     courses = models.ManyToManyField(Course, through="ProgramCourse", related_name="programs")
     excluded_course_runs = models.ManyToManyField(
         CourseRun,
+        through="ProgramExcludedCourseRun",
         blank=True,
         related_name="excluding_programs",
         help_text="Runs of the program's courses that do not count.",
@@ -111,6 +133,8 @@ class Program(TimeStampedModel):
         blank=True,
         help_text="When a sync first found this Discovery program gone from Discovery (it was then retired).",
     )
+
+    history = historical_records()
 
     class Meta:
         ordering = ["title", "id"]
@@ -123,8 +147,34 @@ class Program(TimeStampedModel):
         return self.source == ProgramSource.DISCOVERY
 
 
+class ProgramExcludedCourseRun(models.Model):
+    """One run a program excludes: the rows of ``Program.excluded_course_runs``, with their history.
+
+    The table is the one Django made for the plain many-to-many field; writers keep using the field
+    (``add``, ``set``, ``remove``) and ``programs.receivers`` records history for its changes. Its
+    history answers "since when is this run excluded, and by what".
+
+    .. no_pii: Catalog data.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE)
+    courserun = models.ForeignKey(CourseRun, on_delete=models.CASCADE)
+
+    history = historical_records()
+
+    class Meta:
+        db_table = "programs_program_excluded_course_runs"
+        unique_together = [("program", "courserun")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} excludes {self.courserun_id}"
+
+
 class ProgramCourse(models.Model):
-    """A course's place in a program's ordered course list."""
+    """A course's place in a program's ordered course list.
+
+    .. no_pii: Catalog data.
+    """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="program_courses")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="program_courses")
@@ -148,7 +198,10 @@ class SyncStatus(models.TextChoices):
 
 
 class SyncRun(models.Model):
-    """One Discovery sync: who asked, when it ran, what it changed (or would have, for a dry run)."""
+    """One Discovery sync: who asked, when it ran, what it changed (or would have, for a dry run).
+
+    .. no_pii: ``requested_by`` names a staff or service account, never a learner.
+    """
 
     status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.QUEUED, db_index=True)
     dry_run = models.BooleanField(default=False)

@@ -6,7 +6,15 @@ from uuid import UUID
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, SyncRun
+from programs.models import (
+    Course,
+    CourseRun,
+    Organization,
+    Program,
+    ProgramCourse,
+    ProgramExcludedCourseRun,
+    SyncRun,
+)
 
 
 def program_list(
@@ -42,9 +50,7 @@ def program_list(
             course__course_runs__key=course_run_key,
             course__course_runs__removed_at__isnull=True,  # the same run: one filter() call, one join
         )
-        excludes_run = Program.excluded_course_runs.through.objects.filter(
-            program=OuterRef("pk"), courserun__key=course_run_key
-        )
+        excludes_run = ProgramExcludedCourseRun.objects.filter(program=OuterRef("pk"), courserun__key=course_run_key)
         programs = programs.filter(Exists(holds_run)).exclude(Exists(excludes_run))
     return programs
 
@@ -70,11 +76,11 @@ def exclusions_outside_program_courses(*, program_ids: Collection[int] | None = 
     """Exclusion rows (``Program.excluded_course_runs`` through rows) naming a run that none of
     the program's courses holds: what the rule "an exclusion names a run of one of the program's
     courses" forbids. One query, whatever the number of programs."""
-    through = Program.excluded_course_runs.through
+    through = ProgramExcludedCourseRun
     of_its_courses = ProgramCourse.objects.filter(
         program_id=OuterRef("program_id"), course_id=OuterRef("courserun__course_id")
     )
-    rows = through.objects.exclude(Exists(of_its_courses))  # type: ignore[attr-defined]
+    rows = through.objects.exclude(Exists(of_its_courses))
     return rows.filter(program_id__in=list(program_ids)) if program_ids is not None else rows
 
 

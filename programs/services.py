@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
+from core.history import history_bulk_delete, history_source
 from core.records import change_is_stale
 from programs.data import SyncResult
 from programs.discovery import (
@@ -39,6 +40,7 @@ from programs.models import (
     Organization,
     Program,
     ProgramCourse,
+    ProgramExcludedCourseRun,
     ProgramSource,
     ProgramStatus,
     SyncRun,
@@ -225,7 +227,7 @@ def program_exclusions_prune(*, program_ids: Collection[int] | None = None) -> l
         .values_list("pk", "program__uuid", "courserun__key")
     )
     if stray:
-        Program.excluded_course_runs.through.objects.filter(pk__in=[pk for pk, _, _ in stray]).delete()
+        history_bulk_delete(ProgramExcludedCourseRun.objects.filter(pk__in=[pk for pk, _, _ in stray]))
         log.info("program_exclusions_pruned", extra={"count": len(stray)})
     return [(uuid, key) for _, uuid, key in stray]
 
@@ -418,12 +420,14 @@ def sync_run_execute(
     sync_run = SyncRun.objects.get(pk=sync_run_id)
     result = None
     try:
-        result = program_sync(
-            client=client or DiscoveryClient.from_settings(),
-            dry_run=sync_run.dry_run,
-            program_uuids=sync_run.program_uuids or None,
-            progress=progress,
-        )
+        # Every history row the sync writes names it (the support console shows "by Discovery sync #42").
+        with history_source(f"Discovery sync #{sync_run.pk}"):
+            result = program_sync(
+                client=client or DiscoveryClient.from_settings(),
+                dry_run=sync_run.dry_run,
+                program_uuids=sync_run.program_uuids or None,
+                progress=progress,
+            )
     except SyncAborted as exc:
         _finish(
             sync_run, SyncStatus.ABORTED, error=str(exc), counts={"would_retire": exc.would_retire, "total": exc.total}

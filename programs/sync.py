@@ -36,9 +36,19 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.history import has_history, history_bulk_delete, history_bulk_record, history_record_pks
 from programs.data import SyncCounts, SyncResult
 from programs.exceptions import SyncAborted
-from programs.models import Course, CourseRun, Organization, Program, ProgramCourse, ProgramSource, ProgramStatus
+from programs.models import (
+    Course,
+    CourseRun,
+    Organization,
+    Program,
+    ProgramCourse,
+    ProgramExcludedCourseRun,
+    ProgramSource,
+    ProgramStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +328,9 @@ class _ProgramSync:
         if to_create:
             new_keys = [obj.key for obj in to_create]  # type: ignore[attr-defined]
             pks.update(manager.filter(key__in=new_keys).values_list("key", "pk"))
+        if has_history(model):
+            history_record_pks(model, [pks[obj.key] for obj in to_create], history_type="+")  # type: ignore[attr-defined]
+            history_record_pks(model, [obj.pk for obj in to_update], history_type="~")
         return len(to_create), len(to_update), pks
 
     @staticmethod
@@ -491,6 +504,10 @@ class _ProgramSync:
             Program.objects.bulk_update(changed_programs, [*sorted(changed_fields), "modified"], batch_size=1000)
         program_pk = dict(Program.objects.filter(uuid__in=list(payloads)).values_list("uuid", "pk"))
         pks = list(program_pk.values())
+        for program in new_programs:
+            program.pk = program_pk[program.uuid]  # MySQL/MariaDB return no ids from a bulk insert
+        history_bulk_record(new_programs, Program, history_type="+")
+        history_bulk_record(changed_programs, Program, history_type="~")
 
         # Desired relations, by program pk.
         want_courses: dict[int, dict[int, int]] = {}
@@ -557,8 +574,7 @@ class _ProgramSync:
         keep = {program_pk[uuid]: set(d["uninferable"]) for uuid, d in desired.items() if d["uninferable"]}
         if not keep:
             return
-        through = Program.excluded_course_runs.through
-        rows = through.objects.filter(
+        rows = ProgramExcludedCourseRun.objects.filter(
             program_id__in=list(keep), courserun__course__key__in={k for keys in keep.values() for k in keys}
         ).values_list("program_id", "courserun_id", "courserun__course__key")
         for program_id, run_id, course_key in rows:
@@ -679,6 +695,24 @@ class _ProgramSync:
                 changes[pk].append(f"{label} +{len(added)} -{len(removed)}")
             to_delete += [current[other] for other in removed]
             to_create += [through(program_id=pk, **{column: other}) for other in added]
+        if has_history(through):
+            # Exclusions carry their history (since when a run is excluded, and by which sync).
+            if to_delete:
+                history_bulk_delete(manager.filter(pk__in=to_delete))
+            if to_create:
+                manager.bulk_create(to_create, batch_size=1000)
+                created = manager.filter(program_id__in=list(diff)).values_list("pk", "program_id", column)
+                added_pairs = {(pk, other) for pk, (added, _) in diff.items() for other in added}
+                # The through row is its three columns: no need to read it back whole.
+                history_bulk_record(
+                    [
+                        through(pk=row_pk, program_id=pk, **{column: other})
+                        for row_pk, pk, other in created
+                        if (pk, other) in added_pairs
+                    ],
+                    through,
+                )
+            return diff
         if to_delete:
             manager.filter(pk__in=to_delete).delete()
         if to_create:
@@ -743,6 +777,7 @@ class _ProgramSync:
         Program.objects.filter(pk__in=[pk for pk, _, _ in missing]).update(
             status=ProgramStatus.RETIRED, missing_upstream_since=self.now, modified=self.now
         )
+        history_record_pks(Program, [pk for pk, _, _ in missing], history_type="~")
         self.counts.programs_retired += len(missing)
         for _, uuid, title in missing:
             self._record(f"retire program {uuid} {title!r} (gone from Discovery)")

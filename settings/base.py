@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "django_guid",
     "social_django",
     "core",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "enrollments",
     "credit",
     "support",
+    "privacy",
     "events",
     "openedx_events",
     "learner_portal",
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     # Joins the LMS's split JWT cookie pair; on the learner pages it signs the learner in, no session needed.
     "edx_rest_framework_extensions.auth.jwt.middleware.JwtAuthCookieMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # History rows name the request's user (after DRF authenticates it) and source (core.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "social_django.middleware.SocialAuthExceptionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -266,6 +270,16 @@ EDX_DRF_EXTENSIONS = {
 # Usernames (service accounts) that hold the learner_status_readers role without a group.
 LEARNER_STATUS_WORKERS = env_list("LEARNER_STATUS_WORKERS")
 
+# --- Learner retirement and username replacement (Open edX user retirement) ------------------------
+# The service account of the Open edX retirement driver: it (and superusers) may call retire_user/
+# and replace_usernames/.
+RETIREMENT_SERVICE_WORKER_USERNAME = env_str("RETIREMENT_SERVICE_WORKER_USERNAME", "retirement_service_worker")
+# Salts of user-util's retired usernames and emails, the LMS's list: the last one retires, all of them
+# recognise a learner retired earlier. Production has no default: retirement answers 503 until set.
+RETIRED_USER_SALTS = env_list("RETIRED_USER_SALTS", ["credentials-status-dev-retirement-salt"])
+RETIRED_USERNAME_FMT = env_str("RETIRED_USERNAME_FMT", "retired__user_{}")
+RETIRED_EMAIL_FMT = env_str("RETIRED_EMAIL_FMT", "retired__user_{}@retired.invalid")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "credentials-status API",
     "DESCRIPTION": (
@@ -286,6 +300,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "enrollments", "description": "Enrollment ingest and bulk enrollment."},
         {"name": "credit", "description": "Credit courses, eligibility, providers and requests."},
         {"name": "health", "description": "Liveness and dependencies."},
+        {
+            "name": "privacy",
+            "description": "Learner retirement and username replacement (the LMS's retirement driver).",
+        },
     ],
     "ENUM_NAME_OVERRIDES": {
         "ProgramStatusEnum": "programs.models.ProgramStatus",

@@ -41,6 +41,9 @@ if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
         "EMAIL_BACKEND is the console backend, which writes learners' email addresses and messages into the "
         "logs: set EMAIL_HOST (SMTP) or another EMAIL_BACKEND.",
     )
+# The development salt is public (retired usernames made with it could be reversed by guessing):
+# without the LMS's salts, retirement answers 503 instead (privacy.services).
+RETIRED_USER_SALTS = env_list("RETIRED_USER_SALTS")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

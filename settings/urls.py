@@ -32,6 +32,8 @@ urlpatterns = [
     # edx-enterprise's enroll_learners_in_courses, answered by bulk enrollment (docs/decisions/0010).
     path("enterprise/api/v1/", include("enrollments.rest_api.enterprise_urls")),
     path("support/", include("support.urls")),
+    # Open edX user retirement and username replacement, at the paths every IDA serves them.
+    path("api/v1/", include("privacy.rest_api.v1.urls")),
     path("learner/", include("learner_portal.urls")),
     # /login/edx-oauth2/ starts signing in through the LMS, /complete/edx-oauth2/ is its redirect URI.
     path("", include("social_django.urls", namespace="social")),

@@ -26,7 +26,7 @@ from enrollments.exceptions import EnrollmentBackendNotConfigured
 from events.backfill import backfill_from_lms
 from learner_portal.views import lms_sign_in_enabled
 from programs.models import Program
-from support.selectors import learner_records, learner_search
+from support.selectors import exclusion_origins, learner_record_timeline, learner_records, learner_search
 
 
 class SupportLoginView(LoginView):
@@ -77,12 +77,16 @@ class SearchView(ConsoleView):
 
 
 def _learner_page(request: HttpRequest, learner: User, **context: Any) -> HttpResponse:
+    answers = learner_programs(learner, username=learner.username)
+    origins = exclusion_origins(program_uuids=[answer.program.uuid for answer in answers])
     return render(
         request,
         "support/learner.html",
         {
             "learner": learner,
-            "answers": learner_programs(learner, username=learner.username),
+            "answers": answers,
+            "programs": [{"answer": answer, "exclusions": origins.get(answer.program.uuid, [])} for answer in answers],
+            "timeline": learner_record_timeline(learner=learner),
             "records": learner_records(learner),
             **context,
         },

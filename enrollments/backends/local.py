@@ -12,6 +12,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
+from core.history import history_record_pks
 from core.models import User
 from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
 from enrollments.backends.writes import BATCH_SIZE, course_runs_lock, enrollment_rows_upsert, pending_rows_insert
@@ -177,6 +178,7 @@ class LocalEnrollmentBackend:
             Enrollment.objects.bulk_update(
                 license_updates, ["license_uuid", "enterprise_customer_uuid", "modified"], batch_size=BATCH_SIZE
             )
+            history_record_pks(Enrollment, [row.pk for row in license_updates], history_type="~")
         log.info("bulk_enrollment_local_written", extra={"enrollments_written": len(upserts)})
         return enrolled, learner_email
 
@@ -210,7 +212,8 @@ class LocalEnrollmentBackend:
         return pended
 
     def unenroll(self, *, learner: User, course_run_key: str) -> bool:
-        updated = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key, is_active=True).update(
-            is_active=False, modified=timezone.now()
-        )
+        active = Enrollment.objects.filter(learner=learner, course_run__key=course_run_key, is_active=True)
+        pks = list(active.values_list("pk", flat=True))
+        updated = Enrollment.objects.filter(pk__in=pks, is_active=True).update(is_active=False, modified=timezone.now())
+        history_record_pks(Enrollment, pks, history_type="~")
         return bool(updated)

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from core.db import chunked
+from core.history import history_bulk_record
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import CHUNK
 from programs.models import CourseRun
@@ -34,13 +35,34 @@ def enrollment_rows_upsert(rows: list[Enrollment]) -> None:
         return
     # MySQL's ON DUPLICATE KEY UPDATE takes no conflict target; PostgreSQL and SQLite need one.
     unique_fields = ["learner", "course_run"] if connection.features.supports_update_conflicts_with_target else None
-    Enrollment.objects.bulk_create(
+    written = Enrollment.objects.bulk_create(
         rows,
         batch_size=BATCH_SIZE,
         update_conflicts=True,
         update_fields=["is_active", "mode", "license_uuid", "enterprise_customer_uuid", "modified"],
         unique_fields=unique_fields,
     )
+    if all(row.pk is not None for row in written):  # PostgreSQL and SQLite return the upserted ids
+        history_bulk_record(written, Enrollment)
+    else:
+        enrollment_history_record(pairs=[(row.learner_id, row.course_run_id) for row in rows], history_type="+")
+
+
+def enrollment_history_record(*, pairs: Iterable[tuple[int, int]], history_type: str) -> None:
+    """History rows (with the current source) for the enrollments of these (learner id, run id) pairs.
+
+    An upsert returns no ids on every database: the rows are found again, a few queries per batch.
+    """
+    wanted = set(pairs)
+    for batch in chunked(sorted(wanted), CHUNK // 2):
+        found = Enrollment.objects.filter(
+            learner_id__in={learner for learner, _ in batch}, course_run_id__in={run for _, run in batch}
+        )
+        history_bulk_record(
+            [row for row in found if (row.learner_id, row.course_run_id) in wanted],
+            Enrollment,
+            history_type=history_type,
+        )
 
 
 def pending_rows_insert(rows: list[PendingEnrollment]) -> None:
@@ -53,3 +75,10 @@ def pending_rows_insert(rows: list[PendingEnrollment]) -> None:
     if not rows:
         return
     PendingEnrollment.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    # The caller passes only rows it found missing under the run locks: those found now are these.
+    wanted = {(row.email, row.course_run_id) for row in rows}
+    for batch in chunked(sorted(wanted), CHUNK // 2):
+        found = PendingEnrollment.objects.filter(
+            email__in={email for email, _ in batch}, course_run_id__in={run for _, run in batch}
+        )
+        history_bulk_record([row for row in found if (row.email, row.course_run_id) in wanted], PendingEnrollment)

@@ -43,12 +43,14 @@ from tests.attack.world import (
     CREDIT_ADMINS,
     ENROLLERS,
     ISSUERS,
+    OTHER,
     PATH_VALUES,
     PROGRAM_UUID,
     PROVIDER_SECRET,
     PUBLISHERS,
     READERS_ROLE,
     REQUEST_UUID,
+    RETIREMENT,
     RUN_KEY,
     SELF,
     SELF_LMS_ID,
@@ -226,6 +228,20 @@ API = [
     Op("POST", "/api/credit/v1/providers/{provider_id}/callback/", EVERYONE, signed_callback(True), case="signed"),
     Op(
         "POST", "/api/credit/v1/providers/{provider_id}/callback/", NOBODY, signed_callback(False), case="bad signature"
+    ),
+    # Retirement and username replacement rewrite or erase an identity: the retirement service worker and
+    # superusers only (a JWT's administrator claim makes staff, not a superuser).
+    Op(
+        "POST",
+        "/api/v1/retire_user/",
+        frozenset({RETIREMENT}),
+        {"lms_user_id": SELF_LMS_ID, "original_username": SELF_USERNAME},
+    ),
+    Op(
+        "POST",
+        "/api/v1/replace_usernames/",
+        frozenset({RETIREMENT}),
+        {"username_mappings": [{OTHER: "other_learner_renamed"}]},
     ),
 ]
 

@@ -26,8 +26,9 @@ from tests.programs.fake_discovery import OAUTH, FakeDiscovery
 
 # --- callers -----------------------------------------------------------------------------------
 ANONYMOUS, SELF, OTHER, WORKER, STAFF = "anonymous", "self", "other_learner", "status_worker", "staff"
+RETIREMENT = "retirement_service_worker"  # RETIREMENT_SERVICE_WORKER_USERNAME: retirement, username replacement
 READERS_ROLE, PUBLISHERS, ISSUERS, ENROLLERS, CREDIT_ADMINS = (role.value for role in Role)
-CALLERS = (ANONYMOUS, SELF, OTHER, *(role.value for role in Role), WORKER, STAFF)
+CALLERS = (ANONYMOUS, SELF, OTHER, *(role.value for role in Role), WORKER, RETIREMENT, STAFF)
 SELF_USERNAME, SELF_LMS_ID = "ana", 7001
 
 # --- fixed objects every row can name ----------------------------------------------------------
@@ -53,6 +54,7 @@ REQUEST_UUID = "3f1c9a2b7d5e4c6f8a0b1c2d3e4f5a6b"  # the learner's pending credi
 def world(settings: Any) -> Iterator[None]:
     """Create the data; answer Discovery's calls (sync operations) with the fake Discovery until exit."""
     settings.LEARNER_STATUS_WORKERS = [WORKER]
+    settings.RETIREMENT_SERVICE_WORKER_USERNAME = RETIREMENT
     settings.DISCOVERY_API_URL = DISCOVERY_API
     settings.OAUTH2_PROVIDER_URL = OAUTH
     settings.OAUTH2_CLIENT_ID = "credentials-status"

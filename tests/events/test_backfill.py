@@ -141,6 +141,7 @@ def test_the_lms_truth_is_applied_as_backfill_across_pages_and_a_5xx_mid_way(fak
     credentials = {c.course_run.key: c for c in CourseRunCredential.objects.select_related("course_run")}
     assert credentials[RUN].status == "awarded" and credentials[RUN].source == "backfill"
     assert credentials[OLD_RUN].status == "revoked" and credentials[OLD_RUN].changed_by == "backfill_from_lms"
+    assert credentials[OLD_RUN].history.latest().history_source == "backfill by backfill_from_lms"
     enrollments = {e.course_run.key: (e.mode, e.source) for e in Enrollment.objects.select_related("course_run")}
     assert enrollments == {RUN: ("verified", "backfill"), RUN2: ("audit", "backfill")}
     page_two_calls = [c for c in fake_lms.calls if "cursor=cD0y" in c.request.url]

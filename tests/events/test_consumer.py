@@ -77,6 +77,8 @@ def test_a_certificate_created_on_the_lms_is_awarded_here(lms: Any, run: CourseR
     assert (learner.lms_user_id, learner.email) == (3001, "ana@example.com")
     credential = CourseRunCredential.objects.get()
     assert (credential.source, credential.source_time) == ("event", T0)
+    [history] = credential.history.all()  # type: ignore[attr-defined]
+    assert history.history_source.startswith(f"event {CERTIFICATE_CREATED.event_type} ")
 
 
 def test_the_program_counts_a_course_completed_through_events(lms: Any, run: CourseRun, support: Any) -> None:

@@ -68,6 +68,9 @@ def test_a_malformed_event_in_the_middle_of_a_batch_is_skipped_and_the_others_ar
     assert set(CourseRunCredential.objects.values_list("learner__username", flat=True)) == {"learner1", "learner3"}
     outcomes = dict(AppliedEvent.objects.values_list("event_id", "outcome"))
     assert outcomes == {first.id: "applied", bad_mode.id: "skipped", last.id: "applied"}
+    # Each applied event names itself as the source of the history rows it wrote.
+    credential = CourseRunCredential.objects.get(learner__username="learner1")
+    assert credential.history.get().history_source == f"event {first.event_type} {first.id}"  # type: ignore[attr-defined]
     assert any(str(garbage.id) in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
 
 

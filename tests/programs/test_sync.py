@@ -427,7 +427,9 @@ def test_queries_grow_with_pages_not_rows(discovery, make_client, django_assert_
         key = f"edX+C{i}"
         discovery.add_course(key, [f"course-v1:{key}+{n}T2025" for n in range(6)])
         discovery.add_program(f"Large {i}", [key, "edX+DemoX"], excluded=(f"course-v1:{key}+0T2025",))
-    with django_assert_max_num_queries(len(small.captured_queries) + 3):
+    # SQLite splits a bulk insert at 999 parameters: the history rows of the 240 new runs take a few more.
+    slack = 6 if connection.vendor == "sqlite" else 3
+    with django_assert_max_num_queries(len(small.captured_queries) + slack):
         result = program_sync(client=make_client(page_size=100))
     assert result.counts.programs_created == 43
 

@@ -260,9 +260,10 @@ def test_learner_page_query_count_is_bounded(
 ) -> None:
     support.get("/support/learners/sam/")
 
-    # session, user, groups, learner, the seven of learner_programs for a known learner, and one each for
-    # the credentials, grades and enrollments of the records table.
-    with django_assert_max_num_queries(14):
+    # session, user, groups, learner, then the seven of learner_programs for a known learner, two for
+    # the exclusions' origins, three for the record timeline and one each for the credentials, grades
+    # and enrollments of the records table.
+    with django_assert_max_num_queries(19):
         response = support.get("/support/learners/sam/")
 
     assert response.status_code == status.HTTP_200_OK

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from programs.models import Program, ProgramCourse
+from core.history import history_source
+from programs.models import Program, ProgramCourse, ProgramExcludedCourseRun
 from tests.conftest import grant
 from tests.factories import (
     CourseFactory,
@@ -83,7 +84,9 @@ def console_data(transactional_db: None) -> Program:
     )
     for position, course in enumerate([demo, stats, calc]):
         ProgramCourse.objects.create(program=program, course=course, position=position)
-    program.excluded_course_runs.add(old)
+    with history_source("Discovery sync #42"):
+        program.excluded_course_runs.add(old)
+    ProgramExcludedCourseRun.history.update(history_date=datetime(2024, 5, 2, 9, 30, tzinfo=UTC))
 
     sam = UserFactory(username="sam", email="sam@example.com", lms_user_id=1003)
     CredentialFactory(learner=sam, course_run=old)
@@ -121,6 +124,11 @@ def test_support_agent_finds_the_excluded_run_explanation(
     assert page.get_by_role("heading", level=1).inner_text() == "sam"
     progress = page.get_by_role("progressbar", name="Courses completed in Demo Data Science")
     assert progress.get_attribute("aria-valuetext") == "1 of 3 courses completed"
+    origins = page.get_by_role("list", name="Excluded runs of Demo Data Science")
+    assert origins.inner_text() == "course-v1:edX+DemoX+2T2023: excluded since 2024-05-02 by Discovery sync #42"
+    timeline = page.get_by_role("region", name="Record timeline of sam").get_by_role("table")
+    assert timeline.get_by_role("cell", name="Awarded", exact=True).count() == 2
+    assert timeline.get_by_role("cell", name="Enrolled", exact=True).count() == 1
     screenshot = os.environ.get("SUPPORT_SCREENSHOT")
     if screenshot:
         Path(screenshot).parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.history import history_source
+
 
 class Command(BaseCommand):
     help = "Load the demo data set of every app (catalog, programs, learners, credentials). Safe to repeat."
@@ -21,6 +23,7 @@ class Command(BaseCommand):
         for config in apps.get_app_configs():
             if importlib.util.find_spec(f"{config.name}.demo") is None:
                 continue
-            summary = importlib.import_module(f"{config.name}.demo").load_demo()
+            with history_source("demo data"):  # the history rows it writes say so
+                summary = importlib.import_module(f"{config.name}.demo").load_demo()
             self.stdout.write(f"{config.label}: {summary}")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.history import history_source
 from enrollments.data import (
     MAX_BULK_ENROLLMENT_PAIRS,
     BulkEnrollmentItem,
@@ -71,7 +72,8 @@ class Command(BaseCommand):
             handle.flush()
             for chunk in self._chunks(valid, chunk_size):
                 try:
-                    result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
+                    with history_source(f"bulk_enroll_csv {options['input'].name}"):
+                        result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
                 except EnrollmentBackendNotConfigured as exc:
                     raise CommandError(str(exc.detail)) from exc
                 except Exception as exc:
