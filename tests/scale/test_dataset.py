@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
 from django.db.models import Count, F
 
 from core.models import User
@@ -11,7 +12,7 @@ from credentials_status.models import CourseRunCredential, Grade
 from credit.models import CreditEligibility, CreditRequirementStatus
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import CourseRun, Program, ProgramCourse, ProgramExcludedCourseRun
-from scale.dataset import USERNAME_PREFIX, Shape, generate
+from scale.dataset import USERNAME_PREFIX, Shape, _check_foreign_keys, _row_foreign_key_checks_off, generate
 from tests.factories import CredentialFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,22 @@ def test_impossible_shapes_are_refused():
     with pytest.raises(ValueError, match="runs"):
         generate(Shape(learners=1, credentials_per_learner=100, courses=2))
     assert not User.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="LOUD SKIP: the set-based foreign key check is PostgreSQL's path"
+)
+def test_set_based_foreign_key_check_finds_a_dangling_reference():
+    """With row triggers off (as the generator turns them off), a reference to a missing learner is caught."""
+    generate(SHAPE)
+    assert _row_foreign_key_checks_off()
+    _check_foreign_keys()  # the generated data set is consistent
+    credential = CourseRunCredential.objects.first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE credentials_status_courseruncredential SET learner_id = %s WHERE id = %s",
+            [10**9, credential.pk],
+        )
+    with pytest.raises(IntegrityError, match="learner_id points at a missing core_user row"):
+        _check_foreign_keys()
