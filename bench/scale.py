@@ -6,7 +6,8 @@ Unlike ``bench/run.py`` it keeps the database (it is expensive to fill): it adds
 retires a few generated learners, nothing else. For random generated learners it times each operation
 twice: "cold", the first call for a learner never asked before in this process (its rows not yet in
 the database's cache unless the data set fits in memory), and "warm", the same call repeated. Each line
-gives medians in milliseconds and the SQL queries per call; ``--explain`` prints each distinct statement's
+gives medians in milliseconds (wall, and this process's CPU on warm calls: the web worker's share)
+and the SQL queries per call; ``--explain`` prints each distinct statement's
 plan (PostgreSQL) and flags a sequential scan on a table that grows with learners.
 ``make bench-scale`` fills a 1,000- and a 1,000,000-learner database and prints both side by side.
 """
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=30, help="Learners (cold) and repeats (warm) per operation.")
     parser.add_argument("--explain", action="store_true", help="Print each statement's plan (PostgreSQL).")
     parser.add_argument("--json", help="Also write the figures to this file.")
+    parser.add_argument("--only", help="Only the operations whose name contains this text.")
     args = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "settings.test"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
@@ -61,21 +63,26 @@ def main() -> None:
     learners = ops.learner_count
     print(f"# growth benchmark: {learners:,} generated learners ({connection.vendor}, {os.cpu_count()} cores)")
     print(f"# command: DATABASE_URL=... .venv/bin/python bench/scale.py --calls {args.calls}")
-    print(f"{'operation':44} {'cold ms':>9} {'warm ms':>9} {'queries':>8}  sequential scans")
+    print(f"{'operation':44} {'cold ms':>9} {'warm ms':>9} {'cpu ms':>7} {'queries':>8}  sequential scans")
     figures: dict[str, dict[str, object]] = {}
     for name, cold_calls, warm_call in ops.items:
+        if args.only and args.only not in name:
+            continue
         cold = [_timed(call) for call in cold_calls]
         queries, statements = _captured(warm_call)
         warm = [_timed(warm_call) for _ in range(args.calls)]
+        cpu = [_cpu(warm_call) for _ in range(max(3, args.calls // 3))]
         scans = _sequential_scans(statements) if connection.vendor == "postgresql" else []
         figures[name] = {
             "cold_ms": statistics.median(cold),
             "warm_ms": statistics.median(warm),
+            "worker_cpu_ms": statistics.median(cpu),
             "queries": queries,
             "seq_scans": scans,
         }
         print(
-            f"{name:44} {statistics.median(cold):9.1f} {statistics.median(warm):9.1f} {queries:8}  "
+            f"{name:44} {statistics.median(cold):9.1f} {statistics.median(warm):9.1f} {statistics.median(cpu):7.1f} "
+            f"{queries:8}  "
             f"{', '.join(scans) or '-'}"
         )
         if args.explain and connection.vendor == "postgresql":
@@ -89,6 +96,13 @@ def _timed(call: Callable[[], object]) -> float:
     started = time.perf_counter()
     call()
     return (time.perf_counter() - started) * 1000
+
+
+def _cpu(call: Callable[[], object]) -> float:
+    """Milliseconds of this process's CPU (the web worker's share; the database's is not counted)."""
+    started = time.process_time()
+    call()
+    return (time.process_time() - started) * 1000
 
 
 def _captured(call: Callable[[], object]) -> tuple[int, list[tuple[str, tuple[object, ...]]]]:
