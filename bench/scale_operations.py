@@ -16,8 +16,8 @@ from privacy.services import learner_retire
 from programs.models import Course, Program
 from scale.dataset import USERNAME_PREFIX
 
-READER = "scale_bench_reader"
-ADMIN = "scale_bench_admin"
+READER = "bench-scale-reader"
+ADMIN = "bench-scale-admin"
 BULK_ITEMS = 1_000
 
 Call = Callable[[], object]

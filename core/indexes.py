@@ -40,7 +40,19 @@ class AddIndexConcurrentlyOnPostgres(migrations.AddIndex):
             schema_editor.remove_index(model, self.index, concurrently=True)  # type: ignore[call-arg]
 
 
-class TrigramIndexOnPostgres(migrations.RunSQL):
+class PostgresOnlySQL(migrations.RunSQL):
+    """SQL that runs on PostgreSQL only (and is no operation elsewhere)."""
+
+    def database_forwards(self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, *args: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, *args)
+
+    def database_backwards(self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, *args: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, *args)
+
+
+class TrigramIndexOnPostgres(PostgresOnlySQL):
     """``CREATE INDEX CONCURRENTLY name ON table USING gin (UPPER(column) gin_trgm_ops)``, PostgreSQL only."""
 
     def __init__(self, *, table: str, column: str, name: str) -> None:
@@ -53,10 +65,11 @@ class TrigramIndexOnPostgres(migrations.RunSQL):
             reverse_sql=[f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"'],
         )
 
-    def database_forwards(self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, *args: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, *args)
 
-    def database_backwards(self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, *args: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, *args)
+class AnalyzeOnPostgres(PostgresOnlySQL):
+    """``ANALYZE table`` after adding expression indexes: until then PostgreSQL has no statistics for the
+    expressions and guesses that ``UPPER(username) = '...'`` matches 0.5 % of the rows; measured at a
+    million learners, it then walked the whole username index for a one-row search (3 s instead of 1 ms)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(sql=[f'ANALYZE "{table}"'], reverse_sql=migrations.RunSQL.noop)

@@ -6,7 +6,7 @@ Built concurrently on PostgreSQL (core.indexes), so this migration runs outside 
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from core.indexes import AddIndexConcurrentlyOnPostgres, TrigramIndexOnPostgres
+from core.indexes import AddIndexConcurrentlyOnPostgres, AnalyzeOnPostgres, TrigramIndexOnPostgres
 
 
 class Migration(migrations.Migration):
@@ -29,4 +29,5 @@ class Migration(migrations.Migration):
         TrigramIndexOnPostgres(table='core_user', column='username', name='core_user_username_trgm_idx'),
         TrigramIndexOnPostgres(table='core_user', column='email', name='core_user_email_trgm_idx'),
         TrigramIndexOnPostgres(table='core_user', column='full_name', name='core_user_full_name_trgm_idx'),
+        AnalyzeOnPostgres('core_user'),
     ]
