@@ -39,6 +39,8 @@ class RelatedIdSearchMixin:
     index on PostgreSQL) contain it. ``search_fields`` stays set so the box shows.
     """
 
+    # No "N of M total" next to a search: M is a COUNT(*) over the whole table at every search.
+    show_full_result_count = False
     learner_field: str | None = "learner"
     related_search: dict[str, tuple[str, ...]] = {}  # foreign key -> that model's fields matched by icontains
     exact_search_fields: tuple[str, ...] = ()
@@ -117,6 +119,7 @@ class UserAdmin(DjangoUserAdmin):
         ("LMS identity", {"fields": ("lms_user_id", "full_name", "retired_at")}),
     )
     actions = ["retire_learners"]
+    show_full_result_count = False  # a COUNT(*) of every user at each search
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[User], search_term: str) -> tuple[Any, bool]:
         """The same indexed conditions as the record tables' search (``learner_search_q``), not Django's default
