@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test test-postgres quality pii_check bench requirements upgrade static migrate demo clean tutor-render messages
+.PHONY: help run test test-postgres quality pii_check bench bench-scale requirements upgrade static migrate demo clean tutor-render messages
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -65,6 +65,18 @@ messages: $(VENV)/.base-installed ## Update locale/*/django.po from the marked s
 
 bench: $(VENV)/.test-installed ## Run the benchmarks and print their figures
 	$(BIN)/python bench/run.py
+
+SCALE_DB ?= postgres://postgres@127.0.0.1:5432
+bench-scale: $(VENV)/.test-installed ## Growth benchmark: 1,000 vs 1,000,000 generated learners on PostgreSQL (~20 min; not in CI)
+	@for n in 1000 1000000; do \
+		db=cs_scale_$$n; url=$(SCALE_DB)/$$db; \
+		if ! psql "$$url" -Atc "select 1 from core_user where username like 'scale\_%' limit 1" 2>/dev/null | grep -q 1; then \
+			psql "$(SCALE_DB)/postgres" -qc "drop database if exists $$db" -c "create database $$db" && \
+			DATABASE_URL=$$url DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py migrate -v0 && \
+			DATABASE_URL=$$url DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py generate_scale_dataset --learners $$n; \
+		fi; \
+		DATABASE_URL=$$url $(BIN)/python bench/scale.py --json bench-scale-$$n.json || exit 1; \
+	done
 
 requirements: $(VENV)/.test-installed ## Install the pinned requirements (development and tests) into .venv
 

@@ -6,6 +6,7 @@ LMS user id (``lms_user_id``), which survives renames (see docs/decisions/0003).
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Upper
 
 
 class TimeStampedModel(models.Model):
@@ -64,7 +65,13 @@ class User(AbstractUser):
 
     class Meta:
         db_table = "core_user"
-        indexes = [models.Index(fields=["email"], name="core_user_email_idx")]
+        indexes = [
+            models.Index(fields=["email"], name="core_user_email_idx"),
+            # Case-insensitive exact search (support console, admin): ``iexact`` is UPPER(col) = UPPER(text).
+            # PostgreSQL also has trigram indexes for contains-search (core/migrations/0005).
+            models.Index(Upper("username"), name="core_user_username_upper_idx"),
+            models.Index(Upper("email"), name="core_user_email_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.username

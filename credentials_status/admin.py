@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import SOURCE_FIELDS, SourcedRecordAdminMixin
+from core.admin import SOURCE_FIELDS, LearnerAndRunSearchMixin, SourcedRecordAdminMixin
 from credentials_status.models import CourseRunCredential, Grade
 
 LEARNER_AND_RUN_SEARCH = (
@@ -14,7 +14,7 @@ LEARNER_AND_RUN_SEARCH = (
 
 
 @admin.register(CourseRunCredential)
-class CourseRunCredentialAdmin(SourcedRecordAdminMixin, SimpleHistoryAdmin):
+class CourseRunCredentialAdmin(LearnerAndRunSearchMixin, SourcedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = ("learner", "course_run", "status", "type", "certificate_available_date", "source", "source_time")
     list_filter = ("status", "type", "course_run__course__organization")
     list_select_related = ("learner", "course_run")
@@ -25,7 +25,7 @@ class CourseRunCredentialAdmin(SourcedRecordAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Grade)
-class GradeAdmin(SourcedRecordAdminMixin, SimpleHistoryAdmin):
+class GradeAdmin(LearnerAndRunSearchMixin, SourcedRecordAdminMixin, SimpleHistoryAdmin):
     list_display = ("learner", "course_run", "letter_grade", "percent_grade", "verified", "source", "modified")
     readonly_fields = SOURCE_FIELDS
     list_filter = ("verified", "course_run__course__organization")

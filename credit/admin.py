@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import RelatedIdSearchMixin
 from core.errors import field_errors
 from credit.exceptions import InvalidCourseKey
 from credit.keys import parse_credit_course_key
@@ -86,7 +87,7 @@ class CreditRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CreditRequirementStatus)
-class CreditRequirementStatusAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class CreditRequirementStatusAdmin(RelatedIdSearchMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("learner", "requirement", "status", "modified")
     list_filter = ("status",)
     list_select_related = ("learner", "requirement__course")
@@ -97,13 +98,15 @@ class CreditRequirementStatusAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         "requirement__course__course_key",
         "requirement__name",
     )
+    related_search = {"requirement": ("course__course_key", "name")}
 
 
 @admin.register(CreditEligibility)
-class CreditEligibilityAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class CreditEligibilityAdmin(RelatedIdSearchMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("learner", "course", "deadline", "created")
     list_select_related = ("learner", "course")
     search_fields = ("learner__username", "learner__email", "learner__lms_user_id", "course__course_key")
+    related_search = {"course": ("course_key",)}
 
 
 @admin.register(CreditProvider)
@@ -121,8 +124,10 @@ class CreditProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditRequest)
-class CreditRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class CreditRequestAdmin(RelatedIdSearchMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("uuid", "learner", "course", "provider", "status", "modified")
     list_filter = ("status", "provider")
     list_select_related = ("learner", "course", "provider")
     search_fields = ("uuid", "learner__username", "learner__email", "learner__lms_user_id", "course__course_key")
+    related_search = {"course": ("course_key",)}
+    exact_search_fields = ("uuid",)

@@ -20,6 +20,19 @@ from events.services import (
     grade_event_apply,
 )
 
+CERTIFICATE_SIGNALS = (CERTIFICATE_CREATED, CERTIFICATE_CHANGED, CERTIFICATE_REVOKED)
+ENROLLMENT_SIGNALS = (COURSE_ENROLLMENT_CREATED, COURSE_ENROLLMENT_CHANGED)
+# Every event type the consumer applies (the admin filters applied events by these).
+EVENT_TYPES: tuple[str, ...] = tuple(
+    signal.event_type
+    for signal in (
+        *CERTIFICATE_SIGNALS,
+        *ENROLLMENT_SIGNALS,
+        PERSISTENT_GRADE_SUMMARY_CHANGED,
+        COURSE_CATALOG_INFO_CHANGED,
+    )
+)
+
 
 def on_certificate_event(sender: Any, metadata: Any, certificate: Any, **kwargs: Any) -> None:
     certificate_event_apply(event=EventRef.from_metadata(metadata), certificate=certificate)
@@ -38,9 +51,9 @@ def on_catalog_event(sender: Any, metadata: Any, catalog_info: Any, **kwargs: An
 
 
 def connect_receivers() -> None:
-    for signal in (CERTIFICATE_CREATED, CERTIFICATE_CHANGED, CERTIFICATE_REVOKED):
+    for signal in CERTIFICATE_SIGNALS:
         signal.connect(on_certificate_event, dispatch_uid=f"events.certificate.{signal.event_type}")
-    for signal in (COURSE_ENROLLMENT_CREATED, COURSE_ENROLLMENT_CHANGED):
+    for signal in ENROLLMENT_SIGNALS:
         signal.connect(on_enrollment_event, dispatch_uid=f"events.enrollment.{signal.event_type}")
     PERSISTENT_GRADE_SUMMARY_CHANGED.connect(on_grade_event, dispatch_uid="events.grade")
     COURSE_CATALOG_INFO_CHANGED.connect(on_catalog_event, dispatch_uid="events.catalog_info")

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "events",
     "openedx_events",
     "learner_portal",
+    "scale",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,160 @@
+"""The operations bench/scale.py times, each for random generated learners (see that module)."""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db.models import Count, Max, Min
+from django.test import Client
+
+from bench.util import client_for
+from core.models import User
+from credentials_status.models import CourseRunCredential
+from privacy.services import learner_retire
+from programs.models import Course, Program
+from scale.dataset import USERNAME_PREFIX
+
+READER = "bench-scale-reader"
+ADMIN = "bench-scale-admin"
+BULK_ITEMS = 1_000
+
+Call = Callable[[], object]
+
+
+@dataclass
+class Operations:
+    learner_count: int
+    items: list[tuple[str, list[Call], Call]] = field(default_factory=list)
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    return response
+
+
+def operations(rng: random.Random, calls: int) -> Operations:
+    bounds = User.objects.filter(username__startswith=USERNAME_PREFIX).aggregate(
+        low=Min("id"), high=Max("id"), n=Count("id")
+    )
+    if not bounds["n"]:
+        raise SystemExit("No generated learners here: run generate_scale_dataset first.")
+    learner_ids = rng.sample(range(bounds["low"], bounds["high"] + 1), min(bounds["n"], calls * 4 + 2))
+    learners = list(User.objects.filter(id__in=learner_ids, retired_at=None).order_by("id"))
+    rng.shuffle(learners)
+    courses_of = _course_uuids(learners)
+    all_courses = [str(u) for u in Course.objects.values_list("uuid", flat=True)[:5_000]]
+
+    reader, _ = User.objects.get_or_create(username=READER, defaults={"is_staff": True})
+    reader.groups.add(Group.objects.get_or_create(name="learner_status_readers")[0])
+    admin, _ = User.objects.get_or_create(username=ADMIN, defaults={"is_staff": True, "is_superuser": True})
+    api = client_for(READER, administrator=True)
+    console, admin_site = Client(), Client()
+    console.force_login(reader)
+    admin_site.force_login(admin)
+
+    program = Program.objects.annotate(n=Count("program_courses")).filter(n__lte=30).order_by("-n", "id").first()
+    assert program is not None
+
+    def cert_status(learner: User, extra: int) -> Call:
+        own = courses_of.get(learner.id, [])
+        others = [c for c in rng.sample(all_courses, min(len(all_courses), extra + len(own))) if c not in own]
+        body = {"username": learner.username, "courses": own + others[:extra]}
+        return lambda: _ok(api.post("/api/credentials/v1/learner_cert_status/", body, format="json"))
+
+    def bulk(batch: list[User]) -> Call:
+        courses = _course_uuids(batch)
+        body = [{"username": u.username, "courses": courses.get(u.id, [])} for u in batch]
+        return lambda: _ok(api.post("/api/credentials/v1/bulk_learner_cert_status/", body, format="json"))
+
+    def program_status(learner: User) -> Call:
+        body = {"username": learner.username, "program_uuid": str(program.uuid)}
+        return lambda: _ok(api.post("/api/credentials/v1/learner_program_status/", body, format="json"))
+
+    def programs_list(learner: User) -> Call:
+        return lambda: _ok(api.get(f"/api/credentials/v1/learners/{learner.username}/programs/"))
+
+    def search(text: str) -> Call:
+        return lambda: _ok(console.post("/support/", {"q": text}))
+
+    def learner_page(learner: User) -> Call:
+        return lambda: _ok(console.get(f"/support/learners/{learner.username}/"))
+
+    def admin_search(path: str, text: str) -> Call:
+        return lambda: _ok(admin_site.get(path, {"q": text}))
+
+    def retire(learner: User) -> Call:
+        return lambda: learner_retire(
+            lms_user_id=learner.lms_user_id, original_username=learner.username, retired_by="scale benchmark"
+        )
+
+    sample = learners[:calls]
+    first = sample[0]
+    bulk_learners = _bulk_learners(rng, bounds["low"], bounds["high"])
+    ops = Operations(learner_count=bounds["n"])
+    ops.items = [
+        ("learner_cert_status C=10", [cert_status(u, 0) for u in sample], cert_status(first, 0)),
+        ("learner_cert_status C=200", [cert_status(u, 190) for u in sample], cert_status(first, 190)),
+        (f"bulk_learner_cert_status {BULK_ITEMS} items", [bulk(b) for b in bulk_learners[1:]], bulk(bulk_learners[0])),
+        (
+            f"learner_program_status {program.program_courses.count()} courses",
+            [program_status(u) for u in sample],
+            program_status(first),
+        ),
+        ("learners/{username}/programs/", [programs_list(u) for u in sample], programs_list(first)),
+        ("support search: username", [search(u.username) for u in sample], search(first.username)),
+        ("support search: email prefix", [search(u.email.split("@")[0][:-1]) for u in sample], search(first.email[:9])),
+        ("support search: LMS user id", [search(str(u.lms_user_id)) for u in sample], search(str(first.lms_user_id))),
+        ("support learner page", [learner_page(u) for u in sample], learner_page(first)),
+        (
+            "admin users: search username",
+            [admin_search("/admin/core/user/", u.username) for u in sample],
+            admin_search("/admin/core/user/", first.username),
+        ),
+        (
+            "admin credentials: search username",
+            [admin_search("/admin/credentials_status/courseruncredential/", u.username) for u in sample],
+            admin_search("/admin/credentials_status/courseruncredential/", first.username),
+        ),
+        (
+            "admin enrollments: search username",
+            [admin_search("/admin/enrollments/enrollment/", u.username) for u in sample],
+            admin_search("/admin/enrollments/enrollment/", first.username),
+        ),
+        # Each retirement takes a learner of its own (the last ones of the sample), warm ones too.
+        ("retirement of one learner", [retire(u) for u in learners[calls : calls * 2]], _each(
+            [retire(u) for u in learners[calls * 2 : calls * 4]]
+        )),
+    ]  # fmt: skip
+    return ops
+
+
+def _each(calls: list[Call]) -> Call:
+    """A call that runs the next of ``calls`` each time (for operations that cannot repeat on one learner)."""
+    pending = list(calls)
+
+    def call() -> object:
+        return pending.pop()() if pending else None
+
+    return call
+
+
+def _course_uuids(learners: list[User]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for learner_id, uuid in CourseRunCredential.objects.filter(learner__in=learners).values_list(
+        "learner_id", "course_run__course__uuid"
+    ):
+        if str(uuid) not in found.setdefault(learner_id, []):
+            found[learner_id].append(str(uuid))
+    return found
+
+
+def _bulk_learners(rng: random.Random, low: int, high: int) -> list[list[User]]:
+    """Four batches of BULK_ITEMS random learners (one warm, three cold)."""
+    size = min(BULK_ITEMS, high - low + 1)
+    batches = []
+    for _ in range(4):
+        batch = list(User.objects.filter(id__in=rng.sample(range(low, high + 1), size), retired_at=None))
+        batches.append(batch)
+    return batches
