@@ -14,11 +14,15 @@ class whichever upstream answered (docs/decisions/0014-one-upstream-client.rst):
 """
 
 import logging
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import requests
+import tenacity
 from django.utils import timezone
 from edx_rest_api_client.client import OAuthAPIClient
 from requests.adapters import HTTPAdapter
@@ -26,6 +30,7 @@ from requests.adapters import HTTPAdapter
 from core.request_id import outbound_headers
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UpstreamError(Exception):
@@ -246,3 +251,176 @@ class UpstreamClient:
         # The token endpoint answered without a token, or requests refused the call itself.
         log.warning(f"{self.log_name}_token_failed", extra={"error": type(exc).__name__})
         return UpstreamUnauthorized("The OAuth2 provider gave no access token.", url=url)
+
+
+# --- the one retry policy of upstream calls --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a caller retries one upstream call (docs/decisions/0014-one-upstream-client.rst).
+
+    Retried: the retryable errors only (timeout, connection error, 5xx, 429), at most ``attempts``
+    times in all, waiting a jittered exponential backoff (between half and all of ``backoff_seconds``
+    x 2^(attempt-1), at most ``backoff_max_seconds``) and never less than the ``Retry-After`` the
+    upstream asked for. The caller's ``CircuitBreaker`` bounds the whole: no retry waits past its time
+    budget, and an open breaker sends nothing.
+    """
+
+    attempts: int = 3
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+
+
+class CircuitBreaker:
+    """When a caller stops calling an upstream: a time budget, and a breaker over consecutive failures.
+
+    - The budget: ``budget_seconds`` after the breaker is made, no further call is sent (for good).
+    - Open: after ``max_failures`` retryable failures in a row, calls raise ``UpstreamGivenUp`` at once
+      instead of waiting out timeouts against an upstream that is down.
+    - Half-open: ``reset_seconds`` after it opened, one trial call is let through; its answer closes
+      the breaker, its retryable failure opens it again for another ``reset_seconds``.
+
+    Shared by the worker threads of one request or job; calls already in flight finish, and what they
+    answered counts. Messages name ``upstream`` (``"LMS"``).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_failures: int,
+        budget_seconds: float,
+        reset_seconds: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        upstream: str = "LMS",
+    ) -> None:
+        self.max_failures = max_failures
+        self.budget_seconds = budget_seconds
+        self.reset_seconds = reset_seconds
+        self.clock = clock
+        self.upstream = upstream
+        self.deadline = clock() + budget_seconds
+        self._lock = threading.Lock()
+        self._consecutive_failures = 0
+        self._opened_at: float | None = None
+        self._trial_in_flight = False
+        self._why = ""
+        self._budget_spent = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened_at is not None
+
+    def check(self) -> None:
+        """Raise ``UpstreamGivenUp`` when no call may be sent now."""
+        with self._lock:
+            now = self.clock()
+            if not self._budget_spent and now >= self.deadline:
+                self._budget_spent = True
+                self._give_up(f"this request's {self.budget_seconds:g} s budget for {self.upstream} calls was spent")
+            if self._budget_spent:
+                raise UpstreamGivenUp(self._message())
+            if self._opened_at is None:
+                return
+            if now >= self._opened_at + self.reset_seconds and not self._trial_in_flight:
+                self._trial_in_flight = True  # half-open: this call is the trial
+                log.info("upstream_breaker_half_open", extra={"upstream": self.upstream})
+                return
+            raise UpstreamGivenUp(self._message())
+
+    def remaining(self) -> float:
+        """Seconds left of the time budget."""
+        return max(0.0, self.deadline - self.clock())
+
+    def record(self, error: UpstreamError | None) -> None:
+        """Count a call's result: a retryable failure extends the run of failures, any answer ends it."""
+        with self._lock:
+            trial, self._trial_in_flight = self._trial_in_flight, False
+            if error is None or not error.retryable:
+                if self._opened_at is not None:
+                    log.info("upstream_breaker_closed", extra={"upstream": self.upstream})
+                self._consecutive_failures, self._opened_at = 0, None
+                return
+            self._consecutive_failures += 1
+            if trial or (self._opened_at is None and self._consecutive_failures >= self.max_failures):
+                self._opened_at = self.clock()
+                self._give_up(f"{self._consecutive_failures} {self.upstream} calls in a row failed ({error})")
+
+    def _give_up(self, why: str) -> None:
+        self._why = why
+        log.warning("upstream_calls_given_up", extra={"upstream": self.upstream, "why": why})
+
+    def _message(self) -> str:
+        return f"{self.upstream} unavailable: {self._why}; the remaining calls were not sent"
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, UpstreamError) and exc.retryable
+
+
+def call_with_retries(
+    call: Callable[..., T],
+    /,
+    *,
+    policy: RetryPolicy,
+    breaker: CircuitBreaker,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> T:
+    """``call(**kwargs)`` under ``policy`` (tenacity), each attempt admitted and counted by ``breaker``.
+
+    Raises the last error, a permanent one at once, the 429 whose ``Retry-After`` lies beyond the time
+    budget, or ``UpstreamGivenUp`` once ``breaker`` refuses to send.
+    """
+    # Equal jitter: half of the exponential delay for sure, the other half at random, so the delays
+    # grow from one attempt to the next and concurrent callers do not retry in step.
+    half, half_max = policy.backoff_seconds / 2, policy.backoff_max_seconds / 2
+    backoff = tenacity.wait_exponential(multiplier=half, max=half_max) + tenacity.wait_random_exponential(
+        multiplier=half, max=half_max
+    )
+
+    def attempt() -> T:
+        breaker.check()
+        try:
+            value = call(**kwargs)
+        except UpstreamError as exc:
+            breaker.record(exc)
+            raise
+        breaker.record(None)
+        return value
+
+    def retry_after(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return float(getattr(exc, "retry_after", None) or 0.0)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        return min(max(backoff(state), retry_after(state)), breaker.remaining())
+
+    class RetryAfterPastBudget(tenacity.stop.stop_base):
+        """Stop when the upstream asked us to come back only after the time budget ends."""
+
+        def __call__(self, state: tenacity.RetryCallState) -> bool:
+            return retry_after(state) > breaker.remaining()
+
+    def log_retry(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        log.info(
+            "upstream_retry",
+            extra={
+                "upstream": breaker.upstream,
+                "attempt": state.attempt_number,
+                "status": getattr(exc, "status_code", None),
+                "delay_s": round(delay, 3),
+            },
+        )
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_is_retryable),
+        stop=tenacity.stop_after_attempt(policy.attempts) | RetryAfterPastBudget(),
+        wait=wait,
+        sleep=sleep,
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    return retrying(attempt)
