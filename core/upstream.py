@@ -23,6 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 import requests
 import tenacity
+from celery.utils.time import get_exponential_backoff_interval
 from django.utils import timezone
 from edx_rest_api_client.client import OAuthAPIClient
 from requests.adapters import HTTPAdapter
@@ -95,6 +96,42 @@ class UpstreamGivenUp(UpstreamError):
 
 
 RETRYABLE_ERRORS: tuple[type[UpstreamError], ...] = (UpstreamTimeout, UpstreamUnavailable, UpstreamRateLimited)
+
+
+@dataclass(frozen=True)
+class TaskRetryPolicy:
+    """The one retry policy of Celery tasks that call an upstream, in Celery's own options.
+
+    ``task_options()`` goes into ``@shared_task(...)``: Celery retries the retryable upstream errors
+    (never a 4xx) with full-jitter exponential backoff (``retry_backoff`` x 2^retries seconds, at
+    most ``retry_backoff_max``), ``max_retries`` times. The only custom piece is ``countdown()``,
+    for a 429 that named a ``Retry-After``: Celery's backoff, never less than what was asked.
+    """
+
+    autoretry_for: tuple[type[Exception], ...] = RETRYABLE_ERRORS
+    max_retries: int = 5
+    retry_backoff: int = 30
+    retry_backoff_max: int = 30 * 60
+    retry_jitter: bool = True
+
+    def task_options(self) -> dict[str, Any]:
+        return {
+            "autoretry_for": self.autoretry_for,
+            "max_retries": self.max_retries,
+            "retry_backoff": self.retry_backoff,
+            "retry_backoff_max": self.retry_backoff_max,
+            "retry_jitter": self.retry_jitter,
+        }
+
+    def countdown(self, retries: int, exc: BaseException | None = None) -> float:
+        """Seconds before retry number ``retries + 1``: Celery's backoff, at least ``exc.retry_after``."""
+        backoff = get_exponential_backoff_interval(
+            factor=self.retry_backoff, retries=retries, maximum=self.retry_backoff_max, full_jitter=self.retry_jitter
+        )
+        return max(float(backoff), float(getattr(exc, "retry_after", None) or 0.0))
+
+
+TASK_RETRY = TaskRetryPolicy()
 
 
 def parse_retry_after(value: str | None) -> float | None:
