@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
+from core.db import retry_on_integrity_error
 from core.history import history_bulk_delete, history_source
 from core.records import change_is_stale
 from programs.data import SyncResult
@@ -87,32 +88,28 @@ def course_run_upsert(
     }
     if event_time is not None:
         given["catalog_event_time"] = event_time
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                run, created = _course_run_get_or_create(parsed.run_key, parsed.course_key, parsed.org_key)
-                if event_time is not None and change_is_stale(
-                    stored_time=run.catalog_event_time, incoming_time=event_time
-                ):
-                    log.info("course_run_change_stale", extra={"course_run_key": run.key})
-                    return run, False
-                _check_dates(given, run)
-                changed = [field for field, value in given.items() if getattr(run, field) != value]
-                for field in changed:
-                    setattr(run, field, given[field])
-                if run.removed_at is not None:
-                    run.removed_at = None
-                    changed.append("removed_at")
-                if changed and not created:
-                    run.save(update_fields=[*changed, "modified"])
-                elif changed:
-                    run.save()
-                log.info("course_run_upserted", extra={"course_run_key": run.key, "was_created": created})
-                return run, created
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def write() -> tuple[CourseRun, bool]:
+        run, created = _course_run_get_or_create(parsed.run_key, parsed.course_key, parsed.org_key)
+        if event_time is not None and change_is_stale(stored_time=run.catalog_event_time, incoming_time=event_time):
+            log.info("course_run_change_stale", extra={"course_run_key": run.key})
+            return run, False
+        _check_dates(given, run)
+        changed = [field for field, value in given.items() if getattr(run, field) != value]
+        for field in changed:
+            setattr(run, field, given[field])
+        if run.removed_at is not None:
+            run.removed_at = None
+            changed.append("removed_at")
+        if changed and not created:
+            run.save(update_fields=[*changed, "modified"])
+        elif changed:
+            run.save()
+        log.info("course_run_upserted", extra={"course_run_key": run.key, "was_created": created})
+        return run, created
+
+    # Concurrent first writes of one key: a lost unique-key race, or a deadlock on MySQL/MariaDB.
+    return retry_on_integrity_error(write)
 
 
 def _check_dates(given: dict[str, Any], run: CourseRun) -> None:
