@@ -114,12 +114,6 @@ def default_mode(license_uuid: UUID | None) -> str:
     return "verified" if license_uuid is not None else "audit"
 
 
-def _failure(item: BulkEnrollmentItem, code: FailureCode, reason: str) -> EnrollmentFailure:
-    return EnrollmentFailure(
-        email=item.email, user_id=item.user_id, course_run_key=item.course_run_key, code=code, reason=reason
-    )
-
-
 def _distinct_items(items: Sequence[BulkEnrollmentItem]) -> tuple[dict[int, BulkEnrollmentItem], dict[int, int]]:
     """Items normalised (email trimmed and lower-cased, run key canonical) and without repeats.
 
@@ -161,9 +155,9 @@ def _prepare(
             run_key_ok[item.course_run_key] = _canonical_run_key(item.course_run_key) is not None
         problem = email_problem[item.email] if item.email is not None else None
         if problem is not None:
-            failures[index] = _failure(item, FailureCode.INVALID_EMAIL, problem)
+            failures[index] = EnrollmentFailure.of(item, FailureCode.INVALID_EMAIL, problem)
         elif not run_key_ok[item.course_run_key]:
-            failures[index] = _failure(
+            failures[index] = EnrollmentFailure.of(
                 item, FailureCode.INVALID_COURSE_RUN_KEY, f"{item.course_run_key!r} is not a valid course run key."
             )
         else:
@@ -175,17 +169,17 @@ def _prepare(
     for index, item in candidates.items():
         run = runs.get(item.course_run_key)
         if run is not None and run.removed:
-            failures[index] = _failure(
+            failures[index] = EnrollmentFailure.of(
                 item, FailureCode.COURSE_RUN_REMOVED, "The course run was removed from the catalog."
             )
         elif run is not None and run.end is not None and run.end <= now:
-            failures[index] = _failure(
+            failures[index] = EnrollmentFailure.of(
                 item,
                 FailureCode.COURSE_RUN_ENDED,
                 f"The course run ended on {run.end:%Y-%m-%d}; it no longer takes enrollments.",
             )
         elif run is None and backend.requires_known_runs:
-            failures[index] = _failure(item, FailureCode.UNKNOWN_COURSE_RUN, "No course run has this key.")
+            failures[index] = EnrollmentFailure.of(item, FailureCode.UNKNOWN_COURSE_RUN, "No course run has this key.")
         else:
             mode = item.mode or default_mode(item.license_uuid)
             pairs.append(PreparedPair(index=index, item=item, run=run, mode=mode))
