@@ -53,7 +53,7 @@ from enrollments.selectors import (
     learners_by_lms_user_id,
     pending_pairs,
 )
-from programs.services import course_run_ensure
+from programs.api import course_run_ensure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
