@@ -47,7 +47,7 @@ from programs.models import (
     SyncRun,
     SyncStatus,
 )
-from programs.selectors import exclusions_outside_program_courses
+from programs.selectors import exclusions_outside_program_courses, runs_a_program_may_not_exclude
 from programs.sync import CatalogSource, Progress, program_sync
 
 log = logging.getLogger(__name__)
@@ -176,18 +176,22 @@ def _resolve_keys(model: type[Organization] | type[Course], keys: Sequence[str],
 
 def _exclusion_run_pks(program: Program, course_run_keys: Sequence[str], field: str) -> list[int]:
     """The runs to exclude; each must be a run of one of the program's courses (400 naming the index)."""
-    course_ids = set(ProgramCourse.objects.filter(program=program).values_list("course_id", flat=True))
     runs = {
         key: (pk, course_id)
         for key, pk, course_id in CourseRun.objects.filter(key__in=list(course_run_keys)).values_list(
             "key", "pk", "course_id"
         )
     }
+    outside = set(
+        runs_a_program_may_not_exclude(
+            program_id=program.pk, runs=[(key, course_id) for key, (_, course_id) in runs.items()]
+        )
+    )
     errors: dict[str, list[str]] = {}
     for index, key in enumerate(course_run_keys):
         if key not in runs:
             errors[f"{field}.{index}"] = [f"Unknown course run {key!r}."]
-        elif runs[key][1] not in course_ids:
+        elif key in outside:
             errors[f"{field}.{index}"] = [f"{key!r} is not a run of one of the program's courses."]
     if errors:
         raise InvalidExclusion(errors)

@@ -19,8 +19,8 @@ from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.parsers import unstorable_reason
 from core.roles import Role, user_has_role
+from credentials_status.api import learner_program_status, learner_programs
 from credentials_status.exceptions import ProgramNotFound
-from credentials_status.selectors import learner_program_status, learner_programs
 from enrollments.api import LmsClient
 from enrollments.exceptions import EnrollmentBackendNotConfigured
 from events.backfill import backfill_from_lms

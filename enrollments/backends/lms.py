@@ -54,7 +54,7 @@ from enrollments.selectors import (
     learners_by_lms_user_id,
     pending_pairs,
 )
-from programs.services import course_run_ensure
+from programs.api import course_run_ensure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,42 +68,42 @@ DEFAULT_BACKOFF_SECONDS = 0.5
 CallGuard = CircuitBreaker
 
 
-def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFailure:
-    return EnrollmentFailure(
-        email=pair.item.email,
-        user_id=pair.item.user_id,
-        course_run_key=pair.item.course_run_key,
-        code=code,
-        reason=reason,
-    )
-
-
 def _answered(answer: object) -> bool:
     return not isinstance(answer, UpstreamError)
 
 
 def _lms_failure(pair: PreparedPair, exc: UpstreamError, attempts: int) -> EnrollmentFailure:
     if isinstance(exc, UpstreamGivenUp):
-        return _failure(pair, FailureCode.LMS_UNAVAILABLE, f"{exc}; not enrolled.")
+        return EnrollmentFailure.of(pair.item, FailureCode.LMS_UNAVAILABLE, f"{exc}; not enrolled.")
     if isinstance(exc, UpstreamInvalidResponse):
-        return _failure(
-            pair, FailureCode.LMS_UNAVAILABLE, f"The LMS gave an answer this service cannot read ({exc}); not enrolled."
+        return EnrollmentFailure.of(
+            pair.item,
+            FailureCode.LMS_UNAVAILABLE,
+            f"The LMS gave an answer this service cannot read ({exc}); not enrolled.",
         )
     if exc.retryable:
-        return _failure(
-            pair,
+        return EnrollmentFailure.of(
+            pair.item,
             FailureCode.LMS_UNAVAILABLE,
             f"The LMS did not enroll ({exc}) after {attempts} attempts; not enrolled.",
         )
     if isinstance(exc, UpstreamUnauthorized):
-        return _failure(pair, FailureCode.LMS_UNAVAILABLE, f"The LMS refused this service's credentials: {exc}")
-    if exc.status_code == 406:
-        return _failure(pair, FailureCode.LMS_UNKNOWN_USER, f"The LMS does not know this learner: {exc}")
-    if exc.status_code == 403:
-        return _failure(
-            pair, FailureCode.LMS_REFUSED, f"The LMS does not allow this enrollment (invite-only or closed run): {exc}"
+        return EnrollmentFailure.of(
+            pair.item, FailureCode.LMS_UNAVAILABLE, f"The LMS refused this service's credentials: {exc}"
         )
-    return _failure(pair, FailureCode.LMS_REFUSED, f"The LMS refused the enrollment ({exc.status_code}): {exc}")
+    if exc.status_code == 406:
+        return EnrollmentFailure.of(
+            pair.item, FailureCode.LMS_UNKNOWN_USER, f"The LMS does not know this learner: {exc}"
+        )
+    if exc.status_code == 403:
+        return EnrollmentFailure.of(
+            pair.item,
+            FailureCode.LMS_REFUSED,
+            f"The LMS does not allow this enrollment (invite-only or closed run): {exc}",
+        )
+    return EnrollmentFailure.of(
+        pair.item, FailureCode.LMS_REFUSED, f"The LMS refused the enrollment ({exc.status_code}): {exc}"
+    )
 
 
 def lms_call_with_retries(
@@ -305,11 +305,11 @@ class LmsEnrollmentBackend:
             return _lms_failure(pair, lookup_errors[item.email], self.attempts)
         account = accounts.get(item.email) if item.email else None
         if account is not None and isinstance(learners.get(account.username), LearnerIdentityConflict):
-            return _failure(pair, FailureCode.LEARNER_MISMATCH, str(learners[account.username]))
+            return EnrollmentFailure.of(pair.item, FailureCode.LEARNER_MISMATCH, str(learners[account.username]))
         if item.user_id is not None:
             if account is not None and account.id != item.user_id:
-                return _failure(
-                    pair,
+                return EnrollmentFailure.of(
+                    pair.item,
                     FailureCode.LEARNER_MISMATCH,
                     f"LMS user id {item.user_id} and email {item.email} belong to different learners.",
                 )
@@ -317,9 +317,13 @@ class LmsEnrollmentBackend:
                 return account.username
             local = local_by_id.get(item.user_id)
             if local is None:
-                return _failure(pair, FailureCode.UNKNOWN_USER_ID, f"No learner has LMS user id {item.user_id}.")
+                return EnrollmentFailure.of(
+                    pair.item, FailureCode.UNKNOWN_USER_ID, f"No learner has LMS user id {item.user_id}."
+                )
             if not local.is_active:
-                return _failure(pair, FailureCode.INACTIVE_LEARNER, "The learner's account is deactivated.")
+                return EnrollmentFailure.of(
+                    pair.item, FailureCode.INACTIVE_LEARNER, "The learner's account is deactivated."
+                )
             return local.username
         return account.username if account is not None else None
 
@@ -397,8 +401,8 @@ class LmsEnrollmentBackend:
                 result.outcomes[pair.index] = _lms_failure(pair, answer, self.attempts)
                 continue
             if not answer.is_active:
-                result.outcomes[pair.index] = _failure(
-                    pair, FailureCode.LMS_REFUSED, "The LMS answered with an inactive enrollment; not enrolled."
+                result.outcomes[pair.index] = EnrollmentFailure.of(
+                    pair.item, FailureCode.LMS_REFUSED, "The LMS answered with an inactive enrollment; not enrolled."
                 )
                 continue
             run = runs[pair.item.course_run_key]

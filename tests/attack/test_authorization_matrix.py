@@ -183,7 +183,7 @@ API = [
     Op("POST", "/api/programs/v1/syncs/", role(PUBLISHERS), {"dry_run": True}),
     Op("GET", "/api/programs/v1/syncs/{sync_id}/", role(PUBLISHERS)),
     # Credit: configuration reads need a login, writes credit_admins; learner data as the learner's status,
-    # plus credit_admins (granted by credit.rest_api.v1.permissions.can_read_learner_credit; see issue 10 item 9).
+    # plus credit_admins (granted by credit.rest_api.v1.permissions.IsCreditReaderOrSelf; see issue 10 item 9).
     Op("GET", "/api/credit/v1/providers/", SIGNED_IN),
     Op("POST", "/api/credit/v1/providers/", role(CREDIT_ADMINS), {"provider_id": "newprov", "display_name": "New"}),
     Op("GET", "/api/credit/v1/providers/{provider_id}/", SIGNED_IN),
