@@ -7,9 +7,10 @@ removed between calls, untimed); a replay of the same request is timed too.
 LMS: a threaded HTTP server on 127.0.0.1 answering with lms-api.md's shapes after 20 ms per call;
 100 learners x 10 runs, half unknown (-> enrollment_allowed); the known ones are recorded here on the first call.
 
-Each timed call also reports this process's CPU time (``time.process_time``: the request runs in this
-process, test client and database client alike; SQLite's work is counted, a PostgreSQL server's is not),
-which a machine shared with other work disturbs far less than wall time.
+Each timed call also reports its CPU time: this process's (``time.process_time``: the request runs in
+this process, test client, SQLite and database client alike) plus, on PostgreSQL on the same machine,
+its server process's (``bench.util.timed_cpu``, 10 ms resolution). A machine shared with
+other work disturbs it far less than wall time.
 Options (environment): ``BENCH_BULK_LEARNERS=100,500`` the local sizes (learners; x 10 runs each),
 ``BENCH_BULK_REPEAT=3`` timed calls per size, ``BENCH_BULK_LMS=0`` to skip the fake-LMS part.
 E.g. ``BENCH_BULK_LEARNERS=100 BENCH_BULK_REPEAT=7 BENCH_BULK_LMS=0 python bench/run.py bulk_enroll``
@@ -31,7 +32,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from edx_django_utils.cache import RequestCache
 
-from bench.util import client_for, count_queries
+from bench.util import client_for, count_queries, timed_cpu
 from core.models import User
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import Course, CourseRun, Organization
@@ -55,10 +56,7 @@ def _runs(prefix: str) -> list[CourseRun]:
 
 
 def _timed(call: Any) -> tuple[float, float, Any]:
-    """Wall seconds, CPU seconds of this process, and the call's value."""
-    started, cpu_started = time.perf_counter(), time.process_time()
-    value = call()
-    return time.perf_counter() - started, time.process_time() - cpu_started, value
+    return timed_cpu(call)
 
 
 def _local(learners: int) -> list[str]:
