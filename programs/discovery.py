@@ -121,9 +121,12 @@ class DiscoveryClient(UpstreamClient):
         """Every organization, page by page."""
         return self.pages("organizations/", {})
 
-    def course_pages(self) -> Iterator[list[dict[str, Any]]]:
-        """Every course with ALL its runs (hidden ones included), page by page."""
-        return self.pages("courses/", {"include_hidden_course_runs": 1, **self._restriction_params()})
+    def course_pages(self, *, keys: list[str] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Every course (or only the course ``keys``) with ALL its runs (hidden ones included), page by page."""
+        params: dict[str, Any] = {"include_hidden_course_runs": 1, **self._restriction_params()}
+        if keys:
+            params["keys"] = ",".join(keys)
+        return self.pages("courses/", params)
 
     def program_pages(self, *, uuids: list[str] | None = None) -> Iterator[list[dict[str, Any]]]:
         """Every program of every status (or only ``uuids``), page by page.
