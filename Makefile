@@ -46,10 +46,11 @@ run: demo ## Set up, load demo data and serve on http://127.0.0.1:8000 (SQLite, 
 test: $(VENV)/.test-installed ## Install test requirements and run the whole suite (DATABASE_URL picks the database)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, OpenAPI without warnings, missing migrations, PII annotations
+quality: $(VENV)/.test-installed ## ruff lint and format check, mypy, app boundaries (import-linter), OpenAPI without warnings, missing migrations, PII annotations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports  # app boundaries (.importlinter, ADR 0015)
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) pii_check

@@ -11,7 +11,6 @@ import json
 import multiprocessing
 import os
 import resource
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from django.conf import settings
 from django.db import connection
 
+from bench.util import timed_cpu
 from programs.discovery import DiscoveryClient, DiscoveryConfig
 from programs.models import Program
 from programs.sync import program_sync
@@ -106,7 +106,10 @@ def _peak_rss_mb() -> float:
 
 
 def _timed_sync(client: DiscoveryClient) -> tuple[float, float, int, Any]:
-    """Wall seconds, CPU seconds of this process (steadier on a busy machine), queries, result."""
+    """Wall seconds, CPU seconds (steadier on a busy machine), queries, result.
+
+    CPU is this process's plus, on PostgreSQL on the same machine, its server process's.
+    """
     queries = 0
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -114,10 +117,12 @@ def _timed_sync(client: DiscoveryClient) -> tuple[float, float, int, Any]:
         queries += 1
         return execute(sql, params, many, context)
 
-    started, cpu_started = time.perf_counter(), time.process_time()
-    with connection.execute_wrapper(count):
-        result = program_sync(client=client, max_retire_fraction=0.1)
-    return time.perf_counter() - started, time.process_time() - cpu_started, queries, result
+    def sync() -> Any:
+        with connection.execute_wrapper(count):
+            return program_sync(client=client, max_retire_fraction=0.1)
+
+    wall, cpu, result = timed_cpu(sync)  # its own queries (the server's pid) are not counted
+    return wall, cpu, queries, result
 
 
 def run() -> list[str]:

@@ -3,7 +3,7 @@
 from core.exceptions import LearnerIdentityConflict
 from core.models import User
 from core.roles import Role, user_has_role
-from core.selectors import learner_find
+from core.selectors import learner_find, learner_find_by_email
 from core.services import LearnerAccount, learner_get_or_create, learners_get_or_create_many
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Role",
     "User",
     "learner_find",
+    "learner_find_by_email",
     "learner_get_or_create",
     "learners_get_or_create_many",
     "user_has_role",

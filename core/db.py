@@ -59,6 +59,7 @@ def retry_on_integrity_error(write: Callable[[], T], *, attempts: int = 3) -> T:
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
+            log.info("write_integrity_retry", extra={"attempt": attempt + 1})
         except OperationalError as exc:
             if not (owns_transaction and is_deadlock(exc)) or attempt == attempts - 1:
                 raise

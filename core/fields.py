@@ -6,6 +6,8 @@ from uuid import UUID
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from core.course_keys import KEY_MAX_LENGTH, CourseRunKeyRefused, course_run_key_parse
+
 # Integer columns are 64-bit signed on every supported database; a larger JSON integer must be a
 # 400, not an OverflowError (SQLite) or "bigint out of range" (PostgreSQL) inside the query.
 MAX_DB_INTEGER = 2**63 - 1
@@ -40,6 +42,22 @@ class StrictCharField(serializers.CharField):
         if self.max_length is not None and len(data.strip() if self.trim_whitespace else data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
+
+
+class CourseRunKeyField(StrictCharField):
+    """A course run key as ``core.course_keys.course_run_key_parse`` accepts it (the value is kept as sent)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 4 * KEY_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            course_run_key_parse(value)
+        except CourseRunKeyRefused as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return value
 
 
 class StrictUUIDField(serializers.UUIDField):

@@ -13,3 +13,8 @@ def learner_find(*, username: str | None = None, lms_user_id: int | None = None)
     if username:
         return users.filter(username=username).first()
     return None
+
+
+def learner_find_by_email(*, email: str) -> User | None:
+    """A learner with this email (case-insensitive); ``None`` when unknown."""
+    return get_user_model().objects.filter(email__iexact=email).first()

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 
 from core.db import chunked, retry_on_integrity_error
@@ -203,22 +203,18 @@ def _learner_write(account: LearnerAccount) -> tuple[User, bool]:
 
     The learner, and whether the account named an email. Raises ``LearnerIdentityConflict``.
     """
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                by_name, by_id = _rows_lock([account])
-                decision = _identity_decide(account=account, rows_by_name=by_name, rows_by_id=by_id)
-                user = _decision_apply(decision)
-                if decision.created:
-                    user.save(force_insert=True)
-                elif decision.changes:
-                    user.save(update_fields=list(decision.changes))
-                return user, decision.email_named
-        except IntegrityError:
-            if attempt:
-                raise
-            log.info("learner_upsert_race", extra={"username": account.username, "lms_user_id": account.lms_user_id})
-    raise AssertionError("unreachable")
+
+    def write() -> tuple[User, bool]:
+        by_name, by_id = _rows_lock([account])
+        decision = _identity_decide(account=account, rows_by_name=by_name, rows_by_id=by_id)
+        user = _decision_apply(decision)
+        if decision.created:
+            user.save(force_insert=True)
+        elif decision.changes:
+            user.save(update_fields=list(decision.changes))
+        return user, decision.email_named
+
+    return retry_on_integrity_error(write, attempts=2)
 
 
 def learners_get_or_create_many(*, accounts: Sequence[LearnerAccount]) -> list[User | LearnerIdentityConflict]:

@@ -1,6 +1,7 @@
-"""What other apps may use of the learner records: the writers of credentials and grades."""
+"""What other apps may use of the learner records: the writers of credentials and grades, the status readers."""
 
 from credentials_status.models import CertificateType, CourseRunCredential, CredentialStatus, Grade
+from credentials_status.selectors import learner_program_status, learner_programs
 from credentials_status.services import course_run_credential_upsert, grade_upsert
 
 __all__ = [
@@ -10,4 +11,6 @@ __all__ = [
     "Grade",
     "course_run_credential_upsert",
     "grade_upsert",
+    "learner_program_status",
+    "learner_programs",
 ]

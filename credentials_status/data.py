@@ -22,6 +22,15 @@ STATUS_RANK = {status: rank for rank, status in enumerate(LearnerRunStatus)}
 
 
 @dataclass(frozen=True)
+class GradeReport:
+    """A grade sent along with a certificate (the credential ingest's optional ``grade``)."""
+
+    percent_grade: Decimal
+    letter_grade: str = ""
+    verified: bool = False
+
+
+@dataclass(frozen=True)
 class GradeData:
     letter_grade: str
     percent_grade: Decimal

@@ -11,9 +11,10 @@ from core.db import retry_on_integrity_error
 from core.models import RecordSource
 from core.records import change_is_stale
 from core.services import learner_get_or_create
+from credentials_status.data import GradeReport
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
 from credentials_status.signals import grade_recorded
-from programs.services import course_run_ensure
+from programs.api import course_run_ensure
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +138,44 @@ def _grade_recorded_send(**kwargs: object) -> None:
                 extra={"receiver": getattr(receiver, "__qualname__", repr(receiver)), "error": repr(result)},
                 exc_info=result,
             )
+
+
+def course_run_credential_ingest(
+    *,
+    username: str,
+    course_run_key: str,
+    status: str,
+    type: str,
+    lms_user_id: int | None = None,
+    email: str | None = None,
+    certificate_available_date: datetime | None = None,
+    grade: GradeReport | None = None,
+) -> tuple[CourseRunCredential, bool]:
+    """The credential ingest: the certificate and, when sent, the grade in the same run, both or neither.
+
+    One transaction for both writes, run again when a concurrent writer won a unique-key race or the
+    database broke a deadlock (``core.db.retry_on_integrity_error``). Returns ``(credential, created)``.
+    """
+
+    def write() -> tuple[CourseRunCredential, bool]:
+        credential, created = course_run_credential_upsert(
+            username=username,
+            course_run_key=course_run_key,
+            status=status,
+            type=type,
+            lms_user_id=lms_user_id,
+            email=email,
+            certificate_available_date=certificate_available_date,
+        )
+        if grade is not None:
+            grade_upsert(
+                username=username,
+                lms_user_id=lms_user_id,
+                course_run_key=course_run_key,
+                percent_grade=grade.percent_grade,
+                letter_grade=grade.letter_grade,
+                verified=grade.verified,
+            )
+        return credential, created
+
+    return retry_on_integrity_error(write)

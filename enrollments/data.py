@@ -62,6 +62,11 @@ class EnrollmentFailure:
     code: FailureCode
     reason: str
 
+    @classmethod
+    def of(cls, item: BulkEnrollmentItem, code: FailureCode, reason: str) -> "EnrollmentFailure":
+        """The failure of one requested pair, named as the caller sent it (the one way to build one)."""
+        return cls(email=item.email, user_id=item.user_id, course_run_key=item.course_run_key, code=code, reason=reason)
+
 
 @dataclass(frozen=True)
 class EnrollmentNotification:

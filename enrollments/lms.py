@@ -1,38 +1,29 @@
 """The LMS client: transport only (no database writes, no retries, no business decisions).
 
-Built on edx-rest-api-client's ``OAuthAPIClient`` (OAuth2 client-credentials grant, JWT cached until
-it expires). Every call goes through ``_request()``, which applies the timeouts from settings, logs,
-and maps failures to the typed errors of ``enrollments.exceptions`` so callers can tell retryable
-ones (timeout, 5xx, 429) from permanent ones (other 4xx). Shapes: docs of seed 004 (lms-api.md);
-a 2xx answer without the documented shape raises ``UpstreamInvalidResponse`` (never a ``KeyError``).
+A thin subclass of ``core.upstream.UpstreamClient`` (edx-rest-api-client's ``OAuthAPIClient``, the
+timeouts from settings, logging, and the one typed error hierarchy shared with Discovery: retryable
+timeout, 5xx, 429; permanent 401, 403 (``UpstreamForbidden``), 404 and other 4xx).
+Shapes: docs/lms-apis.rst; a 2xx answer without the documented shape raises
+``UpstreamInvalidResponse`` (never a ``KeyError``).
 """
 
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import requests
 from django.conf import settings
-from edx_rest_api_client.client import OAuthAPIClient
-from requests.adapters import HTTPAdapter
 
 from core.fields import MAX_DB_INTEGER
 from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 from core.parsers import unstorable_reason
-from core.request_id import outbound_headers
+from core.upstream import UpstreamClient
 from enrollments.exceptions import (
     EnrollmentBackendNotConfigured,
-    UpstreamError,
     UpstreamInvalidResponse,
     UpstreamNotFound,
-    UpstreamRateLimited,
     UpstreamRejected,
-    UpstreamTimeout,
-    UpstreamUnauthorized,
-    UpstreamUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -102,14 +93,6 @@ class LmsGrade:
     passed: bool
 
 
-def _message(body: Any) -> str:
-    if isinstance(body, dict):
-        for key in ("message", "error_msg", "detail", "developer_message", "user_message"):
-            if body.get(key):
-                return str(body[key])
-    return ""
-
-
 def _invalid(path: str, what: str) -> UpstreamInvalidResponse:
     log.warning("lms_invalid_response", extra={"path": path, "problem": what})
     return UpstreamInvalidResponse(f"The LMS answered {path} with {what}")
@@ -133,24 +116,11 @@ def _account(row: Any, path: str, *, email: str | None = None) -> LmsAccount:
     return LmsAccount(username=username, email=row_email.strip().lower(), id=user_id)
 
 
-def _transport_error(exc: requests.RequestException, method: str, path: str) -> UpstreamError:
-    """Map a ``requests`` failure (no answer, or a failed token fetch) to a typed error."""
-    if isinstance(exc, requests.Timeout):
-        log.warning("lms_timeout", extra={"method": method, "path": path})
-        return UpstreamTimeout(f"The LMS did not answer {method} {path} in time.")
-    if isinstance(exc, requests.HTTPError):
-        # Raised by the token fetch: OAuthAPIClient calls raise_for_status on the token endpoint.
-        code = exc.response.status_code if exc.response is not None else None
-        log.warning("lms_token_failed", extra={"status": code})
-        if code is not None and (code >= 500 or code == 429):
-            return UpstreamUnavailable("The LMS token endpoint failed.", status_code=code)
-        return UpstreamUnauthorized("The LMS refused this service's OAuth2 credentials.", status_code=code)
-    log.warning("lms_unreachable", extra={"method": method, "path": path, "error": type(exc).__name__})
-    return UpstreamUnavailable(f"The LMS could not be reached for {method} {path}.")
-
-
-class LmsClient:
+class LmsClient(UpstreamClient):
     """The LMS enrollment and account APIs. Safe to share between threads (one pooled session)."""
+
+    name = "The LMS"
+    log_name = "lms"
 
     def __init__(
         self,
@@ -163,12 +133,15 @@ class LmsClient:
         read_timeout: float = 30.0,
         pool_size: int = 16,
     ) -> None:
+        super().__init__(
+            oauth2_provider_url=oauth2_provider_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            pool_size=pool_size,
+        )
         self.lms_url = lms_url.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
-        self.session = OAuthAPIClient(oauth2_provider_url, client_id, client_secret, timeout=self.timeout)
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
 
     @classmethod
     def from_settings(cls) -> "LmsClient":
@@ -189,38 +162,9 @@ class LmsClient:
 
     # --- transport --------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None) -> Any:
-        """One call; the parsed JSON body (``None`` when empty) of a 2xx answer, else a typed error."""
-        url = f"{self.lms_url}{path}"
-        started = time.monotonic()
-        try:
-            response = self.session.request(
-                method, url, json=json, params=params, timeout=self.timeout, headers=outbound_headers()
-            )
-        except requests.RequestException as exc:
-            raise _transport_error(exc, method, path) from exc
-        elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-        code = response.status_code
-        try:
-            body = response.json() if response.content else None
-        except ValueError:
-            body = None
-        log.info("lms_call", extra={"method": method, "path": path, "status": code, "elapsed_ms": elapsed_ms})
-        if code < 300:
-            return body
-        message = _message(body) or response.reason or f"HTTP {code}"
-        error_class: type[UpstreamError]
-        if code == 429:
-            error_class = UpstreamRateLimited
-        elif code >= 500:
-            error_class = UpstreamUnavailable
-        elif code == 401:
-            error_class = UpstreamUnauthorized
-        elif code == 404:
-            error_class = UpstreamNotFound
-        else:
-            error_class = UpstreamRejected
-        raise error_class(message, status_code=code, body=body)
+    def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None) -> Any:
+        """One call to ``path`` on the LMS; the parsed JSON body (``None`` when empty) of a 2xx answer."""
+        return super()._request(method, f"{self.lms_url}{path}", params=params, json=json)
 
     def _pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[list[Any]]:
         """The ``results`` of each page of a DRF-paginated list, following ``next`` links on the LMS."""
@@ -240,13 +184,6 @@ class LmsClient:
             if not isinstance(next_url, str) or not next_url.startswith(self.lms_url + "/"):
                 raise _invalid(path, "a next link outside the LMS")
             url_path = next_url[len(self.lms_url) :]
-
-    def ensure_token(self) -> None:
-        """Fetch (or reuse the cached) OAuth2 JWT now, so concurrent calls do not all fetch one."""
-        try:
-            self.session.get_jwt_access_token()
-        except requests.RequestException as exc:
-            raise _transport_error(exc, "POST", "/oauth2/access_token") from exc
 
     # --- accounts ---------------------------------------------------------------------------------
 

@@ -11,7 +11,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from edx_django_utils.monitoring import set_custom_attribute
+from rest_framework.exceptions import ValidationError
 
+from core.api import learner_find, learner_find_by_email, learner_get_or_create
 from core.db import chunked, retry_on_integrity_error
 from core.history import history_bulk_delete, history_bulk_record
 from core.models import RecordSource, User
@@ -33,7 +35,7 @@ from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.notifications import enrollment_notices
 from enrollments.selectors import CHUNK, course_runs_by_key, learners_by_email, pending_emails_page
 from enrollments.tasks import bulk_enrollment_notify_task, pending_enrollments_realize_task
-from programs.api import InvalidCourseRunKey, parse_course_run_key
+from programs.api import InvalidCourseRunKey, course_run_ensure, parse_course_run_key
 from programs.models import CourseRun
 
 log = logging.getLogger(__name__)
@@ -114,12 +116,6 @@ def default_mode(license_uuid: UUID | None) -> str:
     return "verified" if license_uuid is not None else "audit"
 
 
-def _failure(item: BulkEnrollmentItem, code: FailureCode, reason: str) -> EnrollmentFailure:
-    return EnrollmentFailure(
-        email=item.email, user_id=item.user_id, course_run_key=item.course_run_key, code=code, reason=reason
-    )
-
-
 def _distinct_items(items: Sequence[BulkEnrollmentItem]) -> tuple[dict[int, BulkEnrollmentItem], dict[int, int]]:
     """Items normalised (email trimmed and lower-cased, run key canonical) and without repeats.
 
@@ -161,9 +157,9 @@ def _prepare(
             run_key_ok[item.course_run_key] = _canonical_run_key(item.course_run_key) is not None
         problem = email_problem[item.email] if item.email is not None else None
         if problem is not None:
-            failures[index] = _failure(item, FailureCode.INVALID_EMAIL, problem)
+            failures[index] = EnrollmentFailure.of(item, FailureCode.INVALID_EMAIL, problem)
         elif not run_key_ok[item.course_run_key]:
-            failures[index] = _failure(
+            failures[index] = EnrollmentFailure.of(
                 item, FailureCode.INVALID_COURSE_RUN_KEY, f"{item.course_run_key!r} is not a valid course run key."
             )
         else:
@@ -175,17 +171,17 @@ def _prepare(
     for index, item in candidates.items():
         run = runs.get(item.course_run_key)
         if run is not None and run.removed:
-            failures[index] = _failure(
+            failures[index] = EnrollmentFailure.of(
                 item, FailureCode.COURSE_RUN_REMOVED, "The course run was removed from the catalog."
             )
         elif run is not None and run.end is not None and run.end <= now:
-            failures[index] = _failure(
+            failures[index] = EnrollmentFailure.of(
                 item,
                 FailureCode.COURSE_RUN_ENDED,
                 f"The course run ended on {run.end:%Y-%m-%d}; it no longer takes enrollments.",
             )
         elif run is None and backend.requires_known_runs:
-            failures[index] = _failure(item, FailureCode.UNKNOWN_COURSE_RUN, "No course run has this key.")
+            failures[index] = EnrollmentFailure.of(item, FailureCode.UNKNOWN_COURSE_RUN, "No course run has this key.")
         else:
             mode = item.mode or default_mode(item.license_uuid)
             pairs.append(PreparedPair(index=index, item=item, run=run, mode=mode))
@@ -402,3 +398,37 @@ def pending_enrollments_retire(*, email: str, retired_email: str) -> int:
     deleted = history_bulk_delete(PendingEnrollment.objects.filter(email=email))
     PendingEnrollment.history.filter(email=email).update(email=retired_email)  # type: ignore[attr-defined]
     return deleted
+
+
+def enrollment_ingest(
+    *,
+    course_run_key: str,
+    mode: str,
+    is_active: bool = True,
+    username: str | None = None,
+    lms_user_id: int | None = None,
+    email: str | None = None,
+) -> tuple[Enrollment, bool]:
+    """The enrollment ingest: the LMS reports a learner's enrollment in a run. Returns ``(enrollment, created)``.
+
+    With a username the learner is found or created (``core.services.learner_get_or_create``); without
+    one, an existing learner with that LMS user id (else email) must exist: a 400 otherwise. The run is
+    created if the catalog does not know it yet.
+    """
+    if username:
+        learner = learner_get_or_create(username=username, lms_user_id=lms_user_id, email=email)
+    else:
+        found = (
+            learner_find(lms_user_id=lms_user_id)
+            if lms_user_id
+            else learner_find_by_email(email=email)
+            if email
+            else None
+        )
+        if found is None:
+            raise ValidationError(
+                {"non_field_errors": ["No learner with that lms_user_id or email; send the username."]}
+            )
+        learner = found
+    run = course_run_ensure(key=course_run_key)
+    return enrollment_upsert(learner=learner, course_run=run, mode=mode, is_active=is_active)

@@ -5,6 +5,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from core.upstream import TASK_RETRY
 from enrollments.data import EnrollmentNotification
 
 log = logging.getLogger(__name__)
@@ -20,8 +21,9 @@ def bulk_enrollment_notify_task(
     Queued with ``notices``: ids only (``enrollments.notifications.enrollment_notices``), so no email
     address is in the message, the broker or Celery's logs of it. ``notifications`` (email addresses
     and runs) is what this task took before; it is still accepted only for messages an older release
-    queued. Emails the mail server refused (SMTP or connection errors) are retried, alone, with
-    exponential backoff; the ones already sent are never sent again. Returns how many were sent by
+    queued. Emails the mail server refused (SMTP or connection errors) are retried, alone, with the
+    shared task backoff (``core.upstream.TASK_RETRY.countdown``; not ``autoretry_for``, which would
+    send the whole batch again); the ones already sent are never sent again. Returns how many were sent by
     this try.
     """
     from enrollments.notifications import enrollment_notifications_load, enrollment_notifications_send
@@ -59,9 +61,9 @@ def bulk_enrollment_notify_task(
                         {"email": n.email, "course_runs": n.course_runs, "pending": n.pending} for n in failed
                     ]
                 },
-                countdown=60 * 2**self.request.retries,
+                countdown=TASK_RETRY.countdown(self.request.retries),
             )
-        raise self.retry(kwargs={"notices": retry_notices}, countdown=60 * 2**self.request.retries)
+        raise self.retry(kwargs={"notices": retry_notices}, countdown=TASK_RETRY.countdown(self.request.retries))
     return len(wanted) - len(failed)
 
 

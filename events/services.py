@@ -43,7 +43,8 @@ from credentials_status.api import (
 from credit import api as credit_api
 from enrollments.api import enrollment_upsert, pending_enrollments_realize
 from events.models import AppliedEvent, EventOutcome
-from programs.api import CourseRun, course_run_upsert, parse_course_run_key
+from programs.api import course_run_upsert, parse_course_run_key
+from programs.models import CourseRun
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from django.views import View
 from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.roles import Role, user_has_role
+from credentials_status.api import learner_program_status, learner_programs
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.explanations import program_next_step
-from credentials_status.selectors import learner_program_status, learner_programs
 
 
 class LearnerLoginView(LoginView):

@@ -19,6 +19,7 @@ from programs.models import (
     ProgramSource,
     SyncRun,
 )
+from programs.selectors import runs_a_program_may_not_exclude
 from programs.services import program_exclusions_prune
 
 
@@ -131,8 +132,9 @@ class ProgramAdminForm(forms.ModelForm):
 
     def clean_excluded_course_runs(self) -> Any:
         runs = self.cleaned_data["excluded_course_runs"]
-        course_ids = set(ProgramCourse.objects.filter(program=self.instance).values_list("course_id", flat=True))
-        outside = [run.key for run in runs if run.course_id not in course_ids]
+        outside = runs_a_program_may_not_exclude(
+            program_id=self.instance.pk, runs=[(run.key, run.course_id) for run in runs]
+        )
         if outside:
             raise forms.ValidationError(f"Not runs of this program's courses: {', '.join(outside)}.")
         return runs

@@ -1,14 +1,9 @@
 """Client for the Discovery (course catalog) API: transport only, no database writes.
 
-Built on edx-rest-api-client's ``OAuthAPIClient`` (OAuth2 client credentials against
-``OAUTH2_PROVIDER_URL``, a JWT sent to Discovery, the token cached until it expires). Every call goes
-through ``_request()``, which applies the timeouts from settings, logs, and turns each failure into
-one typed error, so callers can tell retryable failures from permanent ones:
-
-- retryable (``DiscoveryError.retryable``): ``UpstreamTimeout``, ``UpstreamUnavailable`` (connection
-  error, 5xx, unreadable body), ``UpstreamRateLimited`` (429, with ``retry_after`` seconds);
-- permanent: ``UpstreamUnauthorized`` (401/403, or the token endpoint refusing the credentials),
-  ``UpstreamNotFound`` (404), ``UpstreamBadRequest`` (any other 4xx).
+A thin subclass of ``core.upstream.UpstreamClient`` (edx-rest-api-client's ``OAuthAPIClient``,
+timeouts, logging, and the one typed error hierarchy shared with the LMS client: a 403 is
+``UpstreamForbidden`` here as there). The names below are those classes, re-exported for this app's
+callers; ``DiscoveryError`` is ``UpstreamError``.
 
 Lists are read page by page: the first request sends ``page=1&page_size=N`` (Discovery ignores
 ``page_size`` without ``page``), then ``next`` is followed until it is null.
@@ -17,79 +12,52 @@ Lists are read page by page: the first request sends ``page=1&page_size=N`` (Dis
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
 from django.conf import settings
-from django.utils import timezone
-from edx_django_utils.cache import TieredCache
-from edx_rest_api_client.client import OAuthAPIClient
+from edx_rest_api_client.auth import SuppliedJwtAuth
+from edx_rest_api_client.client import get_oauth_access_token
 
-from core.request_id import outbound_headers
+from core.upstream import (
+    RETRYABLE_ERRORS,
+    UpstreamClient,
+    UpstreamError,
+    UpstreamForbidden,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnauthorized,
+    UpstreamUnavailable,
+    parse_retry_after,
+)
+
+__all__ = [
+    "RETRYABLE_ERRORS",
+    "DiscoveryClient",
+    "DiscoveryConfig",
+    "DiscoveryError",
+    "DiscoveryNotConfigured",
+    "UpstreamForbidden",
+    "UpstreamNotFound",
+    "UpstreamRateLimited",
+    "UpstreamRejected",
+    "UpstreamTimeout",
+    "UpstreamUnauthorized",
+    "UpstreamUnavailable",
+    "discovery_config_from_settings",
+    "parse_retry_after",
+]
 
 log = logging.getLogger(__name__)
 
-
-class DiscoveryError(Exception):
-    """Base of every Discovery failure; ``retryable`` says whether trying again later may succeed."""
-
-    retryable = False
-
-    def __init__(self, message: str, *, url: str = "", status_code: int | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status_code = status_code
+DiscoveryError = UpstreamError
 
 
-class DiscoveryNotConfigured(DiscoveryError):
+class DiscoveryNotConfigured(UpstreamError):
     """DISCOVERY_API_URL (or the OAuth2 settings) is unset: the sync is disabled."""
-
-
-class UpstreamTimeout(DiscoveryError):
-    retryable = True
-
-
-class UpstreamUnavailable(DiscoveryError):
-    retryable = True
-
-
-class UpstreamRateLimited(DiscoveryError):
-    retryable = True
-
-    def __init__(self, message: str, *, url: str = "", status_code: int | None = None, retry_after: float | None):
-        super().__init__(message, url=url, status_code=status_code)
-        self.retry_after = retry_after
-
-
-class UpstreamUnauthorized(DiscoveryError):
-    pass
-
-
-class UpstreamNotFound(DiscoveryError):
-    pass
-
-
-class UpstreamBadRequest(DiscoveryError):
-    pass
-
-
-RETRYABLE_ERRORS = (UpstreamTimeout, UpstreamUnavailable, UpstreamRateLimited)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None when absent."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - timezone.now()).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -125,17 +93,24 @@ def discovery_config_from_settings() -> DiscoveryConfig:
     )
 
 
-class DiscoveryClient:
+class DiscoveryClient(UpstreamClient):
     """Reads organizations, courses and programs from Discovery, one page at a time."""
 
+    name = "Discovery"
+    log_name = "discovery"
+
     def __init__(self, config: DiscoveryConfig) -> None:
+        super().__init__(
+            oauth2_provider_url=config.oauth2_provider_url,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+        )
         self.config = config
         self.api_url = config.api_url.rstrip("/") + "/"
-        self.timeout = (config.connect_timeout, config.read_timeout)
-        self.session = OAuthAPIClient(
-            config.oauth2_provider_url, config.client_id, config.client_secret, timeout=self.timeout
-        )
-        self.request_count = 0
+        # Set after Discovery refused the cached token: a fresh one, sent instead of the cached one.
+        self._fresh_auth: SuppliedJwtAuth | None = None
 
     @classmethod
     def from_settings(cls) -> "DiscoveryClient":
@@ -146,9 +121,12 @@ class DiscoveryClient:
         """Every organization, page by page."""
         return self.pages("organizations/", {})
 
-    def course_pages(self) -> Iterator[list[dict[str, Any]]]:
-        """Every course with ALL its runs (hidden ones included), page by page."""
-        return self.pages("courses/", {"include_hidden_course_runs": 1, **self._restriction_params()})
+    def course_pages(self, *, keys: list[str] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Every course (or only the course ``keys``) with ALL its runs (hidden ones included), page by page."""
+        params: dict[str, Any] = {"include_hidden_course_runs": 1, **self._restriction_params()}
+        if keys:
+            params["keys"] = ",".join(keys)
+        return self.pages("courses/", params)
 
     def program_pages(self, *, uuids: list[str] | None = None) -> Iterator[list[dict[str, Any]]]:
         """Every program of every status (or only ``uuids``), page by page.
@@ -184,89 +162,51 @@ class DiscoveryClient:
                 seen.add(next_url)
             url, query = next_url, None  # ``next`` carries page, page_size and the filters
 
-    def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None) -> Any:
-        """One call: JSON body on 2xx, a typed ``DiscoveryError`` otherwise.
+    def _request(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None) -> Any:
+        """One call: JSON body on 2xx, a typed ``UpstreamError`` otherwise.
 
-        A 401 is retried once with a fresh token (the cached one may have been revoked early).
+        A 401 is retried once with a fresh token (the cached one may have been revoked early). The
+        fresh token comes from edx-rest-api-client's public ``get_oauth_access_token`` and is sent
+        for the rest of this client's calls; the library's cache keeps its entry until it expires.
         """
-        for attempt in (1, 2):
-            response = self._send(method, url, params=params)
-            if response.status_code == requests.codes.unauthorized and attempt == 1:
-                log.info("discovery_token_refresh", extra={"url": url})
-                self._forget_token()
-                continue
-            return self._decode(response, url)
-        raise AssertionError("unreachable")
-
-    def _send(self, method: str, url: str, *, params: dict[str, Any] | None) -> requests.Response:
-        self.request_count += 1
         try:
-            response = self.session.request(
-                method, url, params=params, timeout=self.timeout, headers=outbound_headers()
-            )
-        except requests.Timeout as exc:
-            log.warning("discovery_timeout", extra={"url": url})
-            raise UpstreamTimeout(f"Discovery did not answer in time: {url}", url=url) from exc
-        except requests.ConnectionError as exc:
-            log.warning("discovery_unreachable", extra={"url": url})
-            raise UpstreamUnavailable(f"Discovery is unreachable: {url}", url=url) from exc
-        except requests.HTTPError as exc:  # raised by the token request inside OAuthAPIClient
-            raise self._token_error(exc) from exc
-        except requests.RequestException as exc:  # token endpoint answered without a token
-            raise UpstreamUnauthorized("The OAuth2 provider gave no access token.", url=url) from exc
-        log.info("discovery_response", extra={"url": response.url, "status_code": response.status_code})
-        return response
-
-    def _token_error(self, exc: requests.HTTPError) -> DiscoveryError:
-        code = exc.response.status_code if exc.response is not None else None
-        url = exc.response.url if exc.response is not None else ""
-        log.warning("discovery_token_failed", extra={"status_code": code})
-        if code == requests.codes.too_many_requests:
-            retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))  # type: ignore[union-attr]
-            return UpstreamRateLimited(
-                "The OAuth2 provider throttled us.", url=url, status_code=code, retry_after=retry_after
-            )
-        if code is None or code >= 500:
-            return UpstreamUnavailable(f"The OAuth2 provider failed ({code}).", url=url, status_code=code)
-        return UpstreamUnauthorized(f"The OAuth2 provider refused our credentials ({code}).", url=url, status_code=code)
-
-    def _decode(self, response: requests.Response, url: str) -> Any:
-        code = response.status_code
-        if code == requests.codes.too_many_requests:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            log.warning("discovery_rate_limited", extra={"url": url, "retry_after": retry_after})
-            raise UpstreamRateLimited(
-                f"Discovery throttled us (retry after {retry_after} s).",
-                url=url,
-                status_code=code,
-                retry_after=retry_after,
-            )
-        if code >= 500:
-            raise UpstreamUnavailable(f"Discovery failed with {code}: {url}", url=url, status_code=code)
-        if code in (requests.codes.unauthorized, requests.codes.forbidden):
-            raise UpstreamUnauthorized(f"Discovery refused our token ({code}).", url=url, status_code=code)
-        if code == requests.codes.not_found:
-            raise UpstreamNotFound(f"Discovery has nothing at {url}", url=url, status_code=code)
-        if code >= 400:
-            raise UpstreamBadRequest(f"Discovery rejected the request ({code}): {url}", url=url, status_code=code)
+            return super()._request(method, url, params=params, json=json)
+        except UpstreamUnauthorized as exc:
+            if exc.status_code != requests.codes.unauthorized or self._fresh_auth is not None:
+                raise
+        log.info("discovery_token_refresh", extra={"url": url})
         try:
-            return response.json()
-        except ValueError as exc:
-            raise UpstreamUnavailable(f"Discovery answered {url} with a body that is not JSON.", url=url) from exc
+            token, _ = get_oauth_access_token(
+                self.config.oauth2_provider_url,
+                self.config.client_id,
+                self.config.client_secret,
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, "POST", self.config.oauth2_provider_url) from exc
+        self._fresh_auth = SuppliedJwtAuth(token)
+        return super()._request(method, url, params=params, json=json)
 
-    def _forget_token(self) -> None:
-        """Drop the cached token so the next call fetches a new one.
+    def _send_kwargs(self) -> dict[str, Any]:
+        return {"auth": self._fresh_auth} if self._fresh_auth is not None else {}
 
-        The key mirrors edx-rest-api-client's ``get_and_cache_oauth_access_token``; were it to change,
-        the retry would reuse the old token and the 401 would surface as ``UpstreamUnauthorized``.
-        """
-        base = self.config.oauth2_provider_url.rstrip("/")
-        if base.endswith("/access_token"):
-            oauth_url = self.config.oauth2_provider_url
-        elif base.endswith("/oauth2"):
-            oauth_url = base + "/access_token"
-        else:
-            oauth_url = base + "/oauth2/access_token"
-        TieredCache.delete_all_tiers(
-            f"edx_rest_api_client.access_token.jwt.client_credentials.{self.config.client_id}.{oauth_url}"
-        )
+    def _error_message(
+        self,
+        error_class: type[UpstreamError],
+        code: int,
+        url: str,
+        body: Any,
+        response: requests.Response,
+        retry_after: float | None,
+    ) -> str:
+        if error_class is UpstreamRateLimited:
+            return f"Discovery throttled us (retry after {retry_after} s)."
+        if error_class is UpstreamUnavailable:
+            return f"Discovery failed with {code}: {url}"
+        if error_class is UpstreamUnauthorized:
+            return f"Discovery refused our token ({code})."
+        if error_class is UpstreamForbidden:
+            return f"Discovery does not allow this service to read {url} ({code})."
+        if error_class is UpstreamNotFound:
+            return f"Discovery has nothing at {url}"
+        return f"Discovery rejected the request ({code}): {url}"

@@ -1,6 +1,6 @@
 """Reads of the catalog and programs, built for the API: query count independent of the answer's size."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from uuid import UUID
 
 from django.db import models
@@ -70,6 +70,15 @@ def program_get(*, uuid: UUID) -> Program | None:
         .filter(uuid=uuid)
         .first()
     )
+
+
+def runs_a_program_may_not_exclude(*, program_id: int, runs: Iterable[tuple[str, int]]) -> list[str]:
+    """The keys among ``runs`` (``(run key, course id)`` pairs) that an exclusion of this program may not
+    name, in the given order: the rule "an exclusion names a run of one of the program's courses",
+    checked before a write (services, admin). ``exclusions_outside_program_courses`` is the same rule
+    as a query over stored rows. One query."""
+    course_ids = set(ProgramCourse.objects.filter(program_id=program_id).values_list("course_id", flat=True))
+    return [key for key, course_id in runs if course_id not in course_ids]
 
 
 def exclusions_outside_program_courses(*, program_ids: Collection[int] | None = None) -> QuerySet[models.Model]:

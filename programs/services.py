@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
+from core.db import retry_on_integrity_error
 from core.history import history_bulk_delete, history_source
 from core.records import change_is_stale
 from programs.data import SyncResult
@@ -46,7 +47,7 @@ from programs.models import (
     SyncRun,
     SyncStatus,
 )
-from programs.selectors import exclusions_outside_program_courses
+from programs.selectors import exclusions_outside_program_courses, runs_a_program_may_not_exclude
 from programs.sync import CatalogSource, Progress, program_sync
 
 log = logging.getLogger(__name__)
@@ -87,32 +88,28 @@ def course_run_upsert(
     }
     if event_time is not None:
         given["catalog_event_time"] = event_time
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                run, created = _course_run_get_or_create(parsed.run_key, parsed.course_key, parsed.org_key)
-                if event_time is not None and change_is_stale(
-                    stored_time=run.catalog_event_time, incoming_time=event_time
-                ):
-                    log.info("course_run_change_stale", extra={"course_run_key": run.key})
-                    return run, False
-                _check_dates(given, run)
-                changed = [field for field, value in given.items() if getattr(run, field) != value]
-                for field in changed:
-                    setattr(run, field, given[field])
-                if run.removed_at is not None:
-                    run.removed_at = None
-                    changed.append("removed_at")
-                if changed and not created:
-                    run.save(update_fields=[*changed, "modified"])
-                elif changed:
-                    run.save()
-                log.info("course_run_upserted", extra={"course_run_key": run.key, "was_created": created})
-                return run, created
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def write() -> tuple[CourseRun, bool]:
+        run, created = _course_run_get_or_create(parsed.run_key, parsed.course_key, parsed.org_key)
+        if event_time is not None and change_is_stale(stored_time=run.catalog_event_time, incoming_time=event_time):
+            log.info("course_run_change_stale", extra={"course_run_key": run.key})
+            return run, False
+        _check_dates(given, run)
+        changed = [field for field, value in given.items() if getattr(run, field) != value]
+        for field in changed:
+            setattr(run, field, given[field])
+        if run.removed_at is not None:
+            run.removed_at = None
+            changed.append("removed_at")
+        if changed and not created:
+            run.save(update_fields=[*changed, "modified"])
+        elif changed:
+            run.save()
+        log.info("course_run_upserted", extra={"course_run_key": run.key, "was_created": created})
+        return run, created
+
+    # Concurrent first writes of one key: a lost unique-key race, or a deadlock on MySQL/MariaDB.
+    return retry_on_integrity_error(write)
 
 
 def _check_dates(given: dict[str, Any], run: CourseRun) -> None:
@@ -179,18 +176,22 @@ def _resolve_keys(model: type[Organization] | type[Course], keys: Sequence[str],
 
 def _exclusion_run_pks(program: Program, course_run_keys: Sequence[str], field: str) -> list[int]:
     """The runs to exclude; each must be a run of one of the program's courses (400 naming the index)."""
-    course_ids = set(ProgramCourse.objects.filter(program=program).values_list("course_id", flat=True))
     runs = {
         key: (pk, course_id)
         for key, pk, course_id in CourseRun.objects.filter(key__in=list(course_run_keys)).values_list(
             "key", "pk", "course_id"
         )
     }
+    outside = set(
+        runs_a_program_may_not_exclude(
+            program_id=program.pk, runs=[(key, course_id) for key, (_, course_id) in runs.items()]
+        )
+    )
     errors: dict[str, list[str]] = {}
     for index, key in enumerate(course_run_keys):
         if key not in runs:
             errors[f"{field}.{index}"] = [f"Unknown course run {key!r}."]
-        elif runs[key][1] not in course_ids:
+        elif key in outside:
             errors[f"{field}.{index}"] = [f"{key!r} is not a run of one of the program's courses."]
     if errors:
         raise InvalidExclusion(errors)

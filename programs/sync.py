@@ -69,7 +69,7 @@ class CatalogSource(Protocol):
 
     def organization_pages(self) -> Iterable[list[dict[str, Any]]]: ...
 
-    def course_pages(self) -> Iterable[list[dict[str, Any]]]: ...
+    def course_pages(self, *, keys: list[str] | None = None) -> Iterable[list[dict[str, Any]]]: ...
 
     def program_pages(self, *, uuids: list[str] | None = None) -> Iterable[list[dict[str, Any]]]: ...
 
@@ -135,10 +135,24 @@ class SpooledCatalog:
     def fetch(self, *, program_uuids: list[str], max_retire_fraction: float) -> None:
         self._main_uuids = program_uuids or None
         self._spool("organizations", self.client.organization_pages())
+        if program_uuids:
+            # Only the named programs' courses (Discovery's ``keys`` filter), not the whole catalog.
+            self._spool("programs", self.client.program_pages(uuids=self._main_uuids))
+            keys = sorted(
+                {
+                    str(course["key"])
+                    for page in self._replay("programs")
+                    for item in page
+                    if isinstance(item, dict)
+                    for course in item.get("courses") or []
+                    if isinstance(course, dict) and course.get("key")
+                }
+            )
+            for start in range(0, len(keys), CONFIRM_CHUNK):
+                self._spool("courses", self.client.course_pages(keys=keys[start : start + CONFIRM_CHUNK]))
+            return
         self._spool("courses", self.client.course_pages())
         seen = self._spool("programs", self.client.program_pages(uuids=self._main_uuids))
-        if program_uuids:
-            return
         live = {str(uuid) for uuid in _live_discovery_programs().values_list("uuid", flat=True)}
         missing = sorted(live - seen)
         if not missing or len(missing) / max(len(live), 1) > max_retire_fraction:
@@ -167,7 +181,8 @@ class SpooledCatalog:
     def organization_pages(self) -> Iterator[Page]:
         return self._replay("organizations")
 
-    def course_pages(self) -> Iterator[Page]:
+    def course_pages(self, *, keys: list[str] | None = None) -> Iterator[Page]:
+        """What was spooled: the catalog, or the named programs' courses (``keys`` was applied then)."""
         return self._replay("courses")
 
     def program_pages(self, *, uuids: list[str] | None = None) -> Iterator[Page]:

@@ -1,45 +1,34 @@
 """Celery tasks of the programs app: run a recorded Discovery sync, and the periodic sync.
 
-Transient upstream failures (timeout, connection, 5xx, 429) are retried with exponential backoff
-and jitter (at least the ``Retry-After`` Discovery asked for); permanent ones (401/403/404/other
+Retries follow the one task retry policy (``core.upstream.TASK_RETRY``, Celery's ``autoretry_for``
+with backoff and jitter): transient upstream failures (timeout, connection, 5xx, 429) are retried,
+a 429 no sooner than the ``Retry-After`` Discovery asked for; permanent ones (401/403/404/other
 4xx) and the retire guard are never retried: the SyncRun records them. Without a broker (tasks run
-in-process) retries happen at once, so a 429 is not retried: the SyncRun fails saying when to retry.
+in-process) Celery retries at once, so a 429 is not retried: the SyncRun fails saying when to retry.
 """
 
 import logging
-import random
 
 from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
 
-from programs.discovery import RETRYABLE_ERRORS, DiscoveryError, DiscoveryNotConfigured, discovery_config_from_settings
+from core.upstream import TASK_RETRY
+from programs.discovery import DiscoveryNotConfigured, UpstreamRateLimited, discovery_config_from_settings
 from programs.exceptions import SyncQueueUnavailable
 from programs.services import sync_run_execute, sync_run_request
 
 log = logging.getLogger(__name__)
-
-MAX_RETRIES = 5
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_CAP_SECONDS = 30 * 60
-
-
-def retry_countdown(retries: int, exc: DiscoveryError, *, rng: random.Random | None = None) -> float:
-    """Seconds before the next attempt: jittered exponential backoff, never below Retry-After."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
-    delay = (rng or random).uniform(ceiling / 2, ceiling)
-    retry_after = getattr(exc, "retry_after", None)
-    return max(delay, float(retry_after)) if retry_after else delay
 
 
 # Stopped (SoftTimeLimitExceeded: recorded failed) at the age after which a "running" sync counts as
 # dead (services.sync_run_fail_stale), so that rule never fails a live sync run by a worker.
 @shared_task(
     bind=True,
-    max_retries=MAX_RETRIES,
     acks_late=True,
     soft_time_limit=settings.PROGRAM_SYNC_STALE_MINUTES * 60,
     name="programs.tasks.program_sync_run",
+    **TASK_RETRY.task_options(),
 )
 def program_sync_run(self: Task, sync_run_id: int) -> str:
     """Execute SyncRun ``sync_run_id``; returns its final status."""
@@ -49,15 +38,18 @@ def program_sync_run(self: Task, sync_run_id: int) -> str:
         sync_run, _ = sync_run_execute(
             sync_run_id=sync_run_id, final_attempt=final_attempt, retry_rate_limited=not self.request.is_eager
         )
-    except RETRYABLE_ERRORS as exc:
-        countdown = retry_countdown(self.request.retries, exc)
+    except TASK_RETRY.autoretry_for as exc:
+        if self.request.is_eager:
+            # No broker (local use, tests): Celery's eager retry would propagate as an error (eager
+            # tasks propagate exceptions), so retry a timeout or a 5xx at once, in this process.
+            return str(self.apply(args=[sync_run_id], retries=self.request.retries + 1).result)
+        if not isinstance(exc, UpstreamRateLimited) or exc.retry_after is None:
+            raise  # Celery's autoretry: the policy's backoff and jitter
+        countdown = TASK_RETRY.countdown(self.request.retries, exc)
         log.warning(
             "program_sync_retry",
             extra={"sync_run_id": sync_run_id, "retries": self.request.retries, "countdown": round(countdown, 1)},
         )
-        if self.request.is_eager:
-            # No broker (local use, tests): retry a timeout or a 5xx at once, in this process.
-            return str(self.apply(args=[sync_run_id], retries=self.request.retries + 1).result)
         raise self.retry(exc=exc, countdown=countdown) from exc
     return sync_run.status
 

@@ -19,8 +19,8 @@ from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.parsers import unstorable_reason
 from core.roles import Role, user_has_role
+from credentials_status.api import learner_program_status, learner_programs
 from credentials_status.exceptions import ProgramNotFound
-from credentials_status.selectors import learner_program_status, learner_programs
 from enrollments.api import LmsClient
 from enrollments.exceptions import EnrollmentBackendNotConfigured
 from events.backfill import backfill_from_lms
@@ -88,6 +88,7 @@ def _learner_page(request: HttpRequest, learner: User, **context: Any) -> HttpRe
             "programs": [{"answer": answer, "exclusions": origins.get(answer.program.uuid, [])} for answer in answers],
             "timeline": learner_record_timeline(learner=learner),
             "records": learner_records(learner),
+            "can_apply": can_apply_lms_records(request.user),
             **context,
         },
     )
@@ -103,17 +104,26 @@ class LearnerView(ConsoleView):
         return _learner_page(request, learner)
 
 
+def can_apply_lms_records(user: Any) -> bool:
+    """Applying the LMS's records writes credentials, grades and enrollments: ``credential_issuers`` (and staff)."""
+    return user_has_role(user, Role.CREDENTIAL_ISSUERS)
+
+
 class LearnerLmsCheckView(ConsoleView):
     """POST: "Check against the LMS" (the drift check for this learner); with ``apply=1`` apply the LMS's records.
 
-    Applied records are ``source=backfill`` with the support user's username as ``changed_by``.
+    Any console user may run the check, which changes nothing; applying needs ``credential_issuers``
+    (or staff), the role that writes learner records: anyone else gets the 403 page before the LMS
+    is asked. Applied records are ``source=backfill`` with the support user's username as ``changed_by``.
     """
 
     def post(self, request: HttpRequest, username: str) -> HttpResponse:
+        apply = request.POST.get("apply") == "1"
+        if apply and not can_apply_lms_records(request.user):
+            return render(request, "support/forbidden.html", {"apply_refused": True}, status=403)
         learner = User.objects.filter(username=username).first()
         if learner is None:
             return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
-        apply = request.POST.get("apply") == "1"
         try:
             client = LmsClient.from_settings()
         except EnrollmentBackendNotConfigured:

@@ -4,9 +4,11 @@ Policy lives here, transport in ``enrollments.lms``:
 - learners are found by email at the LMS (batch endpoint when it exists, else one GET per email);
   the accounts found are recorded locally in bulk (``core.api.learners_get_or_create_many``), which is
   also an arrival that realises pending rows;
-- calls run on a bounded thread pool; timeouts, 5xx and 429 are retried with exponential backoff
-  and jitter, other 4xx never; after ``LMS_CIRCUIT_BREAKER_FAILURES`` retryable failures in a row,
-  or ``LMS_TIME_BUDGET_SECONDS`` into the request, the calls not yet sent are not sent (``CallGuard``);
+- calls run on a bounded thread pool under the one upstream retry policy (``core.upstream``):
+  timeouts, 5xx and 429 are retried with jittered exponential backoff (at least ``Retry-After``),
+  other 4xx never; after ``LMS_CIRCUIT_BREAKER_FAILURES`` retryable failures in a row the breaker
+  opens (one trial call after 10 s), and ``LMS_TIME_BUDGET_SECONDS`` into the request the calls not
+  yet sent are not sent (``CallGuard``, a ``core.upstream.CircuitBreaker``);
 - a pair is a success only when the LMS answered 200 with an active enrollment, pending only when it
   answered 201 (or 409: already allowed) to ``enrollment_allowed``; anything else is a failure.
 Threads only call the LMS; every database read and write happens on the calling thread.
@@ -14,8 +16,6 @@ Threads only call the LMS; every database read and write happens on the calling 
 
 import contextvars
 import logging
-import random
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core.api import LearnerAccount, LearnerIdentityConflict, User, learners_get_or_create_many
 from core.db import chunked
+from core.upstream import CircuitBreaker, RetryPolicy, call_with_retries
 from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
 from enrollments.backends.writes import course_runs_lock, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
@@ -53,7 +54,7 @@ from enrollments.selectors import (
     learners_by_lms_user_id,
     pending_pairs,
 )
-from programs.services import course_run_ensure
+from programs.api import course_run_ensure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,58 +64,8 @@ DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_SECONDS = 0.5
 
 
-class CallGuard:
-    """When one request stops calling the LMS: after ``max_failures`` retryable failures in a row, or
-    once ``budget_seconds`` have passed since it started. Shared by the request's worker threads.
-
-    An LMS that is down would otherwise keep a request busy for hours (every pair tried ``attempts``
-    times, each waiting out the read timeout); once the guard trips, every call not yet sent raises
-    ``UpstreamGivenUp`` at once. Calls already in flight finish, and what they answered counts.
-    """
-
-    def __init__(self, *, max_failures: int, budget_seconds: float, clock: Callable[[], float]) -> None:
-        self.max_failures = max_failures
-        self.budget_seconds = budget_seconds
-        self.clock = clock
-        self.deadline = clock() + budget_seconds
-        self._lock = threading.Lock()
-        self._consecutive_failures = 0
-        self._tripped: str | None = None
-
-    def check(self) -> None:
-        """Raise ``UpstreamGivenUp`` when no further call may be sent."""
-        with self._lock:
-            if self._tripped is None and self.clock() >= self.deadline:
-                self._trip(f"this request's {self.budget_seconds:g} s budget for LMS calls was spent")
-            if self._tripped is not None:
-                raise UpstreamGivenUp(self._tripped)
-
-    def remaining(self) -> float:
-        return max(0.0, self.deadline - self.clock())
-
-    def record(self, error: UpstreamError | None) -> None:
-        """Count a call's result: a retryable failure extends the run of failures, any answer ends it."""
-        with self._lock:
-            if error is None or not error.retryable:
-                self._consecutive_failures = 0
-                return
-            self._consecutive_failures += 1
-            if self._tripped is None and self._consecutive_failures >= self.max_failures:
-                self._trip(f"{self._consecutive_failures} LMS calls in a row failed ({error})")
-
-    def _trip(self, why: str) -> None:
-        self._tripped = f"LMS unavailable: {why}; the remaining calls were not sent"
-        log.warning("lms_calls_given_up", extra={"why": why})
-
-
-def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFailure:
-    return EnrollmentFailure(
-        email=pair.item.email,
-        user_id=pair.item.user_id,
-        course_run_key=pair.item.course_run_key,
-        code=code,
-        reason=reason,
-    )
+# The per-request time budget and circuit breaker of LMS calls (core.upstream, docs/decisions/0014).
+CallGuard = CircuitBreaker
 
 
 def _answered(answer: object) -> bool:
@@ -123,26 +74,36 @@ def _answered(answer: object) -> bool:
 
 def _lms_failure(pair: PreparedPair, exc: UpstreamError, attempts: int) -> EnrollmentFailure:
     if isinstance(exc, UpstreamGivenUp):
-        return _failure(pair, FailureCode.LMS_UNAVAILABLE, f"{exc}; not enrolled.")
+        return EnrollmentFailure.of(pair.item, FailureCode.LMS_UNAVAILABLE, f"{exc}; not enrolled.")
     if isinstance(exc, UpstreamInvalidResponse):
-        return _failure(
-            pair, FailureCode.LMS_UNAVAILABLE, f"The LMS gave an answer this service cannot read ({exc}); not enrolled."
+        return EnrollmentFailure.of(
+            pair.item,
+            FailureCode.LMS_UNAVAILABLE,
+            f"The LMS gave an answer this service cannot read ({exc}); not enrolled.",
         )
     if exc.retryable:
-        return _failure(
-            pair,
+        return EnrollmentFailure.of(
+            pair.item,
             FailureCode.LMS_UNAVAILABLE,
             f"The LMS did not enroll ({exc}) after {attempts} attempts; not enrolled.",
         )
     if isinstance(exc, UpstreamUnauthorized):
-        return _failure(pair, FailureCode.LMS_UNAVAILABLE, f"The LMS refused this service's credentials: {exc}")
-    if exc.status_code == 406:
-        return _failure(pair, FailureCode.LMS_UNKNOWN_USER, f"The LMS does not know this learner: {exc}")
-    if exc.status_code == 403:
-        return _failure(
-            pair, FailureCode.LMS_REFUSED, f"The LMS does not allow this enrollment (invite-only or closed run): {exc}"
+        return EnrollmentFailure.of(
+            pair.item, FailureCode.LMS_UNAVAILABLE, f"The LMS refused this service's credentials: {exc}"
         )
-    return _failure(pair, FailureCode.LMS_REFUSED, f"The LMS refused the enrollment ({exc.status_code}): {exc}")
+    if exc.status_code == 406:
+        return EnrollmentFailure.of(
+            pair.item, FailureCode.LMS_UNKNOWN_USER, f"The LMS does not know this learner: {exc}"
+        )
+    if exc.status_code == 403:
+        return EnrollmentFailure.of(
+            pair.item,
+            FailureCode.LMS_REFUSED,
+            f"The LMS does not allow this enrollment (invite-only or closed run): {exc}",
+        )
+    return EnrollmentFailure.of(
+        pair.item, FailureCode.LMS_REFUSED, f"The LMS refused the enrollment ({exc.status_code}): {exc}"
+    )
 
 
 def lms_call_with_retries(
@@ -155,26 +116,12 @@ def lms_call_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     **kwargs: Any,
 ) -> T:
-    """The one retry policy of LMS calls: ``call(**kwargs)``, again after a jittered exponential backoff
-    while it fails with a retryable error (timeout, 5xx, 429), at most ``attempts`` times.
-
-    Raises the last error, a permanent one at once, or ``UpstreamGivenUp`` once ``guard`` has tripped.
+    """``call(**kwargs)`` under the one upstream retry policy (``core.upstream.call_with_retries``):
+    timeouts, 5xx and 429 again after a jittered exponential backoff (at least ``Retry-After``), at most
+    ``attempts`` times; a permanent error at once; ``UpstreamGivenUp`` once ``guard`` refuses.
     """
-    for attempt in range(1, attempts + 1):
-        guard.check()
-        try:
-            value = call(**kwargs)
-        except UpstreamError as exc:
-            guard.record(exc)
-            if not exc.retryable or attempt == attempts:
-                raise
-            delay = backoff_seconds * 2 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
-            log.info("lms_retry", extra={"attempt": attempt, "status": exc.status_code, "delay_s": round(delay, 3)})
-            sleep(min(delay, guard.remaining()))
-        else:
-            guard.record(None)
-            return value
-    raise AssertionError("unreachable")
+    policy = RetryPolicy(attempts=attempts, backoff_seconds=backoff_seconds)
+    return call_with_retries(call, policy=policy, breaker=guard, sleep=sleep, **kwargs)
 
 
 class LmsEnrollmentBackend:
@@ -358,11 +305,11 @@ class LmsEnrollmentBackend:
             return _lms_failure(pair, lookup_errors[item.email], self.attempts)
         account = accounts.get(item.email) if item.email else None
         if account is not None and isinstance(learners.get(account.username), LearnerIdentityConflict):
-            return _failure(pair, FailureCode.LEARNER_MISMATCH, str(learners[account.username]))
+            return EnrollmentFailure.of(pair.item, FailureCode.LEARNER_MISMATCH, str(learners[account.username]))
         if item.user_id is not None:
             if account is not None and account.id != item.user_id:
-                return _failure(
-                    pair,
+                return EnrollmentFailure.of(
+                    pair.item,
                     FailureCode.LEARNER_MISMATCH,
                     f"LMS user id {item.user_id} and email {item.email} belong to different learners.",
                 )
@@ -370,9 +317,13 @@ class LmsEnrollmentBackend:
                 return account.username
             local = local_by_id.get(item.user_id)
             if local is None:
-                return _failure(pair, FailureCode.UNKNOWN_USER_ID, f"No learner has LMS user id {item.user_id}.")
+                return EnrollmentFailure.of(
+                    pair.item, FailureCode.UNKNOWN_USER_ID, f"No learner has LMS user id {item.user_id}."
+                )
             if not local.is_active:
-                return _failure(pair, FailureCode.INACTIVE_LEARNER, "The learner's account is deactivated.")
+                return EnrollmentFailure.of(
+                    pair.item, FailureCode.INACTIVE_LEARNER, "The learner's account is deactivated."
+                )
             return local.username
         return account.username if account is not None else None
 
@@ -450,8 +401,8 @@ class LmsEnrollmentBackend:
                 result.outcomes[pair.index] = _lms_failure(pair, answer, self.attempts)
                 continue
             if not answer.is_active:
-                result.outcomes[pair.index] = _failure(
-                    pair, FailureCode.LMS_REFUSED, "The LMS answered with an inactive enrollment; not enrolled."
+                result.outcomes[pair.index] = EnrollmentFailure.of(
+                    pair.item, FailureCode.LMS_REFUSED, "The LMS answered with an inactive enrollment; not enrolled."
                 )
                 continue
             run = runs[pair.item.course_run_key]

@@ -36,16 +36,6 @@ from enrollments.selectors import (
 log = logging.getLogger(__name__)
 
 
-def _failure(pair: PreparedPair, code: FailureCode, reason: str) -> EnrollmentFailure:
-    return EnrollmentFailure(
-        email=pair.item.email,
-        user_id=pair.item.user_id,
-        course_run_key=pair.item.course_run_key,
-        code=code,
-        reason=reason,
-    )
-
-
 def resolve_learner(
     pair: PreparedPair, by_email: dict[str, list[LearnerRow]], by_id: dict[int, LearnerRow]
 ) -> LearnerRow | EnrollmentFailure | None:
@@ -55,24 +45,28 @@ def resolve_learner(
     if item.user_id is not None:
         learner = by_id.get(item.user_id)
         if learner is None:
-            return _failure(pair, FailureCode.UNKNOWN_USER_ID, f"No learner has LMS user id {item.user_id}.")
+            return EnrollmentFailure.of(
+                pair.item, FailureCode.UNKNOWN_USER_ID, f"No learner has LMS user id {item.user_id}."
+            )
     if item.email is not None:
         matches = by_email.get(item.email, [])
         if learner is not None:
             if matches and learner.pk not in {match.pk for match in matches}:
-                return _failure(
-                    pair,
+                return EnrollmentFailure.of(
+                    pair.item,
                     FailureCode.LEARNER_MISMATCH,
                     f"LMS user id {item.user_id} and email {item.email} belong to different learners.",
                 )
         elif len(matches) > 1:
-            return _failure(
-                pair, FailureCode.AMBIGUOUS_EMAIL, f"Several learners have the email {item.email}; send the user_id."
+            return EnrollmentFailure.of(
+                pair.item,
+                FailureCode.AMBIGUOUS_EMAIL,
+                f"Several learners have the email {item.email}; send the user_id.",
             )
         elif matches:
             learner = matches[0]
     if learner is not None and not learner.is_active:
-        return _failure(pair, FailureCode.INACTIVE_LEARNER, "The learner's account is deactivated.")
+        return EnrollmentFailure.of(pair.item, FailureCode.INACTIVE_LEARNER, "The learner's account is deactivated.")
     return learner
 
 

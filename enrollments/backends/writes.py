@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from core.db import chunked
-from core.history import history_bulk_record
+from core.history import history_bulk_record, history_record_pks
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import CHUNK
 from programs.models import CourseRun
@@ -57,11 +57,9 @@ def enrollment_history_record(*, pairs: Iterable[tuple[int, int]], history_type:
     for batch in chunked(sorted(wanted), CHUNK // 2):
         found = Enrollment.objects.filter(
             learner_id__in={learner for learner, _ in batch}, course_run_id__in={run for _, run in batch}
-        )
-        history_bulk_record(
-            [row for row in found if (row.learner_id, row.course_run_id) in wanted],
-            Enrollment,
-            history_type=history_type,
+        ).values_list("pk", "learner_id", "course_run_id")  # ids only: no model instance per row
+        history_record_pks(
+            Enrollment, [pk for pk, learner, run in found if (learner, run) in wanted], history_type=history_type
         )
 
 
@@ -80,5 +78,7 @@ def pending_rows_insert(rows: list[PendingEnrollment]) -> None:
     for batch in chunked(sorted(wanted), CHUNK // 2):
         found = PendingEnrollment.objects.filter(
             email__in={email for email, _ in batch}, course_run_id__in={run for _, run in batch}
+        ).values_list("pk", "email", "course_run_id")  # ids only: no model instance per row
+        history_record_pks(
+            PendingEnrollment, [pk for pk, email, run in found if (email, run) in wanted], history_type="+"
         )
-        history_bulk_record([row for row in found if (row.email, row.course_run_id) in wanted], PendingEnrollment)

@@ -88,8 +88,9 @@ def signed_callback(valid: bool) -> Callable[[], dict[str, Any]]:
 class Op:
     """One row: an operation (method and path template as the schema or the resolver names it) and who may call it.
 
-    ``body`` is JSON, or a callable returning it at call time. ``case`` tells two rows of the same
-    operation apart (the signed and the unsigned credit callback).
+    ``body`` is JSON, or a callable returning it at call time; ``form`` is a form body (the console's
+    forms). ``case`` tells two rows of the same operation apart (the signed and the unsigned credit
+    callback, the console's LMS check and its apply).
     """
 
     method: str
@@ -98,6 +99,7 @@ class Op:
     body: Any = None
     query: dict[str, Any] | None = None
     case: str = ""
+    form: dict[str, str] | None = None
 
     @property
     def operation(self) -> tuple[str, str]:
@@ -183,7 +185,7 @@ API = [
     Op("POST", "/api/programs/v1/syncs/", role(PUBLISHERS), {"dry_run": True}),
     Op("GET", "/api/programs/v1/syncs/{sync_id}/", role(PUBLISHERS)),
     # Credit: configuration reads need a login, writes credit_admins; learner data as the learner's status,
-    # plus credit_admins (granted by credit.rest_api.v1.permissions.can_read_learner_credit; see issue 10 item 9).
+    # plus credit_admins (granted by credit.rest_api.v1.permissions.IsCreditReaderOrSelf; see issue 10 item 9).
     Op("GET", "/api/credit/v1/providers/", SIGNED_IN),
     Op("POST", "/api/credit/v1/providers/", role(CREDIT_ADMINS), {"provider_id": "newprov", "display_name": "New"}),
     Op("GET", "/api/credit/v1/providers/{provider_id}/", SIGNED_IN),
@@ -257,7 +259,12 @@ PAGES = {
     "support:logout": Op("POST", "/support/logout/", EVERYONE),
     "support:search": Op("GET", "/support/", CONSOLE, query={"q": SELF_USERNAME}),
     "support:learner": Op("GET", "/support/learners/{username}/", CONSOLE),
-    "support:learner_lms_check": Op("POST", "/support/lms-check/{username}/", CONSOLE),
+    "support:learner_lms_check": Op("POST", "/support/lms-check/{username}/", CONSOLE, case="check"),
+    # Applying the LMS's records writes credentials, grades and enrollments: credential_issuers who can
+    # open the console, and staff (no caller of the matrix holds both roles).
+    "support:learner_lms_check (apply)": Op(
+        "POST", "/support/lms-check/{username}/", frozenset({STAFF}), form={"apply": "1"}, case="apply"
+    ),
     "support:programs": Op("GET", "/support/programs/", CONSOLE),
     # social-auth-app-django's routes (LMS sign-in; docs/decisions/0013): public steps of the OAuth2 flow.
     "social:begin": Op("GET", "/login/{backend}/", EVERYONE),
@@ -359,6 +366,8 @@ def page_client(caller: str) -> Client:
 def call(client: Client, op: Op) -> Any:
     """Send the row's request (a JSON body when it has one) with a client of either kind."""
     method = getattr(client, op.method.lower())
+    if op.form is not None:
+        return method(op.url(), op.form)
     if op.body is None:
         return method(op.url())
     body = op.body() if callable(op.body) else op.body

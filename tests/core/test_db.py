@@ -81,3 +81,22 @@ def test_a_lost_unique_key_race_is_retried() -> None:
     write = FlakyWrite(IntegrityError(1062, "Duplicate entry"))
     assert retry_on_integrity_error(write) == "written"
     assert write.calls == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_learner_write_that_deadlocked_is_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # learner_get_or_create goes through the same helper: before, it retried IntegrityError only.
+    from core import services
+    from core.services import learner_get_or_create
+
+    real, calls = services._rows_lock, []
+
+    def deadlock_once(accounts):  # type: ignore[no-untyped-def]
+        calls.append(accounts)
+        if len(calls) == 1:
+            raise mysql_deadlock()
+        return real(accounts)
+
+    monkeypatch.setattr(services, "_rows_lock", deadlock_once)
+    user = learner_get_or_create(username="racer", lms_user_id=4242, email="racer@example.com")
+    assert (user.username, user.lms_user_id, len(calls)) == ("racer", 4242, 2)

@@ -71,7 +71,9 @@ SEARCHES = {
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not IS_POSTGRES, reason="LOUD SKIP: query plans are checked on PostgreSQL (DATABASE_URL=postgres://...)")
+@pytest.mark.skipif(
+    not IS_POSTGRES, reason="LOUD SKIP: query plans are checked on PostgreSQL (DATABASE_URL=postgres://...)"
+)
 @pytest.mark.parametrize("name", SEARCHES)
 def test_search_reads_growing_tables_by_index(records, admin_client, name):
     assert _sequential_scans(lambda: SEARCHES[name](admin_client)) == []

@@ -26,8 +26,7 @@ def run_command(tmp_path, text, *args):
     stdout, stderr = io.StringIO(), io.StringIO()
     call_command("bulk_enroll_csv", str(source), "--output", str(output), *args, stdout=stdout, stderr=stderr)
     with output.open() as handle:
-        # Written chunk by chunk: the ``row`` column, not the line order, says which input row a line is.
-        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["row"]))
+        rows = list(csv.DictReader(handle))
     return rows, stdout.getvalue(), stderr.getvalue()
 
 
@@ -57,7 +56,7 @@ def test_csv_rows_are_enrolled_pending_or_failed_with_a_results_file(tmp_path):
     assert Enrollment.objects.get(learner=ana).license_uuid == license_uuid
     assert PendingEnrollment.objects.filter(email="new@example.com").exists()
     assert "2 enrolled, 1 pending, 2 failed" in stdout
-    assert "4/4 pairs" in stderr  # progress indicator
+    assert "5/5" in stderr and "row" in stderr  # tqdm counts every data row, failed ones included
 
 
 def test_chunks_keep_one_learners_rows_together_and_notify_once(tmp_path, django_capture_on_commit_callbacks):
@@ -67,7 +66,7 @@ def test_chunks_keep_one_learners_rows_together_and_notify_once(tmp_path, django
         rows, _, stderr = run_command(tmp_path, "\n".join(lines) + "\n", "--notify", "--chunk-size", "5")
     assert all(r["outcome"] == "pending" and r["created"] == "True" for r in rows)
     assert sorted(m.to[0] for m in mail.outbox) == [f"l{i}@example.com" for i in range(4)]
-    assert "12/12 pairs" in stderr
+    assert "12/12" in stderr
 
 
 def test_missing_input_file_is_a_command_error(tmp_path):
@@ -134,3 +133,56 @@ def test_a_misconfigured_backend_is_a_command_error_naming_the_setting(tmp_path,
     source.write_text(f"ana@example.com,{run.key}\n")
     with pytest.raises(CommandError, match="LMS_URL"):
         call_command("bulk_enroll_csv", str(source), "--output", str(tmp_path / "out.csv"))
+
+
+def test_results_are_in_input_order_even_when_chunks_group_rows_by_email(tmp_path):
+    """Chunks gather one email's rows together; the results file still follows the input."""
+    runs = [CourseRunFactory() for _ in range(3)]
+    lines = [f"l{i}@example.com,{run.key}" for run in runs for i in range(4)]
+    lines.insert(5, "not-an-email,course-v1:edX+X+1")
+    rows, _, _ = run_command(tmp_path, "\n".join(lines) + "\n", "--chunk-size", "3")
+    assert [int(r["row"]) for r in rows] == list(range(1, 14))
+    assert [r["email"] for r in rows] == [line.split(",")[0] for line in lines]
+    assert rows[5]["code"] == "invalid_email"
+
+
+def test_dry_run_validates_every_row_and_stores_nothing(tmp_path, settings):
+    settings.ENROLLMENT_BACKEND = "lms"  # a dry run must not reach it
+    settings.LMS_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
+    run = CourseRunFactory()
+    rows, stdout, stderr = run_command(
+        tmp_path,
+        f"ana@example.com,{run.key}\nbad-email,{run.key}\nbo@example.com,not a key\nx@example.com,{run.key},nope\n",
+        "--dry-run",
+    )
+    assert [(r["row"], r["outcome"], r["code"]) for r in rows] == [
+        ("1", "valid", ""),
+        ("2", "failed", "invalid_email"),
+        ("3", "failed", "invalid_course_run_key"),
+        ("4", "failed", "invalid_license_uuid"),
+    ]
+    assert "Dry run, nothing enrolled. 4 rows: 1 valid, 3 invalid" in stdout
+    assert "4/4" in stderr
+    assert not Enrollment.objects.exists() and not PendingEnrollment.objects.exists()
+    assert not mail.outbox
+
+
+def test_progress_bar_counts_rows_as_chunks_complete(tmp_path, monkeypatch):
+    """tqdm redraws with carriage returns; every chunk moves the count, a log line in between included."""
+    import logging
+
+    from enrollments.management.commands import bulk_enroll_csv
+    from enrollments.services import bulk_enroll
+
+    def logging_bulk_enroll(**kwargs):
+        logging.getLogger("enrollments").warning("chunk of %d", len(kwargs["items"]))
+        return bulk_enroll(**kwargs)
+
+    monkeypatch.setattr(bulk_enroll_csv, "bulk_enroll", logging_bulk_enroll)
+    run = CourseRunFactory()
+    _, _, stderr = run_command(
+        tmp_path, "".join(f"l{i}@example.com,{run.key}\n" for i in range(6)), "--chunk-size", "2"
+    )
+    frames = stderr.replace("\n", "\r").split("\r")
+    counts = [frame.split("|")[-1].split()[0] for frame in frames if "row" in frame and "|" in frame]
+    assert counts[0] == "0/6" and counts[-1] == "6/6" and "2/6" in counts and "4/6" in counts

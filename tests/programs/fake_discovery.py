@@ -225,7 +225,12 @@ class FakeDiscovery:
             items = self.organizations
         elif resource == "courses":
             assert query.get("include_hidden_course_runs") == "1", "courses must be asked with all runs"
-            items = [{**c, "course_runs": self._visible_runs(c, restricted)} for c in self.courses.values()]
+            keys = set(query["keys"].split(",")) if query.get("keys") else None
+            items = [
+                {**c, "course_runs": self._visible_runs(c, restricted)}
+                for c in self.courses.values()
+                if keys is None or c["key"] in keys
+            ]
         elif resource == "programs":
             wanted = set(query["uuids"].split(",")) if query.get("uuids") else None
             items = [

@@ -6,8 +6,9 @@ import responses
 
 from programs.discovery import (
     DiscoveryNotConfigured,
-    UpstreamBadRequest,
+    UpstreamForbidden,
     UpstreamNotFound,
+    UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnauthorized,
     UpstreamUnavailable,
@@ -38,9 +39,9 @@ def first_page(client):  # type: ignore[no-untyped-def]
         ({"body": requests.ConnectionError()}, UpstreamUnavailable, True),
         ({"status": 502}, UpstreamUnavailable, True),
         ({"status": 200, "body": "<html>maintenance</html>"}, UpstreamUnavailable, True),
-        ({"status": 403}, UpstreamUnauthorized, False),
+        ({"status": 403}, UpstreamForbidden, False),
         ({"status": 404}, UpstreamNotFound, False),
-        ({"status": 400}, UpstreamBadRequest, False),
+        ({"status": 400}, UpstreamRejected, False),
     ],
 )
 def test_failures_become_typed_errors(rsps, make_client, answer, error, retryable):

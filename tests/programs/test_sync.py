@@ -1,6 +1,7 @@
 """The Discovery sync against a fake Discovery at the HTTP boundary (real payload shapes)."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -457,6 +458,24 @@ def test_only_the_named_programs_are_synced_and_nothing_is_retired(discovery, ma
     assert Program.objects.get(uuid=uuid).title == "Renamed"
     assert Program.objects.get(uuid=other).title == "Other"
     assert any(f"uuids={uuid}" in r for r in discovery.requests)
+
+
+def test_a_named_program_sync_fetches_only_that_programs_courses(discovery, make_client):
+    """``--program``: the program first, then ``/courses/?keys=`` of its courses, never the whole catalog."""
+    discovery.add_course("edX+DemoX", [DEMO_1T2024])
+    discovery.add_course("edX+StatsX", STATS_RUNS)
+    discovery.add_course("edX+Unrelated", ["course-v1:edX+Unrelated+1T2024"])
+    uuid = discovery.add_program("Named", ["edX+DemoX", "edX+StatsX"])
+    discovery.add_program("Other", ["edX+Unrelated"])
+    discovery.requests.clear()
+
+    program_sync(client=make_client(), program_uuids=[uuid])
+
+    course_calls = [r for r in discovery.requests if "/courses/" in r]
+    assert course_calls and all(f"keys={quote('edX+DemoX,edX+StatsX')}" in r for r in course_calls), course_calls
+    assert Program.objects.get(uuid=uuid).title == "Named"
+    assert CourseRun.objects.filter(key=DEMO_1T2024).exists()
+    assert not CourseRun.objects.filter(key="course-v1:edX+Unrelated+1T2024").exists()
 
 
 def test_upstream_status_and_hidden_runs_are_kept(discovery, make_client):

@@ -1,6 +1,5 @@
 """How a sync runs: the API (202 + status), the Celery task's retries, the command, and the not-configured case."""
 
-import random
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -11,9 +10,10 @@ from django.utils import timezone
 from kombu import pools as kombu_pools
 from rest_framework import status
 
+from core.upstream import TASK_RETRY
 from programs.discovery import UpstreamRateLimited, UpstreamUnavailable
 from programs.models import CourseRun, Program, SyncRun, SyncStatus
-from programs.tasks import program_sync_run, program_sync_scheduled, retry_countdown
+from programs.tasks import program_sync_run, program_sync_scheduled
 from settings.celery import app as celery_app
 from tests.programs.test_sync import DEMO_2T2023, sample_catalog
 
@@ -214,6 +214,21 @@ def test_with_a_broker_a_429_is_retried_no_sooner_than_retry_after(discovery, se
     assert (sync_run.status, sync_run.attempts, sync_run.finished_at) == (SyncStatus.RETRYING, 1, None)
 
 
+def test_with_a_broker_a_5xx_is_retried_by_celery_with_the_policys_backoff(discovery):
+    sample_catalog(discovery)
+    discovery.fail("programs", 503)
+    sync_run = SyncRun.objects.create()
+
+    with mock.patch.object(program_sync_run, "retry", side_effect=Retry()) as retry, pytest.raises(Retry):
+        program_sync_run(sync_run.pk)
+
+    # Celery's autoretry_for: the first retry waits at most retry_backoff seconds (full jitter).
+    assert 0 <= retry.call_args.kwargs["countdown"] <= TASK_RETRY.retry_backoff
+    assert isinstance(retry.call_args.kwargs["exc"], UpstreamUnavailable)
+    sync_run.refresh_from_db()
+    assert sync_run.status == SyncStatus.RETRYING
+
+
 def test_a_4xx_is_never_retried(discovery, queue_sync, settings):
     sample_catalog(discovery)
     settings.OAUTH2_CLIENT_SECRET = "wrong"  # the token endpoint answers 401
@@ -239,12 +254,19 @@ def test_a_sync_stopped_by_the_retire_guard_is_recorded_as_aborted(discovery, qu
 
 
 def test_backoff_grows_has_jitter_and_honours_retry_after():
-    rng = random.Random(7)
     error = UpstreamUnavailable("x")
-    first, third = retry_countdown(0, error, rng=rng), retry_countdown(2, error, rng=rng)
-    assert 15 <= first <= 30 and 60 <= third <= 120
-    assert len({retry_countdown(1, error, rng=rng) for _ in range(5)}) == 5
-    assert retry_countdown(0, UpstreamRateLimited("x", retry_after=600), rng=rng) == 600
+    first = [TASK_RETRY.countdown(0, error) for _ in range(50)]
+    fourth = [TASK_RETRY.countdown(3, error) for _ in range(50)]
+    assert max(first) <= 30 and max(fourth) <= 240 and max(fourth) > 30
+    assert len(set(fourth)) > 1, "the countdown has jitter"
+    assert TASK_RETRY.countdown(0, UpstreamRateLimited("x", retry_after=600)) == 600
+    assert max(TASK_RETRY.countdown(20, error) for _ in range(50)) <= 30 * 60
+
+
+def test_the_sync_task_declares_the_shared_retry_policy():
+    assert program_sync_run.autoretry_for == TASK_RETRY.autoretry_for
+    assert (program_sync_run.max_retries, program_sync_run.retry_backoff) == (5, 30)
+    assert program_sync_run.retry_jitter is True
 
 
 def test_the_command_dry_run_prints_what_would_change_and_changes_nothing(discovery, capsys):

@@ -10,6 +10,7 @@ from edx_django_utils.cache import RequestCache
 from rest_framework import status
 
 from credentials_status.models import CourseRunCredential
+from enrollments.models import Enrollment
 from tests.conftest import grant
 from tests.events.test_backfill import CERTS, ENROLLMENTS, LMS, RUN, certificate
 from tests.factories import CourseRunFactory, EnrollmentFactory, UserFactory
@@ -36,7 +37,14 @@ def ana() -> None:
 
 @pytest.fixture
 def support() -> Client:
+    """A console reader: may run the check, may not apply it."""
     return signed_in("learner_status_readers", username="agent")
+
+
+@pytest.fixture
+def writer() -> Client:
+    """A console user who may also change learner records (``credential_issuers``)."""
+    return signed_in("learner_status_readers", "credential_issuers", username="editor")
 
 
 @pytest.fixture
@@ -78,19 +86,43 @@ def test_the_learner_page_shows_each_records_source_and_time(ana: None, support:
 
 
 def test_check_against_the_lms_shows_the_drift_then_applies_it_as_backfill_by_the_support_user(
-    ana: None, support: Client, fake_lms: responses.RequestsMock
+    ana: None, writer: Client, fake_lms: responses.RequestsMock
 ) -> None:
-    checked = support.post(CHECK_URL)
+    checked = writer.post(CHECK_URL)
     assert checked.status_code == status.HTTP_200_OK
     page = text_of(checked.content.decode())
     assert f"Differences with the LMS Run Record Here LMS {RUN} certificate — awarded verified" in page
+    assert "Apply the LMS's records" in page
     assert not CourseRunCredential.objects.exists()
 
-    applied = text_of(support.post(CHECK_URL, {"apply": "1"}).content.decode())
-    assert "Applied the LMS's records: 1 changed, recorded as backfill by agent." in applied
+    applied = text_of(writer.post(CHECK_URL, {"apply": "1"}).content.decode())
+    assert "Applied the LMS's records: 1 changed, recorded as backfill by editor." in applied
     credential = CourseRunCredential.objects.get()
-    assert (credential.status, credential.source, credential.changed_by) == ("awarded", "backfill", "agent")
+    assert (credential.status, credential.source, credential.changed_by) == ("awarded", "backfill", "editor")
+    assert list(credential.history.values_list("history_type", "history_source")) == [("+", "backfill by editor")]
     assert f"{RUN} certificate awarded verified backfill" in applied
+
+
+def test_a_reader_may_check_but_not_apply(ana: None, support: Client, fake_lms: responses.RequestsMock) -> None:
+    page = text_of(support.post(CHECK_URL).content.decode())
+    assert f"Differences with the LMS Run Record Here LMS {RUN} certificate — awarded verified" in page
+    assert "Apply the LMS's records" not in page  # no button the reader could not use
+    enrollment_before = list(Enrollment.objects.values_list("mode", "is_active", "source", "changed_by"))
+    calls_before = len(fake_lms.calls)
+
+    refused = support.post(CHECK_URL, {"apply": "1"})
+    assert refused.status_code == status.HTTP_403_FORBIDDEN
+    assert "applying the LMS's records changes the learner's credentials" in text_of(refused.content.decode())
+    assert not CourseRunCredential.objects.exists()
+    assert list(Enrollment.objects.values_list("mode", "is_active", "source", "changed_by")) == enrollment_before
+    assert len(fake_lms.calls) == calls_before  # refused before the LMS is asked
+
+
+def test_staff_may_apply(ana: None, fake_lms: responses.RequestsMock) -> None:
+    staff = signed_in(staff=True, username="boss")
+    applied = text_of(staff.post(CHECK_URL, {"apply": "1"}).content.decode())
+    assert "recorded as backfill by boss." in applied
+    assert CourseRunCredential.objects.get().changed_by == "boss"
 
 
 def test_the_check_needs_the_console_role_and_csrf(ana: None, fake_lms: responses.RequestsMock) -> None:

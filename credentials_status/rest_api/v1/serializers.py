@@ -6,9 +6,11 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from core.course_keys import is_course_run_key
 from core.fields import (
     BoundedListField,
     BoundedListSerializer,
+    CourseRunKeyField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
@@ -16,7 +18,6 @@ from core.fields import (
 )
 from credentials_status.data import NextStepCode, RunTiming, StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
-from programs.keys import is_course_run_key
 
 MAX_ITEMS_PER_LIST = 1000
 #: The most ``courses`` and ``course_runs`` entries one bulk status request may name, all items together.
@@ -141,12 +142,7 @@ class LearnerRecordInput(serializers.Serializer):
     username = StrictCharField(max_length=150)
     lms_user_id = StrictIntegerField(required=False, min_value=1, allow_null=True)
     email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
-    course_run_key = StrictCharField(max_length=255)
-
-    def validate_course_run_key(self, value: str) -> str:
-        if not is_course_run_key(value):
-            raise serializers.ValidationError(_("%(value)r is not a valid course run key.") % {"value": value})
-        return value
+    course_run_key = CourseRunKeyField()
 
 
 class CourseRunCredentialInput(LearnerRecordInput):

@@ -2,22 +2,18 @@
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from edx_django_utils.monitoring import set_custom_attribute
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.db import retry_on_integrity_error
-from core.permissions import IsCredentialIssuer
+from core.permissions import IsCredentialIssuer, IsReaderOrSelf, LearnerIdentity
 from core.schema import LEARNER_IDENTITY_CONFLICT
 from core.selectors import learner_find
 from credentials_status.cert_status import learner_cert_status, learner_cert_statuses
-from credentials_status.models import CourseRunCredential
-from credentials_status.rest_api.v1.permissions import can_read_learner
+from credentials_status.data import GradeReport
 from credentials_status.rest_api.v1.serializers import (
     CourseRunCredentialInput,
     CourseRunCredentialOutput,
@@ -33,13 +29,11 @@ from credentials_status.rest_api.v1.serializers import (
     query_from_validated,
 )
 from credentials_status.selectors import learner_program_status, learner_programs
-from credentials_status.services import course_run_credential_upsert, grade_upsert
+from credentials_status.services import course_run_credential_ingest, grade_upsert
 
 
-def _require_reader(request: Request, items: list[dict[str, Any]]) -> None:
-    for item in items:
-        if not can_read_learner(request.user, username=item.get("username"), lms_user_id=item.get("lms_user_id")):
-            raise PermissionDenied(_("You may read only your own status."))
+def _learner_asked(item: dict[str, Any]) -> LearnerIdentity:
+    return LearnerIdentity(username=item.get("username"), lms_user_id=item.get("lms_user_id"))
 
 
 def _courses_asked(item: dict[str, Any]) -> int:
@@ -50,11 +44,13 @@ def _courses_asked(item: dict[str, Any]) -> int:
 class LearnerCertStatusView(APIView):
     """A learner's awarded, visible course-run certificates in the given courses and runs."""
 
+    permission_classes = [IsReaderOrSelf]
+
     @extend_schema(request=LearnerCertStatusInput, responses={200: LearnerCertStatusOutput})
     def post(self, request: Request) -> Response:
         body = LearnerCertStatusInput(data=request.data)
         body.is_valid(raise_exception=True)
-        _require_reader(request, [body.validated_data])
+        self.check_object_permissions(request, _learner_asked(body.validated_data))
         set_custom_attribute("credentials_status.courses_asked", _courses_asked(body.validated_data))
         return Response(LearnerCertStatusOutput(learner_cert_status(query_from_validated(body.validated_data))).data)
 
@@ -66,11 +62,14 @@ class BulkLearnerCertStatusView(APIView):
     either cap is a 400 before any request in it is validated.
     """
 
+    permission_classes = [IsReaderOrSelf]
+
     @extend_schema(request=LearnerCertStatusInput(many=True), responses={200: LearnerCertStatusOutput(many=True)})
     def post(self, request: Request) -> Response:
         body = bulk_learner_cert_status_input(request.data)
         body.is_valid(raise_exception=True)
-        _require_reader(request, body.validated_data)
+        for item in body.validated_data:
+            self.check_object_permissions(request, _learner_asked(item))
         set_custom_attribute("credentials_status.bulk_size", len(body.validated_data))
         set_custom_attribute(
             "credentials_status.courses_asked", sum(_courses_asked(item) for item in body.validated_data)
@@ -93,20 +92,7 @@ class CourseRunCredentialIngestView(APIView):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         grade = data.pop("grade", None)
-
-        def write() -> tuple[CourseRunCredential, bool]:
-            credential, created = course_run_credential_upsert(**data)
-            if grade:
-                grade_upsert(
-                    username=data["username"],
-                    lms_user_id=data.get("lms_user_id"),
-                    course_run_key=data["course_run_key"],
-                    **grade,
-                )
-            return credential, created
-
-        # One transaction for both writes, run again if the database breaks a deadlock (MySQL).
-        credential, created = retry_on_integrity_error(write)
+        credential, created = course_run_credential_ingest(**data, grade=GradeReport(**grade) if grade else None)
         return Response(
             CourseRunCredentialOutput(credential).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -134,6 +120,8 @@ class GradeIngestView(APIView):
 class LearnerProgramStatusView(APIView):
     """A learner's status in every course and run of one program, with excluded runs flagged."""
 
+    permission_classes = [IsReaderOrSelf]
+
     @extend_schema(
         request=LearnerProgramStatusInput,
         responses={200: LearnerProgramStatusOutput, 404: OpenApiResponse(description="Unknown program.")},
@@ -142,7 +130,7 @@ class LearnerProgramStatusView(APIView):
         body = LearnerProgramStatusInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        _require_reader(request, [data])
+        self.check_object_permissions(request, _learner_asked(data))
         answer = learner_program_status(
             program_uuid=data["program_uuid"], username=data.get("username"), lms_user_id=data.get("lms_user_id")
         )
@@ -153,9 +141,11 @@ class LearnerProgramStatusView(APIView):
 class LearnerProgramsView(APIView):
     """Every program the learner touches (enrolled in or holding a credential of one of its runs)."""
 
+    permission_classes = [IsReaderOrSelf]
+
     @extend_schema(request=None, responses={200: LearnerProgramSummaryOutput(many=True)})
     def get(self, request: Request, username: str) -> Response:
-        _require_reader(request, [{"username": username}])
+        self.check_object_permissions(request, LearnerIdentity(username=username))
         answers = learner_programs(learner_find(username=username), username=username)
         return Response(LearnerProgramSummaryOutput(answers, many=True).data)
 

@@ -2,16 +2,15 @@
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from core.roles import Role, acts_as_staff, user_has_role
+from core.permissions import IsReaderOrSelf
+from core.roles import Role, acts_as_staff
 
 
-def can_read_learner_credit(user: AbstractBaseUser | AnonymousUser, *, username: str) -> bool:
+class IsCreditReaderOrSelf(IsReaderOrSelf):
     """The learner themselves, ``learner_status_readers``, ``credit_admins`` and staff."""
-    return (
-        user.get_username() == username
-        or user_has_role(user, Role.LEARNER_STATUS_READERS)
-        or user_has_role(user, Role.CREDIT_ADMINS)
-    )
+
+    message = "You may read only your own credit data."
+    extra_roles = (Role.CREDIT_ADMINS,)
 
 
 def can_request_credit_for(user: AbstractBaseUser | AnonymousUser, *, username: str) -> bool:

@@ -17,13 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.fields import BoundedListSerializer
-from core.permissions import IsCreditAdmin
+from core.permissions import IsCreditAdmin, LearnerIdentity
 from core.throttling import ScopedRateThrottle
 from credit import selectors, services
 from credit.data import StatusOutcome
 from credit.exceptions import CreditProviderNotFound, InvalidCreditCourse
 from credit.models import CreditCourse
-from credit.rest_api.v1.permissions import can_read_learner_credit, can_request_credit_for
+from credit.rest_api.v1.permissions import IsCreditReaderOrSelf, can_request_credit_for
 from credit.rest_api.v1.serializers import (
     CreditCourseInput,
     CreditCourseOutput,
@@ -56,11 +56,6 @@ class _WritesNeedCreditAdmin(APIView):
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return [IsAuthenticated()]
         return [IsCreditAdmin()]
-
-
-def _require_learner_reader(request: Request, username: str) -> None:
-    if not can_read_learner_credit(request.user, username=username):
-        raise PermissionDenied("You may read only your own credit data.")
 
 
 def _configured_course(course_key: str) -> CreditCourse:
@@ -172,6 +167,11 @@ class RequirementStatusView(_WritesNeedCreditAdmin):
     GET is further limited to the learner, readers and credit admins.
     """
 
+    def get_permissions(self) -> list[BasePermission]:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [IsCreditReaderOrSelf()]
+        return super().get_permissions()
+
     @extend_schema(
         parameters=[OpenApiParameter("username", str, required=True)],
         responses={200: RequirementStatusOutput(many=True)},
@@ -180,7 +180,7 @@ class RequirementStatusView(_WritesNeedCreditAdmin):
         query = UsernameQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         username = query.validated_data["username"]
-        _require_learner_reader(request, username)
+        self.check_object_permissions(request, LearnerIdentity(username=username))
         course = _configured_course(course_key)
         items = selectors.credit_requirement_statuses(course_key=course.course_key, username=username)
         return Response(RequirementStatusOutput(items, many=True).data)
@@ -222,6 +222,8 @@ class RequirementStatusView(_WritesNeedCreditAdmin):
 class EligibilityView(APIView):
     """GET ``?username=[&course_key=]``: the learner's current eligibilities."""
 
+    permission_classes = [IsCreditReaderOrSelf]
+
     @extend_schema(
         parameters=[OpenApiParameter("username", str, required=True), OpenApiParameter("course_key", str)],
         responses={200: EligibilityOutput(many=True)},
@@ -230,7 +232,7 @@ class EligibilityView(APIView):
         query = LearnerCourseQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         username = query.validated_data["username"]
-        _require_learner_reader(request, username)
+        self.check_object_permissions(request, LearnerIdentity(username=username))
         eligibilities = selectors.credit_eligibilities(
             username=username, course_key=query.validated_data.get("course_key")
         )
@@ -304,6 +306,8 @@ class ProviderCallbackView(APIView):
 class CreditRequestsView(APIView):
     """GET ``?username=[&course_key=]``: the learner's credit requests with their status, newest first."""
 
+    permission_classes = [IsCreditReaderOrSelf]
+
     @extend_schema(
         parameters=[OpenApiParameter("username", str, required=True), OpenApiParameter("course_key", str)],
         responses={200: CreditRequestOutput(many=True)},
@@ -312,7 +316,7 @@ class CreditRequestsView(APIView):
         query = LearnerCourseQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         username = query.validated_data["username"]
-        _require_learner_reader(request, username)
+        self.check_object_permissions(request, LearnerIdentity(username=username))
         requests = selectors.credit_requests_for_learner(
             username=username, course_key=query.validated_data.get("course_key")
         )

@@ -3,8 +3,11 @@
 Bulk enrollment for admins without an HTTP client. INPUT rows are ``email,course_run_key[,license_uuid]``
 (a header row starting with ``email`` is skipped). Rows go through the same service as
 ``POST /api/enrollments/v1/bulk_enroll/`` in chunks; all rows of one email stay in one chunk, so a
-learner gets at most one email. RESULTS has one line per input row with its outcome and reason,
-written as each chunk completes (so a later failure leaves the results of the earlier chunks).
+learner gets at most one email. RESULTS has one line per input row with its outcome and reason, in
+input order; lines are written as soon as every row before them is done, and when a chunk fails the
+rows already handled are written before the command stops. ``--dry-run`` validates every row (email,
+course run key, license UUID) and writes what would be tried, without calling the LMS or storing
+anything. A tqdm progress bar on stderr counts rows; log lines go above it without tearing it.
 INPUT must be UTF-8 (a byte-order mark is fine).
 """
 
@@ -14,7 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from core.history import history_source
 from enrollments.data import (
@@ -39,6 +48,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, required=True, help="Where to write the results CSV.")
         parser.add_argument("--notify", action="store_true", help="Email newly enrolled and newly pending learners.")
         parser.add_argument("--chunk-size", type=int, default=1000, help="Pairs per batch (default 1000).")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Validate every row and write the results; enroll nobody."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         rows = list(self._read(options["input"]))
@@ -46,7 +58,12 @@ class Command(BaseCommand):
         prefailed: list[dict[str, Any]] = []
         valid: list[tuple[dict[str, Any], BulkEnrollmentItem]] = []
         for number, email, run_key, license_text in rows:
-            base = {"row": number, "email": email, "course_run_key": run_key, "license_uuid": license_text}
+            base: dict[str, Any] = {
+                "row": number,
+                "email": email,
+                "course_run_key": run_key,
+                "license_uuid": license_text,
+            }
             try:
                 license_uuid = uuid.UUID(license_text) if license_text else None
             except ValueError:
@@ -57,52 +74,82 @@ class Command(BaseCommand):
                 prefailed.append({**base, "outcome": "failed", "code": "malformed_row",
                                   "reason": "A row needs an email and a course_run_key."})  # fmt: skip
                 continue
+            problem = _row_problem(email, run_key)
+            if problem:
+                prefailed.append({**base, "outcome": "failed", **problem})
+                continue
             valid.append((base, BulkEnrollmentItem(email=email, course_run_key=run_key, license_uuid=license_uuid)))
 
-        counts = dict.fromkeys(("enrolled", "pending", "failed"), 0)
-        counts["failed"] = len(prefailed)
-        done = 0
+        counts = dict.fromkeys(("enrolled", "pending", "failed", "valid"), 0)
+        order = [number for number, *_ in rows]
+        finished: dict[int, dict[str, Any]] = {}
+        for line in prefailed:
+            finished[int(line["row"])] = line
+            counts["failed"] += 1
         total = len(valid)
-        # Results are written chunk by chunk (rows of a chunk in input order; the ``row`` column says
-        # which): when a chunk fails, the file still holds every row already handled.
-        with self._open_output(options["output"]) as handle:
+        with self._open_output(options["output"]) as handle, logging_redirect_tqdm():
             writer = csv.DictWriter(handle, fieldnames=RESULT_FIELDS, extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(prefailed)
-            handle.flush()
-            for chunk in self._chunks(valid, chunk_size):
-                try:
-                    with history_source(f"bulk_enroll_csv {options['input'].name}"):
-                        result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
-                except EnrollmentBackendNotConfigured as exc:
-                    raise CommandError(str(exc.detail)) from exc
-                except Exception as exc:
-                    first = min(int(base["row"]) for base, _ in chunk)
-                    raise CommandError(
-                        f"A chunk of {len(chunk)} pairs (first row {first}) failed: {type(exc).__name__}: {exc}. "
-                        f"{done} of {total} pairs were handled and their results are in {options['output']}; "
-                        "the rows missing there were not recorded. Running the same file again is safe."
-                    ) from exc
-                lines = sorted(
-                    (
-                        {**base, **_describe(outcome)}
-                        for (base, _), outcome in zip(chunk, result.item_outcomes, strict=True)
-                    ),
-                    key=lambda line: int(line["row"]),
-                )
-                writer.writerows(lines)
-                handle.flush()
-                for line in lines:
-                    counts[line["outcome"]] += 1
-                done += len(chunk)
-                self._progress(done, total)
+            cursor = 0
 
-        self.stdout.write(
-            self.style.SUCCESS(
+            def write_ready(everything: bool = False) -> None:
+                """Write lines in input order: each one once every row before it is done (or all done ones)."""
+                nonlocal cursor
+                while cursor < len(order) and order[cursor] in finished:
+                    writer.writerow(finished.pop(order[cursor]))
+                    cursor += 1
+                if everything:
+                    writer.writerows(finished.pop(row) for row in sorted(finished))
+                handle.flush()
+
+            write_ready()
+            # The bar writes to the raw stream: Django's OutputWrapper would end every redraw with a newline.
+            progress = tqdm(
+                total=len(rows), initial=len(prefailed), unit="row", file=self.stderr._out, disable=False, mininterval=0
+            )
+            with progress:
+                if options["dry_run"]:
+                    for base, _ in valid:
+                        finished[int(base["row"])] = {**base, "outcome": "valid"}
+                        counts["valid"] += 1
+                    progress.update(total)
+                    write_ready()
+                done = 0
+                for chunk in [] if options["dry_run"] else self._chunks(valid, chunk_size):
+                    try:
+                        with history_source(f"bulk_enroll_csv {options['input'].name}"):
+                            result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
+                    except EnrollmentBackendNotConfigured as exc:
+                        write_ready(everything=True)
+                        raise CommandError(str(exc.detail)) from exc
+                    except Exception as exc:
+                        write_ready(everything=True)
+                        first = min(int(base["row"]) for base, _ in chunk)
+                        raise CommandError(
+                            f"A chunk of {len(chunk)} pairs (first row {first}) failed: {type(exc).__name__}: "
+                            f"{exc}. {done} of {total} pairs were handled and their results are in "
+                            f"{options['output']}; the rows missing there were not recorded. "
+                            "Running the same file again is safe."
+                        ) from exc
+                    for (base, _), outcome in zip(chunk, result.item_outcomes, strict=True):
+                        line = {**base, **_describe(outcome)}
+                        finished[int(base["row"])] = line
+                        counts[line["outcome"]] += 1
+                    done += len(chunk)
+                    progress.update(len(chunk))
+                    write_ready()
+
+        if options["dry_run"]:
+            summary = (
+                f"Dry run, nothing enrolled. {len(rows)} rows: {counts['valid']} valid, "
+                f"{counts['failed']} invalid. Results in {options['output']}"
+            )
+        else:
+            summary = (
                 f"{len(rows)} rows: {counts['enrolled']} enrolled, {counts['pending']} pending, "
                 f"{counts['failed']} failed. Results in {options['output']}"
             )
-        )
+        self.stdout.write(self.style.SUCCESS(summary))
 
     def _read(self, path: Path) -> Iterator[tuple[int, str, str, str]]:
         try:
@@ -150,13 +197,18 @@ class Command(BaseCommand):
         if chunk:
             yield chunk
 
-    def _progress(self, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // total if total else width
-        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} pairs"
-        self.stderr.write(line, ending="\n" if done >= total else "")
-        if hasattr(self.stderr, "flush"):
-            self.stderr.flush()
+
+def _row_problem(email: str, run_key: str) -> dict[str, str] | None:
+    """Why a row cannot be tried (code and reason), or None when it looks enrollable."""
+    try:
+        validate_email(email)
+    except ValidationError:
+        return {"code": "invalid_email", "reason": f"{email!r} is not an email address."}
+    try:
+        CourseKey.from_string(run_key)
+    except InvalidKeyError:
+        return {"code": "invalid_course_run_key", "reason": f"{run_key!r} is not a course run key."}
+    return None
 
 
 def _describe(outcome: Outcome) -> dict[str, Any]:

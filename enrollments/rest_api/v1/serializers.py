@@ -6,13 +6,13 @@ from rest_framework import serializers
 
 from core.fields import (
     BoundedListSerializer,
+    CourseRunKeyField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     StrictUUIDField,
 )
 from enrollments.data import MAX_BULK_ENROLLMENT_PAIRS, BulkEnrollmentItem
-from programs.keys import is_course_run_key
 
 
 class EnrollmentRecordInput(serializers.Serializer):
@@ -21,14 +21,9 @@ class EnrollmentRecordInput(serializers.Serializer):
     username = StrictCharField(required=False, max_length=150)
     lms_user_id = StrictIntegerField(required=False, min_value=1)
     email = serializers.EmailField(required=False)
-    course_run_key = StrictCharField(max_length=255)
+    course_run_key = CourseRunKeyField()
     mode = StrictCharField(max_length=100, required=False, default="audit")
     is_active = StrictBooleanField(required=False, default=True)
-
-    def validate_course_run_key(self, value: str) -> str:
-        if not is_course_run_key(value):
-            raise serializers.ValidationError(f"{value!r} is not a valid course run key.")
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not any(attrs.get(name) for name in ("username", "lms_user_id", "email")):

@@ -82,11 +82,16 @@ class ProgramWriteInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ProgramStatus.choices, required=False)
     applicable_seat_types = BoundedListField(child=StrictCharField(max_length=64), required=False, max_length=20)
     authoring_organizations = BoundedListField(
-        child=StrictCharField(max_length=255), required=False, max_length=100, help_text="Organization keys."
+        child=StrictCharField(max_length=255),
+        required=False,
+        max_length=100,
+        help_text="Organization keys.",
+        source="organization_keys",
     )
     courses = BoundedListField(
         child=StrictCharField(max_length=255),
         required=False,
+        source="course_keys",
         max_length=MAX_PROGRAM_COURSES,
         help_text="Course keys, in program order.",
     )
@@ -96,12 +101,6 @@ class ProgramWriteInput(serializers.Serializer):
         max_length=MAX_EXCLUSIONS,
         help_text="Runs of the program's courses that do not count toward it.",
     )
-
-    def service_arguments(self) -> dict[str, Any]:
-        """The validated body as keyword arguments of program_create / program_update."""
-        data: dict[str, Any] = dict(self.validated_data)
-        renames = {"authoring_organizations": "organization_keys", "courses": "course_keys"}
-        return {renames.get(name, name): value for name, value in data.items()}
 
 
 class ProgramPatchInput(ProgramWriteInput):

@@ -157,7 +157,7 @@ class ProgramListView(APIView):
     def post(self, request: Request) -> Response:
         body = ProgramWriteInput(data=request.data)
         body.is_valid(raise_exception=True)
-        program = program_create(**body.service_arguments())
+        program = program_create(**body.validated_data)
         return Response(program_detail_data(_program_or_404(program.uuid)), status=status.HTTP_201_CREATED)
 
 
@@ -176,7 +176,7 @@ class ProgramDetailView(APIView):
         program = _program_or_404(uuid)
         body = ProgramPatchInput(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        program_update(program=program, **body.service_arguments())
+        program_update(program=program, **body.validated_data)
         return Response(program_detail_data(_program_or_404(uuid)))
 
     @extend_schema(request=None, responses={204: None, 409: CONFLICT_SYNCED})
