@@ -65,7 +65,7 @@ def operations(rng: random.Random, calls: int) -> Operations:
 
     def bulk(batch: list[User]) -> Call:
         courses = _course_uuids(batch)
-        body = [{"username": u.username, "courses": courses.get(u.id, [])} for u in batch]
+        body = [{"username": u.username, "courses": courses[u.id]} for u in batch if u.id in courses]
         return lambda: _ok(api.post("/api/credentials/v1/bulk_learner_cert_status/", body, format="json"))
 
     def program_status(learner: User) -> Call:
@@ -155,6 +155,7 @@ def _bulk_learners(rng: random.Random, low: int, high: int) -> list[list[User]]:
     size = min(BULK_ITEMS, high - low + 1)
     batches = []
     for _ in range(4):
-        batch = list(User.objects.filter(id__in=rng.sample(range(low, high + 1), size), retired_at=None))
+        chosen = rng.sample(range(low, high + 1), size)
+        batch = list(User.objects.filter(id__in=chosen, retired_at=None, username__startswith=USERNAME_PREFIX))
         batches.append(batch)
     return batches
