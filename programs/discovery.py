@@ -109,6 +109,8 @@ class DiscoveryClient(UpstreamClient):
         )
         self.config = config
         self.api_url = config.api_url.rstrip("/") + "/"
+        # The ``count`` of the listing ``pages`` is reading (Discovery's pages carry it), for progress.
+        self.listing_count: int | None = None
         # Set after Discovery refused the cached token: a fresh one, sent instead of the cached one.
         self._fresh_auth: SuppliedJwtAuth | None = None
 
@@ -154,6 +156,8 @@ class DiscoveryClient(UpstreamClient):
             body = self._request("GET", url, params=query)
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):
                 raise UpstreamUnavailable(f"Discovery answered {path} without a results list.", url=url)
+            count = body.get("count")
+            self.listing_count = count if isinstance(count, int) and not isinstance(count, bool) else None
             yield body["results"]
             next_url = body.get("next")
             if next_url in seen or next_url == url:

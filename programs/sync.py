@@ -56,9 +56,10 @@ MAX_RECORDED_CHANGES = 500
 CONFIRM_CHUNK = 50  # uuids per confirmation request (keeps the URL short)
 SYNC_LOCK_ID = 0x50524F47  # "PROG": the advisory lock key of the program sync
 SYNC_LOCK_WAIT_SECONDS = 3600  # MySQL/MariaDB: how long a sync waits for another one to finish
-# (stage, page number, items so far): "download organizations" ... while spooling, then
-# "organizations", "courses", "programs" while applying.
-Progress = Callable[[str, int, int], None]
+# (stage, page number, items so far, items in all when known): "download organizations" ... while
+# spooling (the total is Discovery's ``count``), then "organizations", "courses", "programs" while
+# applying (the total is what was downloaded).
+Progress = Callable[[str, int, int, int | None], None]
 
 
 class CatalogSource(Protocol):
@@ -117,9 +118,10 @@ class SpooledCatalog:
 
     def __init__(self, client: CatalogSource, *, progress: Progress | None = None) -> None:
         self.client = client
-        self.progress = progress  # called per downloaded page: ("download <stage>", page, items so far)
+        self.progress = progress  # called per downloaded page: ("download <stage>", page, items so far, total)
         self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by __exit__
         self._offsets: dict[str, list[int]] = defaultdict(list)
+        self.totals: dict[str, int] = defaultdict(int)  # items downloaded per stage: the apply's totals
         self._main_uuids: list[str] | None = None
 
     def __enter__(self) -> "SpooledCatalog":
@@ -149,7 +151,7 @@ class SpooledCatalog:
                 }
             )
             for start in range(0, len(keys), CONFIRM_CHUNK):
-                self._spool("courses", self.client.course_pages(keys=keys[start : start + CONFIRM_CHUNK]))
+                self._spool("courses", self.client.course_pages(keys=keys[start : start + CONFIRM_CHUNK]), len(keys))
             return
         self._spool("courses", self.client.course_pages())
         seen = self._spool("programs", self.client.program_pages(uuids=self._main_uuids))
@@ -160,17 +162,19 @@ class SpooledCatalog:
         for start in range(0, len(missing), CONFIRM_CHUNK):
             self._spool("confirmations", self.client.program_pages(uuids=missing[start : start + CONFIRM_CHUNK]))
 
-    def _spool(self, stage: str, pages: Iterable[Page]) -> set[str]:
+    def _spool(self, stage: str, pages: Iterable[Page], expected: int | None = None) -> set[str]:
+        """Write ``pages`` to the file. ``expected``: the stage's total when known here; else the listing's
+        own ``count`` (``DiscoveryClient.listing_count``), for the progress report."""
         seen: set[str] = set()
-        items = 0
         for page in pages:
             self._file.seek(0, 2)
             self._offsets[stage].append(self._file.tell())
             self._file.write(json.dumps(page) + "\n")
             seen.update(str(u) for item in page if isinstance(item, dict) and (u := _uuid_or_none(item.get("uuid"))))
-            items += len(page)
+            self.totals[stage] += len(page)
             if self.progress:
-                self.progress(f"download {stage}", len(self._offsets[stage]), items)
+                total = expected if expected is not None else getattr(self.client, "listing_count", None)
+                self.progress(f"download {stage}", len(self._offsets[stage]), self.totals[stage], total)
         return seen
 
     def _replay(self, stage: str) -> Iterator[Page]:
@@ -227,7 +231,11 @@ class _ProgramSync:
         self.max_retire_fraction = max_retire_fraction
         self.progress = progress
         self.counts = SyncCounts()
+        # Change lines in order while there are fewer than MAX_RECORDED_CHANGES; exclusion lines are
+        # also kept on their own (up to the same bound) so that a truncated list shows them first:
+        # they are what the sync is for.
         self.changes: list[str] = []
+        self.exclusion_changes: list[str] = []
         self.changes_truncated = False
         self.now = timezone.now()
         self.org_pk_by_key: dict[str, int] = {}
@@ -254,7 +262,7 @@ class _ProgramSync:
         log.info("program_sync_finished", extra={"dry_run": self.dry_run, **vars(self.counts)})
         return SyncResult(
             counts=self.counts,
-            changes=self.changes,
+            changes=self._recorded_changes(),
             changes_truncated=self.changes_truncated,
             dry_run=self.dry_run,
             discovery_requests=getattr(self.client, "request_count", 0),
@@ -264,13 +272,14 @@ class _ProgramSync:
         self, stage: str, pages: Iterable[list[dict[str, Any]]], apply: Callable[[list[dict[str, Any]]], None]
     ) -> None:
         done = 0
+        total = getattr(self.client, "totals", {}).get(stage)  # what the spooled catalog downloaded
         for number, page in enumerate(pages, start=1):
             items = [item for item in page if isinstance(item, dict)]
             self.counts.errors += len(page) - len(items)
             apply(items)
             done += len(items)
             if self.progress:
-                self.progress(stage, number, done)
+                self.progress(stage, number, done, total)
 
     def _datetime(self, value: Any, *, field: str, key: str) -> datetime | None:
         """An ISO-8601 value of the payload; None when absent. A value that is no date (``2024-02-30``,
@@ -288,11 +297,21 @@ class _ProgramSync:
             return None
         return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
 
-    def _record(self, line: str) -> None:
+    def _record(self, line: str, *, exclusion: bool = False) -> None:
+        if exclusion and len(self.exclusion_changes) < MAX_RECORDED_CHANGES:
+            self.exclusion_changes.append(line)
         if len(self.changes) < MAX_RECORDED_CHANGES:
             self.changes.append(line)
         else:
             self.changes_truncated = True
+
+    def _recorded_changes(self) -> list[str]:
+        """Every change in order; when there were too many, the exclusion lines first, then the rest."""
+        if not self.changes_truncated:
+            return self.changes
+        exclusions = set(self.exclusion_changes)
+        others = [line for line in self.changes if line not in exclusions]
+        return [*self.exclusion_changes, *others][:MAX_RECORDED_CHANGES]
 
     # --- generic keyed upsert ------------------------------------------------------------------
     def _upsert(
@@ -736,15 +755,15 @@ class _ProgramSync:
 
     def _describe_exclusions(self, diff: dict[int, tuple[set[int], set[int]]], uuid_by_pk: dict[int, UUID]) -> None:
         run_pks = {pk for added, removed in diff.values() for pk in added | removed}
-        if len(self.changes) >= MAX_RECORDED_CHANGES:
+        if len(self.exclusion_changes) >= MAX_RECORDED_CHANGES:
             self.changes_truncated = True
             return
         key_by_pk = dict(CourseRun.objects.filter(pk__in=run_pks).values_list("pk", "key"))
         for pk, (added, removed) in diff.items():
             for run_pk in sorted(added, key=key_by_pk.__getitem__):
-                self._record(f"  program {uuid_by_pk[pk]} excludes {key_by_pk[run_pk]}")
+                self._record(f"  program {uuid_by_pk[pk]} excludes {key_by_pk[run_pk]}", exclusion=True)
             for run_pk in sorted(removed, key=key_by_pk.__getitem__):
-                self._record(f"  program {uuid_by_pk[pk]} no longer excludes {key_by_pk[run_pk]}")
+                self._record(f"  program {uuid_by_pk[pk]} no longer excludes {key_by_pk[run_pk]}", exclusion=True)
 
     def _drop_stray_exclusions(self) -> None:
         """A run that moved to another course leaves the exclusions naming it outside their program's
@@ -754,7 +773,7 @@ class _ProgramSync:
 
         for uuid, key in program_exclusions_prune():
             self.counts.exclusions_dropped += 1
-            self._record(f"  program {uuid} no longer excludes {key} (no longer a run of its courses)")
+            self._record(f"  program {uuid} no longer excludes {key} (no longer a run of its courses)", exclusion=True)
 
     # --- retirement ----------------------------------------------------------------------------
     def _retire_missing(self, synced_before: int) -> None:

@@ -582,12 +582,12 @@ def two_syncs_at_once_run_one_after_the_other(discovery, make_client) -> None:  
     first_holds_its_transaction, release_first = threading.Event(), threading.Event()
     second_started = threading.Event()
 
-    def pause_first(stage: str, page: int, done: int) -> None:
+    def pause_first(stage: str, page: int, done: int, total: int | None) -> None:
         if stage == "programs":  # programs written, transaction still open
             first_holds_its_transaction.set()
             release_first.wait(timeout=10)
 
-    def note_second(stage: str, page: int, done: int) -> None:
+    def note_second(stage: str, page: int, done: int, total: int | None) -> None:
         if stage == "organizations":  # past the lock: applying
             second_started.set()
 

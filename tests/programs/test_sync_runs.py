@@ -1,5 +1,6 @@
 """How a sync runs: the API (202 + status), the Celery task's retries, the command, and the not-configured case."""
 
+import re
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -280,12 +281,43 @@ def test_the_command_dry_run_prints_what_would_change_and_changes_nothing(discov
     assert f"program {uuid} excludes {DEMO_2T2023}" in out
     assert "Dry run: would have created 1, updated 0, unchanged 0, retired 0 programs; 1 excluded runs found" in out
     # Progress while downloading (before the transaction opens), then while applying.
-    assert "  download organizations: page 1, 1 read\n" in out
-    assert "  download courses: page 1, 2 read\n" in out
-    assert "  download programs: page 1, 1 read\n" in out
-    assert out.index("download programs: page 1") < out.index("  programs: page 1, 1 applied\n")
+    assert "  download organizations: page 1, 1 of 1 read\n" in out
+    assert "  download courses: page 1, 2 of 2 read\n" in out
+    assert "  download programs: page 1, 1 of 1 read\n" in out
+    assert out.index("download programs: page 1") < out.index("  programs: page 1, 1 of 1 applied\n")
     assert not Program.objects.exists() and not CourseRun.objects.exists()
     assert SyncRun.objects.get().dry_run
+
+
+def test_the_command_shows_totals_and_the_time_left_while_it_reads_and_applies(discovery, capsys):
+    for number in range(5):
+        discovery.add_course(f"edX+C{number}", [f"course-v1:edX+C{number}+1T2024"])
+    discovery.add_program("Five courses", [f"edX+C{number}" for number in range(5)])
+
+    call_command("sync_programs")  # pages of 2 (PROGRAM_SYNC_PAGE_SIZE in the tests' settings)
+
+    out = capsys.readouterr().out
+    # The total comes from Discovery's ``count`` while downloading, from what was downloaded while applying.
+    assert re.search(r"  download courses: page 1, 2 of 5 read, about \d+:\d\d:\d\d left\n", out), out
+    assert re.search(r"  download courses: page 2, 4 of 5 read, about \d+:\d\d:\d\d left\n", out), out
+    assert "  download courses: page 3, 5 of 5 read\n" in out  # done: no time left to show
+    assert re.search(r"  courses: page 1, 2 of 5 applied, about \d+:\d\d:\d\d left\n", out), out
+    assert "  courses: page 3, 5 of 5 applied\n" in out
+
+
+def test_a_truncated_change_list_keeps_the_exclusion_lines_first(discovery, monkeypatch, capsys):
+    monkeypatch.setattr("programs.sync.MAX_RECORDED_CHANGES", 3)
+    uuid = sample_catalog(discovery)  # one program excluding one run
+    for number in range(4):
+        discovery.add_program(f"Program {number}", ["edX+StatsX"])
+
+    call_command("sync_programs", "--dry-run")
+
+    changes = SyncRun.objects.get().changes
+    assert changes[0] == f"  program {uuid} excludes {DEMO_2T2023}"
+    assert [line.split(" ")[0] for line in changes[1:]] == ["create", "create", "..."]
+    out = capsys.readouterr().out
+    assert out.index(f"  program {uuid} excludes {DEMO_2T2023}\n") < out.index("would create program")
 
 
 def test_the_command_syncs_named_programs(discovery, capsys):

@@ -1,5 +1,7 @@
 """python manage.py sync_programs [--dry-run] [--program UUID]... : sync from Discovery now, in this process."""
 
+import time
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -38,11 +40,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Sync {sync_run.pk}{' (dry run: nothing will be changed)' if dry_run else ''}")
 
-        def progress(stage: str, page: int, done: int) -> None:
-            verb = "read" if stage.startswith("download") else "applied"
-            self.stdout.write(f"  {stage}: page {page}, {done} {verb}")
-
-        sync_run, _ = sync_run_execute(sync_run_id=sync_run.pk, progress=progress)
+        sync_run, _ = sync_run_execute(sync_run_id=sync_run.pk, progress=self._progress_printer())
         for line in sync_run.changes:
             self.stdout.write(line if line.startswith(" ") or not dry_run else f"would {line}")
         if sync_run.status != SyncStatus.SUCCEEDED:
@@ -59,3 +57,24 @@ class Command(BaseCommand):
                 f"{counts['errors']} errors; {counts['discovery_requests']} Discovery requests."
             )
         )
+
+    def _progress_printer(self) -> Any:
+        """A progress callback printing each page with the stage's total and the time left, when known."""
+        started: dict[str, float] = {}
+        last = [time.monotonic()]
+
+        def progress(stage: str, page: int, done: int, total: int | None) -> None:
+            now = time.monotonic()
+            began = started.setdefault(stage, last[0])  # a stage starts when the one before it ended
+            last[0] = now
+            verb = "read" if stage.startswith("download") else "applied"
+            if not total:
+                self.stdout.write(f"  {stage}: page {page}, {done:,} {verb}")
+                return
+            line = f"  {stage}: page {page}, {done:,} of {total:,} {verb}"
+            if 0 < done < total:
+                left = (now - began) / done * (total - done)
+                line += f", about {timedelta(seconds=round(left))} left"
+            self.stdout.write(line)
+
+        return progress
