@@ -2,7 +2,12 @@
 
 import csv
 import io
+import json
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -186,3 +191,37 @@ def test_progress_bar_counts_rows_as_chunks_complete(tmp_path, monkeypatch):
     frames = stderr.replace("\n", "\r").split("\r")
     counts = [frame.split("|")[-1].split()[0] for frame in frames if "row" in frame and "|" in frame]
     assert counts[0] == "0/6" and counts[-1] == "6/6" and "2/6" in counts and "4/6" in counts
+
+
+def test_log_lines_go_above_the_progress_bar_in_a_real_process(tmp_path):
+    """The JSON log lines and the bar share stderr; each log line stays whole on its own line.
+
+    A subprocess under settings.local (JSON logs to stderr, as in production), because under pytest
+    the log goes to pytest's capture, not to the stream the bar draws on. Without tqdm's logging
+    redirect the first log line is glued to the bar's last frame.
+    """
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "settings.local",
+        "ENROLLMENT_BACKEND": "local",
+        "LOG_LEVEL": "INFO",
+    }
+    manage = [sys.executable, str(root / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=root, check=True, timeout=240)  # noqa: S603
+    create_run = "from tests.factories import CourseRunFactory; CourseRunFactory(key='course-v1:edX+DemoX+1T2024')"
+    subprocess.run([*manage, "shell", "-c", create_run], env=env, cwd=root, check=True, timeout=120)  # noqa: S603
+    source = tmp_path / "in.csv"
+    source.write_text("".join(f"l{i}@example.com,course-v1:edX+DemoX+1T2024\n" for i in range(6)))
+
+    done = subprocess.run(  # noqa: S603
+        [*manage, "bulk_enroll_csv", str(source), "--output", str(tmp_path / "out.csv"), "--chunk-size", "2"],
+        env=env, cwd=root, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    logged = [line for line in done.stderr.split("\n") if '"level":' in line]
+    records = [json.loads(line.split("\r")[-1]) for line in logged]  # what is left once the bar is cleared
+    assert [r["message"] for r in records].count("bulk_enrollment_done") == 3  # one per chunk of 2
+    assert "6/6" in done.stderr
