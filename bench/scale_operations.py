@@ -7,18 +7,20 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db.models import Count, Max, Min
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 
 from bench.util import client_for
 from core.models import User
 from credentials_status.models import CourseRunCredential
 from privacy.services import learner_retire
-from programs.models import Course, Program
+from programs.models import Course, CourseRun, Program
 from scale.dataset import USERNAME_PREFIX
 
 READER = "bench-scale-reader"
 ADMIN = "bench-scale-admin"
 BULK_ITEMS = 1_000
+ENROLL_LEARNERS, ENROLL_RUNS = 500, 10  # bulk enrollment of 5,000 pairs
 
 Call = Callable[[], object]
 
@@ -84,6 +86,18 @@ def operations(rng: random.Random, calls: int) -> Operations:
     def admin_search(path: str, text: str) -> Call:
         return lambda: _ok(admin_site.get(path, {"q": text}))
 
+    def bulk_enroll(batch: list[User], run_keys: list[str]) -> Call:
+        pairs = [{"email": u.email, "course_run_key": key} for u in batch for key in run_keys]
+        body = {"enrollments_info": pairs, "notify": False}
+
+        def call() -> object:
+            with override_settings(ENROLLMENT_BACKEND="local"):
+                response = api.post("/api/enrollments/v1/bulk_enroll/", body, format="json")
+            assert response.status_code in (201, 202), response.content[:300]  # 202: some pairs pending
+            return response
+
+        return call
+
     def retire(learner: User) -> Call:
         return lambda: learner_retire(
             lms_user_id=learner.lms_user_id, original_username=learner.username, retired_by="scale benchmark"
@@ -91,6 +105,12 @@ def operations(rng: random.Random, calls: int) -> Operations:
 
     sample = learners[:calls]
     first = sample[0]
+    open_runs = CourseRun.objects.filter(end__gt=timezone.now(), removed_at=None).order_by("?")
+    run_keys = list(open_runs.values_list("key", flat=True)[: ENROLL_RUNS * 4])
+    enroll_batches = [
+        (batch, run_keys[n * ENROLL_RUNS : (n + 1) * ENROLL_RUNS])
+        for n, batch in enumerate(_learner_batches(rng, bounds["low"], bounds["high"], ENROLL_LEARNERS, 4))
+    ]
     bulk_learners = _bulk_learners(rng, bounds["low"], bounds["high"])
     ops = Operations(learner_count=bounds["n"])
     ops.items = [
@@ -122,6 +142,12 @@ def operations(rng: random.Random, calls: int) -> Operations:
             [admin_search("/admin/enrollments/enrollment/", u.username) for u in sample],
             admin_search("/admin/enrollments/enrollment/", first.username),
         ),
+        # Cold: 5,000 new pairs each time (new learners, new runs); warm: the same request again (a replay).
+        (
+            f"bulk enrollment {ENROLL_LEARNERS * ENROLL_RUNS:,} pairs",
+            [bulk_enroll(*b) for b in enroll_batches[1:]],
+            bulk_enroll(*enroll_batches[0]),
+        ),
         # Each retirement takes a learner of its own (the last ones of the sample), warm ones too.
         ("retirement of one learner", [retire(u) for u in learners[calls : calls * 2]], _each(
             [retire(u) for u in learners[calls * 2 : calls * 4]]
@@ -152,10 +178,15 @@ def _course_uuids(learners: list[User]) -> dict[int, list[str]]:
 
 def _bulk_learners(rng: random.Random, low: int, high: int) -> list[list[User]]:
     """Four batches of BULK_ITEMS random learners (one warm, three cold)."""
-    size = min(BULK_ITEMS, high - low + 1)
+    return _learner_batches(rng, low, high, BULK_ITEMS, 4)
+
+
+def _learner_batches(rng: random.Random, low: int, high: int, size: int, count: int) -> list[list[User]]:
+    size = min(size, high - low + 1)
     batches = []
-    for _ in range(4):
+    for _ in range(count):
         chosen = rng.sample(range(low, high + 1), size)
-        batch = list(User.objects.filter(id__in=chosen, retired_at=None, username__startswith=USERNAME_PREFIX))
+        learners = User.objects.filter(id__in=chosen, retired_at=None, username__startswith=USERNAME_PREFIX)
+        batch = list(learners.exclude(email=""))
         batches.append(batch)
     return batches

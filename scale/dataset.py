@@ -231,8 +231,9 @@ class _Generator:
             ids = []
             for n in range(RUNS_PER_COURSE):
                 run_id = first_run + i * RUNS_PER_COURSE + n
-                start = BASE_TIME + timedelta(days=120 * n + rng.randrange(60))
-                key = f"course-v1:{course_key}+{2019 + n}T{1 + rng.randrange(3)}"
+                # A run a year, the last one starting in the next two months: it still takes enrollments.
+                start = self.now - timedelta(days=365 * (RUNS_PER_COURSE - 1 - n) - rng.randrange(60))
+                key = f"course-v1:{course_key}+{n + 1}T{start.year}"
                 run_rows.append(
                     (
                         run_id, key, uuid4(), first_course + i,

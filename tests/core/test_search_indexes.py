@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from enrollments.selectors import learners_by_email
 from support.selectors import learner_search
 from tests.factories import CredentialFactory, EnrollmentFactory, UserFactory
 
@@ -62,6 +63,7 @@ SEARCHES = {
     "console, email": lambda c: learner_search("ana@example.org"),
     "console, LMS id": lambda c: learner_search("4242"),
     "console, part of an email": lambda c: learner_search("lovel"),
+    "bulk enrollment, learners by email": lambda c: learners_by_email(emails=["ana@example.org", "x@example.org"]),
     "admin users": lambda c: c.get("/admin/core/user/", {"q": "lovel"}),
     "admin users, LMS id": lambda c: c.get("/admin/core/user/", {"q": "4242"}),
     "admin credentials": lambda c: c.get("/admin/credentials_status/courseruncredential/", {"q": "lovel"}),
@@ -95,6 +97,12 @@ def test_admin_credential_search_by_learner_or_run(records, admin_client, query)
     page = admin_client.get("/admin/credentials_status/courseruncredential/", {"q": query}).content.decode()
     assert "course-v1:edX+DemoX+1T2024" in page and ">bob<" not in page
     assert "1 result" in page or "1 course run credential" in page
+
+
+def test_bulk_enrollment_finds_learners_by_email_in_any_case(records):
+    found = learners_by_email(emails=["ana@example.org", "nobody@example.org"])
+    assert [learner.username for learner in found["ana@example.org"]] == ["ana_lovelace"]
+    assert "nobody@example.org" not in found
 
 
 def test_admin_search_text_that_matches_nothing(records, admin_client):
