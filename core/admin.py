@@ -1,4 +1,3 @@
-import re
 from typing import Any
 
 from django.contrib import admin, messages
@@ -9,11 +8,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core.models import RecordSource, SourcedRecord, User
+from core.selectors import LMS_USER_ID_TEXT
 
 SOURCE_FIELDS = ("source", "source_time", "changed_by")
 # At most this many learners (or runs) a search resolves to before filtering a table of records by them.
 RELATED_SEARCH_LIMIT = 1_000
-DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def learner_search_q(term: str) -> Q:
@@ -23,7 +22,7 @@ def learner_search_q(term: str) -> Q:
     core/migrations/0005), so the search reads no more of core_user than it finds.
     """
     condition = Q(username__icontains=term) | Q(email__icontains=term) | Q(full_name__icontains=term)
-    if DIGITS.fullmatch(term):
+    if LMS_USER_ID_TEXT.fullmatch(term):
         condition |= Q(lms_user_id=int(term))
     return condition
 

@@ -1,8 +1,15 @@
 """Reads of learner identity."""
 
+import re
+
 from django.contrib.auth import get_user_model
 
 from core.models import User
+
+# Search text read as an LMS user id: ASCII digits only (str.isdigit also accepts "²" and other scripts'
+# digits, which int() refuses or reads as another number), and short enough to fit lms_user_id's
+# 64-bit column on every database.
+LMS_USER_ID_TEXT = re.compile(r"[0-9]{1,18}")
 
 
 def learner_find(*, username: str | None = None, lms_user_id: int | None = None) -> User | None:

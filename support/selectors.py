@@ -1,6 +1,5 @@
 """Reads of the support console that the learner status APIs do not already offer."""
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,14 +10,12 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.models import User
+from core.selectors import LMS_USER_ID_TEXT
 from credentials_status.api import CourseRunCredential, Grade
 from enrollments.api import Enrollment
 from programs.models import ProgramExcludedCourseRun
 
 MAX_SEARCH_RESULTS = 25
-# ASCII digits only (str.isdigit also accepts "²" and other scripts' digits, which int() refuses or
-# reads as another number), and short enough to fit lms_user_id's 64-bit column on every database.
-LMS_USER_ID_TEXT = re.compile(r"[0-9]{1,18}")
 
 
 def learners() -> QuerySet[User]:
