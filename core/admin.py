@@ -111,7 +111,7 @@ class UserAdmin(DjangoUserAdmin):
 
     list_display = ("username", "email", "lms_user_id", "full_name", "is_staff", "is_active", "retired_at")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
-    search_fields = ("username", "email", "lms_user_id", "full_name")  # read by get_search_results
+    search_fields = ("username", "email", "lms_user_id", "full_name")  # shows the box; get_search_results searches
     readonly_fields = ("retired_at",)
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
