@@ -75,7 +75,8 @@ def main() -> None:
         queries, statements = _captured(warm_call)
         warm = [_timed(warm_call) for _ in range(args.calls)]
         cpu = [_cpu(warm_call) for _ in range(max(3, args.calls // 3))]
-        scans = _sequential_scans(statements) if connection.vendor == "postgresql" else []
+        plans = _plans(statements) if connection.vendor == "postgresql" else []
+        scans = _sequential_scans(plans)
         figures[name] = {
             "cold_ms": statistics.median(cold),
             "warm_ms": statistics.median(warm),
@@ -89,7 +90,7 @@ def main() -> None:
             f"{', '.join(scans) or '-'}"
         )
         if args.explain and connection.vendor == "postgresql":
-            for statement, plan in _plans(statements):
+            for statement, plan in plans:
                 print(f"\n### {name}\n{statement[:600]}\n{plan}")
     if args.json:
         Path(args.json).write_text(json.dumps({"learners": learners, "figures": figures}, indent=2))
@@ -138,9 +139,9 @@ def _plans(statements: list[tuple[str, tuple[object, ...]]]) -> list[tuple[str, 
     return plans
 
 
-def _sequential_scans(statements: list[tuple[str, tuple[object, ...]]]) -> list[str]:
+def _sequential_scans(plans: list[tuple[str, str]]) -> list[str]:
     found: list[str] = []
-    for _, plan in _plans(statements):
+    for _, plan in plans:
         for table in SEQ_SCAN.findall(plan):
             if table in GROWING_TABLES and table not in found:
                 found.append(table)
