@@ -13,6 +13,22 @@ address (``?username=``, a search page's URL), and gunicorn's default format log
 ``%(f)s``). It keeps the method, the path, the status and the size.
 """
 
+from settings.env import env_int, env_str, problem, raise_problems
+
+# Workers (docs/performance.rst, "HTTP"; docs/configuration.rst, "Web server"). Python runs one request
+# at a time per process, so processes bring the parallelism: WEB_CONCURRENCY of them, one per core.
+# Threads let a worker keep connections alive and overlap its database and Redis round trips; each
+# thread holds its own database connection (DATABASE_CONN_MAX_AGE), so a web container opens up to
+# WEB_CONCURRENCY x GUNICORN_THREADS of them.
+workers = env_int("WEB_CONCURRENCY", 2, min_value=1)
+worker_class = env_str("GUNICORN_WORKER_CLASS", "gthread")
+if worker_class not in ("gthread", "sync"):
+    problem("GUNICORN_WORKER_CLASS", f"must be 'gthread' or 'sync', not {worker_class!r}")
+threads = env_int("GUNICORN_THREADS", 4, min_value=1)
+# Seconds an idle client connection stays open (gthread): the proxy in front reuses it.
+keepalive = env_int("GUNICORN_KEEPALIVE", 5, min_value=0)
+raise_problems()
+
 # The request line (method, path, query string, protocol): 8190 is gunicorn's maximum.
 limit_request_line = 8190
 # Header lines ("Name: value") and how many: a JWT or a shared-domain Cookie header fits; the header

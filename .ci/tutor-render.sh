@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI: the Tutor plugin (deploy/tutor) installs with pip, enables and renders with Tutor 22; every
 # rendered YAML and Python file parses, the service's environment names are the documented ones and
-# settings.production loads with that environment. No Docker needed. TUTOR_VENV reuses a virtualenv.
+# settings.production and gunicorn.conf.py load with that environment. No Docker needed. TUTOR_VENV reuses a virtualenv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=$(mktemp -d)
@@ -21,5 +21,5 @@ export TUTOR_ROOT="$WORK/root" TUTOR_PLUGINS_ROOT="$WORK/plugins"
 env -i PATH="$PATH" HOME="$HOME" PYTHONPATH="$PWD" \
     $(grep -v '^#' "$TUTOR_ROOT/env/plugins/credentials_status/apps/config/env" | grep -v '^JWT_PUBLIC_SIGNING_JWK_SET=' | xargs) \
     JWT_PUBLIC_SIGNING_JWK_SET="$(grep '^JWT_PUBLIC_SIGNING_JWK_SET=' "$TUTOR_ROOT/env/plugins/credentials_status/apps/config/env" | cut -d= -f2-)" \
-    "${PYTHON:-.venv/bin/python}" -c "import django; django.setup(); print('settings.production loads with the rendered environment')"
+    "${PYTHON:-.venv/bin/python}" -c "import django, runpy; django.setup(); runpy.run_path('gunicorn.conf.py'); print('settings.production and gunicorn.conf.py load with the rendered environment')"
 "$VENV/bin/pip" uninstall --quiet --yes tutor-contrib-credentials-status

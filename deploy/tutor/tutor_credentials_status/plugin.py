@@ -19,7 +19,9 @@ CONFIG_DEFAULTS: dict[str, object] = {
     "REPOSITORY": "https://github.com/openedx/credentials-status.git",
     "DOCKER_IMAGE": "{{ DOCKER_REGISTRY }}credentials-status:{{ CREDENTIALS_STATUS_VERSION }}",
     "HOST": "credentials-status.{{ LMS_HOST }}",
+    # gunicorn.conf.py's defaults: gthread workers, one per core (docs/configuration.rst, "Web server").
     "GUNICORN_WORKERS": 2,
+    "GUNICORN_THREADS": 4,
     "MYSQL_DATABASE": "credentials_status",
     "MYSQL_USERNAME": "credentials_status",
     "REDIS_CACHE_DB": 5,
