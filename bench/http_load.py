@@ -68,19 +68,19 @@ CONFIGS = {
         ServerConfig(
             "image-before",
             "what the image shipped before issue 17: 2 sync workers, a new database connection per request",
-            options=("--workers", "2"),
+            options=("--workers", "2", "--worker-class", "sync"),
             environment={"DATABASE_CONN_MAX_AGE": "0"},
         ),
         ServerConfig(
             "sync-2-persistent",
             "2 sync workers, persistent database connections",
-            options=("--workers", "2"),
+            options=("--workers", "2", "--worker-class", "sync"),
             environment={"DATABASE_CONN_MAX_AGE": "300"},
         ),
         ServerConfig(
             "sync-3-persistent",
             "3 sync workers, persistent database connections",
-            options=("--workers", "3"),
+            options=("--workers", "3", "--worker-class", "sync"),
             environment={"DATABASE_CONN_MAX_AGE": "300"},
         ),
         ServerConfig(
