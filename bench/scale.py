@@ -92,8 +92,34 @@ def main() -> None:
         if args.explain and connection.vendor == "postgresql":
             for statement, plan in plans:
                 print(f"\n### {name}\n{statement[:600]}\n{plan}")
+    if not args.only or "program sync" in args.only:
+        _program_sync(args, figures)
     if args.json:
         Path(args.json).write_text(json.dumps({"learners": learners, "figures": figures}, indent=2))
+
+
+def _program_sync(args: argparse.Namespace, figures: dict[str, dict[str, object]]) -> None:
+    """Program sync rows: one first sync and one re-sync (each takes a minute or more), CPU with the database's."""
+    from django.db import connection
+
+    from bench.scale_operations import program_sync_growth
+
+    for sync in program_sync_growth(int(os.environ.get("BENCH_SCALE_SYNC_PROGRAMS", "1000"))):
+        plans = _plans(sync.statements) if connection.vendor == "postgresql" else []
+        scans = _sequential_scans(plans)
+        figures[sync.name] = {
+            "cold_ms": sync.wall_ms,
+            "warm_ms": None,
+            "worker_cpu_ms": sync.cpu_ms,
+            "queries": sync.queries,
+            "seq_scans": scans,
+        }
+        print(
+            f"{sync.name:44} {sync.wall_ms:9.0f} {'':>9} {sync.cpu_ms:7.0f} {sync.queries:8}  {', '.join(scans) or '-'}"
+        )
+        if args.explain:
+            for statement, plan in plans:
+                print(f"\n### {sync.name}\n{statement[:600]}\n{plan}")
 
 
 def _timed(call: Callable[[], object]) -> float:

@@ -14,7 +14,7 @@ from bench.util import client_for
 from core.models import User
 from credentials_status.models import CourseRunCredential
 from privacy.services import learner_retire
-from programs.models import Course, CourseRun, Program
+from programs.models import Course, CourseRun, Program, ProgramSource
 from scale.dataset import USERNAME_PREFIX
 
 READER = "bench-scale-reader"
@@ -190,3 +190,86 @@ def _learner_batches(rng: random.Random, low: int, high: int, size: int, count: 
         batch = list(learners.exclude(email=""))
         batches.append(batch)
     return batches
+
+
+@dataclass
+class SyncFigures:
+    """One program sync into the generated database, timed as bench/scale.py times the other operations."""
+
+    name: str
+    wall_ms: float
+    cpu_ms: float  # this process's and, on PostgreSQL on this machine, its server process's
+    queries: int
+    statements: list[tuple[str, tuple[object, ...]]]
+
+
+def program_sync_growth(programs: int) -> list[SyncFigures]:
+    """A first sync of bench_program_sync's catalog (``programs`` x 8 courses x 6 runs) and a re-sync.
+
+    The catalog is served by that benchmark's fake Discovery, in its own process. The sync reads and
+    writes catalog tables only; what it must not do is grow with the learners already stored (an
+    exclusion's effect on learners, history, search). Afterwards the benchmark's programs and runs are
+    deleted again, so that the next run's first sync is a first sync (their history rows stay).
+    """
+    import multiprocessing
+
+    from django.conf import settings
+    from django.db import connection, transaction
+
+    import bench.bench_program_sync as sync_bench
+    from bench.util import timed_cpu
+    from programs.discovery import DiscoveryClient, DiscoveryConfig
+    from programs.models import Organization
+    from programs.sync import program_sync
+
+    sync_bench.PROGRAMS = programs
+    sync_bench.RESOURCES["courses"] = (programs * sync_bench.COURSES_PER_PROGRAM, sync_bench._course)
+    sync_bench.RESOURCES["programs"] = (programs, sync_bench._program)
+    runs = programs * sync_bench.COURSES_PER_PROGRAM * sync_bench.RUNS_PER_COURSE
+    context = multiprocessing.get_context("fork")
+    port_queue = context.Queue()
+    server = context.Process(target=sync_bench._serve, args=(port_queue,), daemon=True)
+    server.start()
+    figures = []
+    # The generated programs count as synced from Discovery: a sync that does not list them would
+    # retire them all, which its guard refuses. They are local programs for the time of the benchmark.
+    generated = list(Program.objects.filter(source=ProgramSource.DISCOVERY).values_list("pk", flat=True))
+    Program.objects.filter(pk__in=generated).update(source=ProgramSource.LOCAL)
+    try:
+        base = f"http://127.0.0.1:{port_queue.get(timeout=10)}"
+        config = DiscoveryConfig(
+            api_url=f"{base}/api/v1/",
+            oauth2_provider_url=base,
+            client_id="bench",
+            client_secret="bench",
+            connect_timeout=5,
+            read_timeout=60,
+            page_size=sync_bench.PAGE_SIZE,
+            include_restricted=tuple(settings.PROGRAM_SYNC_INCLUDE_RESTRICTED),
+        )
+        for name in (f"program sync {runs:,} runs: first sync", f"program sync {runs:,} runs: re-sync, no change"):
+            statements: list[tuple[str, tuple[object, ...]]] = []
+
+            def keep(execute, sql, params, many, context, statements=statements):  # type: ignore[no-untyped-def]
+                statements.append((sql, tuple(params or ()) if not many else ()))
+                return execute(sql, params, many, context)
+
+            def sync() -> Any:
+                with connection.execute_wrapper(keep):
+                    return program_sync(client=DiscoveryClient(config), max_retire_fraction=0.1)
+
+            wall, cpu, result = timed_cpu(sync)
+            assert result.counts.course_runs_created in (0, runs), result.counts
+            figures.append(SyncFigures(name, wall * 1000, cpu * 1000, len(statements), statements))
+    finally:
+        server.terminate()
+        server.join(timeout=10)
+        with transaction.atomic():
+            bench_orgs = Organization.objects.filter(key__in=[f"Org{i}" for i in range(sync_bench.ORGS)])
+            Program.objects.filter(
+                uuid__in=[sync_bench.fake_uuid(f"bench-program:{i}") for i in range(programs)]
+            ).delete()
+            CourseRun.objects.filter(course__organization__in=bench_orgs).delete()
+            Course.objects.filter(organization__in=bench_orgs).delete()
+            Program.objects.filter(pk__in=generated).update(source=ProgramSource.DISCOVERY)
+    return figures
