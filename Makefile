@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test test-postgres quality pii_check bench bench-http bench-scale requirements upgrade static migrate demo clean tutor-render messages
+.PHONY: help run test test-postgres quality pii_check bench bench-http bench-horizontal bench-scale requirements upgrade static migrate demo clean tutor-render messages
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ bench: $(VENV)/.test-installed ## Run the benchmarks and print their figures
 bench-http: $(VENV)/.test-installed ## HTTP benchmark: gunicorn configurations under wrk, settings.production, PostgreSQL (~5 min; not in CI; needs wrk)
 	@command -v wrk >/dev/null || { echo "bench-http needs wrk (Debian: apt-get install wrk)"; exit 1; }
 	$(BIN)/python bench/http_load.py $(BENCH_HTTP_ARGS)
+
+bench-horizontal: $(VENV)/.test-installed ## Celery: one worker against two on queued notification and realisation work, PostgreSQL + RabbitMQ (~5 min; not in CI)
+	$(BIN)/python bench/horizontal.py $(BENCH_HORIZONTAL_ARGS)
 
 SCALE_DB ?= postgres://postgres@127.0.0.1:5432
 bench-scale: $(VENV)/.test-installed ## Growth benchmark: 1,000 vs 1,000,000 generated learners on PostgreSQL (~20 min; not in CI)

@@ -135,15 +135,6 @@ def _environment(database_url: str, cache_url: str) -> dict[str, str]:
     }
 
 
-def _create_database(database_url: str) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def _seed(environment: dict[str, str]) -> dict[str, dict[str, object]]:
     """Migrate and fill the database; return each endpoint's path, body, expected answer and token."""
     os.environ.update(environment)
@@ -387,7 +378,9 @@ def run(configs: list[str], connections: int, duration: int, threads: int) -> li
     database_url = os.environ.get("BENCH_HTTP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cs_bench_http")
     cache_url = os.environ.get("BENCH_HTTP_CACHE_URL", "redis://127.0.0.1:6379/12")
     environment = _environment(database_url, cache_url)
-    _create_database(database_url)
+    from bench.util import postgres_database_create
+
+    postgres_database_create(database_url)
     endpoints = _seed(environment)
     workdir = tempfile.mkdtemp(prefix="cs-bench-http-")
     results: list[dict[str, object]] = []

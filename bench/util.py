@@ -76,3 +76,13 @@ def timed_cpu(call: Callable[[], T]) -> tuple[float, float, T]:
     if server_started and server_finished and server_started[0] == server_finished[0]:
         cpu += server_finished[1] - server_started[1]
     return wall, cpu, value
+
+
+def postgres_database_create(database_url: str) -> None:
+    """Create the PostgreSQL database ``database_url`` names unless it exists (the benchmarks that own one)."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')

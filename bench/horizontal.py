@@ -1,0 +1,260 @@
+"""`make bench-horizontal`: one Celery worker process against two on the same queued work.
+
+The work, queued through RabbitMQ exactly as the web processes queue it, before any worker starts:
+
+* **notification**: ``credit.eligibility_email_send`` for ``--emails`` credit eligibilities, one task
+  each (a read of the eligibility, its learner and course, a rendered mail written by Django's
+  file-based mail backend, so the whole task runs without a mail server);
+* **realise**: ``enrollments.pending_enrollments_realize`` for ``--learners`` learners who just
+  appeared, each holding ``--runs`` pending enrollments, 10 learners per task as the receivers queue
+  them (the work a program sync or an LMS event leaves behind: enrollments created, pending rows
+  deleted, history written).
+
+For each worker count asked for (``--workers 1,2``), ``--rounds`` times alternately, the database is
+refilled, the tasks queued, then that many ``celery worker --concurrency 1`` processes start together;
+the figure is the wall time from their start until the work is done (every mail file written; every
+pending row realised), tasks per second, and the CPU seconds per 1,000 tasks spent by the worker
+processes (``/proc``: each worker's main process and its pool child) and by the PostgreSQL server (all
+backends of the benchmark's database, ``pg_stat_activity`` then ``/proc``), so that a figure taken
+on a loaded machine can be judged. On 2 cores two workers can at most double the rate; the CPU per
+task says what more machines would give (docs/scaling.rst).
+
+Needs PostgreSQL (``BENCH_HORIZONTAL_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/cs_bench_horizontal``, created when missing) and RabbitMQ
+(``BENCH_HORIZONTAL_BROKER_URL``, default ``amqp://guest:guest@127.0.0.1:5672//``; the tasks go to a
+queue of their own, ``bench-horizontal``, purged first). Not part of CI.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get("BENCH_HORIZONTAL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cs_bench_horizontal")
+BROKER_URL = os.environ.get("BENCH_HORIZONTAL_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+MAIL_DIR = Path(tempfile.gettempdir()) / "credentials-status-bench-mail"
+TASKS_PER_REALISE = 10
+TIMEOUT_SECONDS = 1800
+
+os.environ.update(
+    DATABASE_URL=DATABASE_URL,
+    CELERY_BROKER_URL=BROKER_URL,
+    BENCH_EMAIL_DIR=str(MAIL_DIR),
+    DJANGO_SETTINGS_MODULE="bench.horizontal_settings",
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    workload: str
+    workers: int
+    tasks: int
+    wall: float
+    worker_cpu: float
+    database_cpu: float
+
+    @property
+    def per_second(self) -> float:
+        return self.tasks / self.wall
+
+    def cpu_per_thousand(self, cpu: float) -> float:
+        return cpu / self.tasks * 1000
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process, 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a Celery worker and its prefork pool)."""
+    found = [pid]
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child_pid in child.read_text().split():
+            found += _tree(int(child_pid))
+    return found
+
+
+def _database_backends_cpu() -> dict[int, float]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid: _cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+
+
+def _fill(emails: int, learners: int, runs: int) -> tuple[list[int], list[int]]:
+    """Empty the tables the tasks touch and fill them; returns (eligibility ids, learner ids)."""
+    from django.utils import timezone
+
+    from core.models import User
+    from credit.models import CreditCourse, CreditEligibility
+    from enrollments.models import Enrollment, PendingEnrollment
+    from programs.models import Course, CourseRun, Organization
+
+    Enrollment.objects.all().delete()
+    Enrollment.history.all().delete()
+    PendingEnrollment.objects.all().delete()
+    PendingEnrollment.history.all().delete()
+    CreditEligibility.objects.all().delete()
+    User.objects.filter(username__startswith="horizontal_").delete()
+
+    org, _ = Organization.objects.get_or_create(key="HorizontalX")
+    course, _ = Course.objects.get_or_create(key="HorizontalX+Bench", defaults={"organization": org})
+    course_runs = [
+        CourseRun.objects.get_or_create(key=f"course-v1:HorizontalX+Bench+{n}T2026", defaults={"course": course})[0]
+        for n in range(runs)
+    ]
+    credit_course, _ = CreditCourse.objects.get_or_create(course_key="course-v1:HorizontalX+Bench+0T2026")
+    people = User.objects.bulk_create(
+        User(username=f"horizontal_{n}", email=f"horizontal_{n}@example.com", full_name=f"Learner {n}")
+        for n in range(max(emails, learners))
+    )
+    deadline = timezone.now() + timedelta(days=365)
+    eligibilities = CreditEligibility.objects.bulk_create(
+        CreditEligibility(learner=person, course=credit_course, deadline=deadline) for person in people[:emails]
+    )
+    PendingEnrollment.objects.bulk_create(
+        PendingEnrollment(email=person.email, course_run=run, mode="verified")
+        for person in people[:learners]
+        for run in course_runs
+    )
+    return [e.pk for e in eligibilities], [person.pk for person in people[:learners]]
+
+
+def _mails_written() -> int:
+    """Messages in the mail directory: the file backend names its files by second and object id, so two
+    tasks may share one file; each message ends with a line of 79 dashes."""
+    return sum(path.read_text().count("\n" + "-" * 79 + "\n") for path in MAIL_DIR.iterdir())
+
+
+def _queue(workload: str, eligibility_ids: list[int], learner_ids: list[int]) -> tuple[int, Callable[[], bool]]:
+    """Queue the workload's tasks; returns how many, and a check that says when their work is done."""
+    from credit.tasks import credit_eligibility_email_send_task
+    from enrollments.models import PendingEnrollment
+    from enrollments.tasks import pending_enrollments_realize_task
+
+    if workload == "notification":
+        for pk in eligibility_ids:
+            credit_eligibility_email_send_task.delay(pk)
+        return len(eligibility_ids), lambda: _mails_written() >= len(eligibility_ids)
+    batches = [learner_ids[i : i + TASKS_PER_REALISE] for i in range(0, len(learner_ids), TASKS_PER_REALISE)]
+    for batch in batches:
+        pending_enrollments_realize_task.delay(learner_ids=batch)
+    return len(batches), lambda: not PendingEnrollment.objects.exists()
+
+
+def _measure(workload: str, workers: int, args: argparse.Namespace) -> Result:
+    from settings.celery import app
+
+    shutil.rmtree(MAIL_DIR, ignore_errors=True)
+    MAIL_DIR.mkdir(parents=True)
+    eligibility_ids, learner_ids = _fill(args.emails if workload == "notification" else 0, args.learners, args.runs)
+    with app.connection_for_write() as conn:
+        queue = app.amqp.queues["bench-horizontal"](conn.default_channel)
+        queue.declare()
+        queue.purge()
+    tasks, done = _queue(workload, eligibility_ids, learner_ids if workload == "realise" else [])
+    log = open(Path(tempfile.gettempdir()) / f"bench-horizontal-worker-{workload}-{workers}.log", "w")  # noqa: SIM115
+    command = [sys.executable, "-m", "celery", "-A", "settings.celery", "worker", "--concurrency", "1"]
+    command += ["--queues", "bench-horizontal", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    started = time.perf_counter()
+    processes = [
+        subprocess.Popen(  # noqa: S603 (this module's own command)
+            [*command, "--hostname", f"bench{n}@%h"], cwd=ROOT, stdout=log, stderr=log
+        )
+        for n in range(workers)
+    ]
+    database_before: dict[int, float] = {}
+    worker_cpu: dict[int, float] = {}
+    try:
+        while not done():
+            if time.perf_counter() - started > TIMEOUT_SECONDS:
+                raise RuntimeError(f"{workload} with {workers} workers not done after {TIMEOUT_SECONDS} s")
+            for pid, cpu in _database_backends_cpu().items():
+                database_before.setdefault(pid, cpu)  # a backend seen first mid-run: its earlier CPU is lost
+            for process in processes:
+                for pid in _tree(process.pid):
+                    worker_cpu[pid] = _cpu_seconds(pid)
+            time.sleep(0.2)
+        wall = time.perf_counter() - started
+        for process in processes:
+            for pid in _tree(process.pid):
+                worker_cpu[pid] = _cpu_seconds(pid)
+        database_cpu = sum(cpu - database_before.get(pid, 0.0) for pid, cpu in _database_backends_cpu().items())
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+        log.close()
+    return Result(workload, workers, tasks, wall, sum(worker_cpu.values()), database_cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", default="1,2", help="worker counts to compare (default 1,2)")
+    parser.add_argument("--workloads", default="notification,realise")
+    parser.add_argument("--emails", type=int, default=2000)
+    parser.add_argument("--learners", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5, help="pending enrollments per learner")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    from bench.util import postgres_database_create
+
+    postgres_database_create(DATABASE_URL)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    results: list[Result] = []
+    counts = [int(n) for n in args.workers.split(",")]
+    for workload in args.workloads.split(","):
+        for round_ in range(args.rounds):
+            for workers in counts if round_ % 2 == 0 else list(reversed(counts)):
+                result = _measure(workload, workers, args)
+                results.append(result)
+                print(
+                    f"{workload:13} workers={workers} round={round_ + 1}: {result.tasks} tasks in {result.wall:.1f} s "
+                    f"({result.per_second:.1f}/s), CPU per 1,000 tasks: workers "
+                    f"{result.cpu_per_thousand(result.worker_cpu):.1f} s, PostgreSQL "
+                    f"{result.cpu_per_thousand(result.database_cpu):.1f} s",
+                    flush=True,
+                )
+    print(f"\nMedians over {args.rounds} rounds (load average {os.getloadavg()[0]:.1f} at the end):")
+    for workload in args.workloads.split(","):
+        base = None
+        for workers in counts:
+            mine = [r for r in results if r.workload == workload and r.workers == workers]
+            rate = statistics.median(r.per_second for r in mine)
+            base = base or rate
+            print(
+                f"  {workload:13} workers={workers}: {rate:.1f} tasks/s ({rate / base:.2f}x), CPU per 1,000 tasks: "
+                f"workers {statistics.median(r.cpu_per_thousand(r.worker_cpu) for r in mine):.1f} s, "
+                f"PostgreSQL {statistics.median(r.cpu_per_thousand(r.database_cpu) for r in mine):.1f} s"
+            )
+
+
+if __name__ == "__main__":
+    main()
