@@ -14,8 +14,8 @@ For each worker count asked for (``--workers 1,2``), ``--rounds`` times alternat
 refilled, the tasks queued, then that many ``celery worker --concurrency 1`` processes start together;
 the figure is the wall time from their start until the work is done (every mail file written; every
 pending row realised), tasks per second, and the CPU seconds per 1,000 tasks spent by the worker
-processes (``/proc``: each worker's main process and its pool child) and by the PostgreSQL server (all
-backends of the benchmark's database, ``pg_stat_activity`` then ``/proc``), so that a figure taken
+processes (``/proc``: each worker's main process and its pool child) and by the PostgreSQL server (its
+processes, those that exited during the run included), so that a figure taken
 on a loaded machine can be judged. On 2 cores two workers can at most double the rate; the CPU per
 task says what more machines would give (docs/scaling.rst).
 
@@ -72,13 +72,18 @@ class Result:
         return cpu / self.tasks * 1000
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state first); [] once it has gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of one process, 0 once it has gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 def _tree(pid: int) -> list[int]:
@@ -90,14 +95,24 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _database_backends_cpu() -> dict[int, float]:
+def _database_server_cpu() -> float:
+    """CPU seconds the PostgreSQL server has used so far, backends that have exited included.
+
+    Workers' backends come and go between two looks at ``pg_stat_activity``; the postmaster reaps
+    each one, and ``/proc`` then counts its CPU in the postmaster's children's time. So the server's
+    CPU is the postmaster's own and reaped children's time plus its live processes' time (the whole
+    server: on this machine nothing else uses it during the benchmark but this process's polling).
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return {pid: _cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    postmaster = int(_stat(backend)[1])
+    fields = _stat(postmaster)
+    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    seconds = ticks / os.sysconf("SC_CLK_TCK")
+    return seconds + sum(_cpu_seconds(pid) for pid in _tree(postmaster)[1:])
 
 
 def _fill(emails: int, learners: int, runs: int) -> tuple[list[int], list[int]]:
@@ -182,14 +197,12 @@ def _measure(workload: str, workers: int, args: argparse.Namespace) -> Result:
         )
         for n in range(workers)
     ]
-    database_before: dict[int, float] = {}
+    database_before = _database_server_cpu()
     worker_cpu: dict[int, float] = {}
     try:
         while not done():
             if time.perf_counter() - started > TIMEOUT_SECONDS:
                 raise RuntimeError(f"{workload} with {workers} workers not done after {TIMEOUT_SECONDS} s")
-            for pid, cpu in _database_backends_cpu().items():
-                database_before.setdefault(pid, cpu)  # a backend seen first mid-run: its earlier CPU is lost
             for process in processes:
                 for pid in _tree(process.pid):
                     worker_cpu[pid] = _cpu_seconds(pid)
@@ -198,7 +211,7 @@ def _measure(workload: str, workers: int, args: argparse.Namespace) -> Result:
         for process in processes:
             for pid in _tree(process.pid):
                 worker_cpu[pid] = _cpu_seconds(pid)
-        database_cpu = sum(cpu - database_before.get(pid, 0.0) for pid, cpu in _database_backends_cpu().items())
+        database_cpu = _database_server_cpu() - database_before
     finally:
         for process in processes:
             process.terminate()
@@ -216,7 +229,14 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5, help="pending enrollments per learner")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="workers open a new database connection for every task (Celery's default without CELERY_DB_REUSE_MAX)",
+    )
     args = parser.parse_args()
+    if args.reconnect:
+        os.environ["BENCH_RECONNECT"] = "1"
 
     from bench.util import postgres_database_create
 

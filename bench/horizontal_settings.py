@@ -18,3 +18,6 @@ CELERY_TASK_ALWAYS_EAGER = False
 # can also read the database server's CPU from the backends it sees.
 DATABASES["default"]["CONN_MAX_AGE"] = 300  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+# bench/horizontal.py --reconnect: Celery's default, a new connection for every task.
+if os.environ.get("BENCH_RECONNECT") == "1":
+    CELERY_DB_REUSE_MAX = None

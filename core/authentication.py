@@ -63,6 +63,26 @@ class LearnerJwtAuthentication(JwtAuthentication):
                 raise exc.__cause__ from None
             raise
 
+    def _learner_unchanged(self, username: str | None, payload: dict[str, Any]) -> User | None:
+        """The stored learner when the token's claims already match it, in one read; else ``None``.
+
+        A learner's every request carries the same claims: reading the row is then the whole work,
+        without the identity lock (``learner_get_or_create``) or edx-drf-extensions' second read. Any
+        difference (a new learner, a rename, an adopted LMS id, a new email or name) takes the full
+        path. The username must match exactly: MariaDB's collation finds ``ana`` for ``Ana``.
+        """
+        if not username:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None or user.username != username:
+            return None
+        mergeable = self.get_jwt_claim_mergeable_attributes() or ()
+        for claim, attribute in self.get_jwt_claim_attribute_map().items():
+            value = payload.get(claim)
+            if value is not None and (attribute in mergeable or getattr(user, attribute, None) != value):
+                return None
+        return user
+
     def _learner_from_claims(self, payload: dict[str, Any]) -> User:
         username = payload.get("preferred_username") or payload.get("username")
         lms_user_id = payload.get("user_id")
@@ -93,12 +113,14 @@ class LearnerJwtAuthentication(JwtAuthentication):
             raise exceptions.AuthenticationFailed("The token's name is not a valid full name.")
         if not isinstance(payload.get("administrator", False), bool):
             raise exceptions.AuthenticationFailed("The token's administrator claim is not a boolean.")
-        if username and lms_user_id is not None:
-            try:
-                learner_get_or_create(username=username, lms_user_id=lms_user_id)
-            except LearnerIdentityConflict as exc:
-                raise exceptions.AuthenticationFailed(str(exc.detail)) from exc
-        user: User = super().authenticate_credentials(payload)
+        user = self._learner_unchanged(username, payload)
+        if user is None:
+            if username and lms_user_id is not None:
+                try:
+                    learner_get_or_create(username=username, lms_user_id=lms_user_id)
+                except LearnerIdentityConflict as exc:
+                    raise exceptions.AuthenticationFailed(str(exc.detail)) from exc
+            user = super().authenticate_credentials(payload)
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         # Staff for this request only, never stored (core.roles.acts_as_staff).

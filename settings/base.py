@@ -380,6 +380,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Celery closes the database connection after every task unless CELERY_DB_REUSE_MAX is set: a new
+# PostgreSQL backend per task then costs the server more CPU than the task itself (docs/performance.rst,
+# "Celery workers"). Set this high, a worker keeps its connection as the web processes do, and
+# settings.celery closes it around a task only when CONN_MAX_AGE has passed or it broke.
+CELERY_DB_REUSE_MAX = 1_000_000
 # Worker and beat log through LOGGING (settings.celery connects setup_logging), not Celery's text format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Where beat keeps its schedule state: a writable path outside the code (the image's /app is read-only).

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging, worker_ready, worker_shutting_down
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_ready, worker_shutting_down
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.local")
 
@@ -47,3 +47,17 @@ def _shutdown_without_plain_text(sender: Any, **kwargs: object) -> None:
 @worker_shutting_down.connect
 def _log_shutdown(sig: str, how: str, **kwargs: object) -> None:
     logging.getLogger("celery.worker").info("worker_shutting_down", extra={"signal": sig, "how": how})
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections_recycle(sender: Any = None, **kwargs: object) -> None:
+    """Before and after a worker's task, what Django does around a web request: a connection past
+    ``CONN_MAX_AGE``, or one that broke, is closed (the next query opens a new one); any other is kept
+    (``CELERY_DB_REUSE_MAX`` stops Celery from closing it). Never for a task run in-process, whose
+    connection is the caller's."""
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -4,7 +4,9 @@ from io import StringIO
 
 import jwt as pyjwt
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core.jwt import encode_jwt
@@ -101,6 +103,47 @@ def test_valid_token_maps_claims_onto_the_user():
     assert user.lms_user_id == 7
     assert user.email == "ana@example.com"  # stored lower-cased, as every ingest stores it
     assert not user.is_staff
+
+
+def _user_statements(token):
+    """The statements a status request with ``token`` runs on core_user (not its group table), upper-cased."""
+    with CaptureQueriesContext(connection) as queries:
+        assert post_with_token(token).status_code == 200
+    statements = [q["sql"].upper() for q in queries.captured_queries]
+    return [sql for sql in statements if "CORE_USER" in sql.replace("CORE_USER_GROUPS", "")]
+
+
+def test_a_returning_learner_whose_claims_have_not_changed_is_read_once_and_never_written():
+    token = encode_jwt(username="ana", lms_user_id=7, email="ana@example.com", name="Ana Lima")
+    _user_statements(token)  # the first request creates the learner
+    statements = _user_statements(token)
+    # One read for authentication and one for the answer's learner: no lock, no write.
+    assert len(statements) == 2, statements
+    assert not [sql for sql in statements if "FOR UPDATE" in sql or not sql.lstrip().startswith("SELECT")]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"email": "ana.lima@example.com"}, {"name": "Ana Lima Souza"}],
+    ids=["email", "name"],
+)
+def test_a_claim_that_changed_since_the_last_request_is_stored(changed):
+    claims = {"username": "ana", "lms_user_id": 7, "email": "ana@example.com", "name": "Ana Lima"}
+    assert post_with_token(encode_jwt(**claims)).status_code == 200
+    assert post_with_token(encode_jwt(**{**claims, **changed})).status_code == 200
+    user = User.objects.get(username="ana")
+    assert (user.email, user.full_name) == (
+        changed.get("email", "ana@example.com"),
+        changed.get("name", "Ana Lima"),
+    )
+
+
+def test_a_returning_learner_under_a_new_username_is_still_renamed():
+    assert post_with_token(encode_jwt(username="ana", lms_user_id=7)).status_code == 200
+    # The old username's row is found first by username: its LMS id differs from nothing, but the new
+    # username has no row, so the full identity path renames it.
+    assert post_with_token(encode_jwt(username="ana_lima", lms_user_id=7), status_body("ana_lima")).status_code == 200
+    assert list(User.objects.values_list("username", "lms_user_id")) == [("ana_lima", 7)]
 
 
 def test_administrator_claim_makes_staff_who_may_read_anyone_without_storing_it():

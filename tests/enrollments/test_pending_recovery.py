@@ -153,6 +153,6 @@ def test_a_request_with_nothing_pending_costs_one_exists_query_and_queues_nothin
     assert len(pending_queries) == 1
     assert "LIMIT 1" in pending_queries[0].upper()  # an EXISTS on the email index, nothing read
     assert callbacks == [] and not delay.called
-    # The whole request, pinned: the rename check (savepoint, find, lock, release), the user row for
-    # edx-drf-extensions, the pending check, the role check (groups), the learner, their credentials.
-    assert len(queries.captured_queries) == 9, [q["sql"] for q in queries.captured_queries]
+    # The whole request, pinned: the returning learner's row (claims unchanged: no lock, no write), the
+    # pending check, the role check (groups), the learner, their credentials.
+    assert len(queries.captured_queries) == 5, [q["sql"] for q in queries.captured_queries]
