@@ -181,15 +181,19 @@ def _measure(workload: str, workers: int, args: argparse.Namespace) -> Result:
 
     shutil.rmtree(MAIL_DIR, ignore_errors=True)
     MAIL_DIR.mkdir(parents=True)
-    eligibility_ids, learner_ids = _fill(args.emails if workload == "notification" else 0, args.learners, args.runs)
+    eligibility_ids, learner_ids = _fill(
+        args.emails if workload == "notification" else 0, args.learners if workload == "realise" else 0, args.runs
+    )
+    queue_name = app.conf.task_default_queue  # bench.horizontal_settings: a queue of the benchmark's own
     with app.connection_for_write() as conn:
-        queue = app.amqp.queues["bench-horizontal"](conn.default_channel)
+        queue = app.amqp.queues[queue_name](conn.default_channel)
         queue.declare()
         queue.purge()
-    tasks, done = _queue(workload, eligibility_ids, learner_ids if workload == "realise" else [])
+    tasks, done = _queue(workload, eligibility_ids, learner_ids)
     log = open(Path(tempfile.gettempdir()) / f"bench-horizontal-worker-{workload}-{workers}.log", "w")  # noqa: SIM115
     command = [sys.executable, "-m", "celery", "-A", "settings.celery", "worker", "--concurrency", "1"]
-    command += ["--queues", "bench-horizontal", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command += ["--queues", queue_name, "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    database_before = _database_server_cpu()
     started = time.perf_counter()
     processes = [
         subprocess.Popen(  # noqa: S603 (this module's own command)
@@ -197,20 +201,18 @@ def _measure(workload: str, workers: int, args: argparse.Namespace) -> Result:
         )
         for n in range(workers)
     ]
-    database_before = _database_server_cpu()
-    worker_cpu: dict[int, float] = {}
+    worker_cpu: dict[int, float] = {}  # last seen, per process: a pool child may be replaced mid-run
     try:
-        while not done():
-            if time.perf_counter() - started > TIMEOUT_SECONDS:
-                raise RuntimeError(f"{workload} with {workers} workers not done after {TIMEOUT_SECONDS} s")
+        while True:
             for process in processes:
                 for pid in _tree(process.pid):
                     worker_cpu[pid] = _cpu_seconds(pid)
+            if done():
+                break
+            if time.perf_counter() - started > TIMEOUT_SECONDS:
+                raise RuntimeError(f"{workload} with {workers} workers not done after {TIMEOUT_SECONDS} s")
             time.sleep(0.2)
         wall = time.perf_counter() - started
-        for process in processes:
-            for pid in _tree(process.pid):
-                worker_cpu[pid] = _cpu_seconds(pid)
         database_cpu = _database_server_cpu() - database_before
     finally:
         for process in processes:

@@ -14,8 +14,8 @@ EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["BENCH_EMAIL_DIR"]  # set by bench/horizontal.py
 CELERY_TASK_DEFAULT_QUEUE = "bench-horizontal"
 CELERY_TASK_ALWAYS_EAGER = False
-# As settings.production: a worker keeps its database connection between tasks, so the benchmark
-# can also read the database server's CPU from the backends it sees.
+# As settings.production: persistent, health-checked database connections (a worker keeps its own
+# between tasks unless --reconnect).
 DATABASES["default"]["CONN_MAX_AGE"] = 300  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # bench/horizontal.py --reconnect: Celery's default, a new connection for every task.
