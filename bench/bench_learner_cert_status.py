@@ -1,4 +1,4 @@
-"""learner_cert_status for a learner with 200 awarded credentials, asked about all 200 courses."""
+"""learner_cert_status for learners with 10 and 200 awarded credentials, each asked about all their courses."""
 
 from datetime import timedelta
 
@@ -10,12 +10,14 @@ from credentials_status.models import CourseRunCredential, Grade
 from programs.models import Course, CourseRun, Organization
 
 CREDENTIALS = 200
+SMALL = 10  # issue 17's everyday case: a program page asks about about ten courses
 CALLS = 200
 
 
 def run() -> list[str]:
     org, _ = Organization.objects.get_or_create(key="BenchX")
     learner, _ = User.objects.get_or_create(username="bench_learner", defaults={"lms_user_id": 900001})
+    small, _ = User.objects.get_or_create(username="bench_small", defaults={"lms_user_id": 900002})
     User.objects.get_or_create(username="bench_reader", defaults={"is_staff": True})
     now = timezone.now()
     courses = Course.objects.bulk_create(
@@ -27,13 +29,18 @@ def run() -> list[str]:
     CourseRunCredential.objects.bulk_create(
         [
             CourseRunCredential(
-                learner=learner, course_run=r, status="awarded", type="verified", awarded_at=now - timedelta(days=1)
+                learner=owner, course_run=r, status="awarded", type="verified", awarded_at=now - timedelta(days=1)
             )
-            for r in runs
+            for owner, owned in ((learner, runs), (small, runs[:SMALL]))
+            for r in owned
         ]
     )
     Grade.objects.bulk_create(
-        [Grade(learner=learner, course_run=r, percent_grade="0.9", letter_grade="A") for r in runs]
+        [
+            Grade(learner=owner, course_run=r, percent_grade="0.9", letter_grade="A")
+            for owner, owned in ((learner, runs), (small, runs[:SMALL]))
+            for r in owned
+        ]
     )
 
     client = client_for("bench_reader", administrator=True)
@@ -47,6 +54,16 @@ def run() -> list[str]:
     queries = count_queries(call)
     median, p95, worst = measure(call, repeat=CALLS)
 
+    small_body = {"username": "bench_small", "courses": [str(c.uuid) for c in courses[:SMALL]]}
+
+    def small_call() -> None:
+        response = client.post("/api/credentials/v1/learner_cert_status/", small_body, format="json")
+        assert response.status_code == 200, response.content[:300]
+        assert len(response.json()["status"]) == SMALL, len(response.json()["status"])
+
+    small_queries = count_queries(small_call)
+    small_median, small_p95, _ = measure(small_call, repeat=CALLS * 5)
+
     bulk_body = [
         {"username": "bench_learner", "course_runs": [r.key for r in runs[i % 190 : i % 190 + 10]]} for i in range(1000)
     ]
@@ -58,6 +75,8 @@ def run() -> list[str]:
     bulk_queries = count_queries(bulk_call)
     bulk_median, _, _ = measure(bulk_call, repeat=10)
     return [
+        f"learner with {SMALL} awarded credentials, asked about {SMALL} courses, {CALLS * 5} calls: "
+        f"median {small_median:.2f} ms, p95 {small_p95:.2f} ms; {small_queries} SQL queries per call",
         f"learner with {CREDENTIALS} awarded credentials, asked about {CREDENTIALS} courses, {CALLS} calls",
         f"median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms; {queries} SQL queries per call",
         f"bulk_learner_cert_status, 1,000 requests x 10 runs: median {bulk_median:.0f} ms over 10 calls; "

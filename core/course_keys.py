@@ -6,8 +6,10 @@ The apps turn ``CourseRunKeyRefused`` into their own 400 (named after the field 
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 from opaque_keys.edx.locator import LibraryLocator
@@ -44,9 +46,26 @@ def course_run_key_parse(value: object) -> CourseRunKey:
     """
     if not isinstance(value, str):
         raise CourseRunKeyRefused(_("%(value)r is not a valid course run key.") % {"value": value})
+    return _parse_text(value)
+
+
+# The parts checked for length, narrowest first: a long organization makes every key long.
+_ORGANIZATION_KEY = gettext_lazy("Its organization key")
+_COURSE_KEY = gettext_lazy("Its course key")
+_RUN_KEY = gettext_lazy("The course run key")
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> CourseRunKey:
+    """``course_run_key_parse`` of a string; accepted keys are remembered, refusals never are.
+
+    A bulk request names the same few runs for hundreds of learners: edx-opaque-keys' regular
+    expressions then ran once per mention, most of a bulk status call's validation (issue 17).
+    Refusals raise, so their message is always written in the language of the request that sent them.
+    """
     text = value.strip()
     if len(text) > 4 * KEY_MAX_LENGTH:  # longer than any three stored parts together: not worth parsing
-        raise CourseRunKeyRefused(_too_long(_("The course run key")))
+        raise CourseRunKeyRefused(_too_long(_RUN_KEY))
     try:
         key = CourseKey.from_string(text)
     except InvalidKeyError as exc:
@@ -54,17 +73,17 @@ def course_run_key_parse(value: object) -> CourseRunKey:
     if isinstance(key, LibraryLocator) or not key.run or not key.org:
         raise CourseRunKeyRefused(_("%(value)r names a library, not a course run.") % {"value": value})
     parsed = CourseRunKey(run_key=str(key), org_key=str(key.org), course=str(key.course), run=str(key.run))
-    for what, part in (  # the narrowest part first: a long organization makes every key long
-        (_("Its organization key"), parsed.org_key),
-        (_("Its course key"), parsed.course_key),
-        (_("The course run key"), parsed.run_key),
+    for what, part in (
+        (_ORGANIZATION_KEY, parsed.org_key),
+        (_COURSE_KEY, parsed.course_key),
+        (_RUN_KEY, parsed.run_key),
     ):
         if len(part) > KEY_MAX_LENGTH:
             raise CourseRunKeyRefused(_too_long(what))
     return parsed
 
 
-def _too_long(what: str) -> str:
+def _too_long(what: object) -> str:
     return _("%(what)s is longer than %(limit)d characters.") % {"what": what, "limit": KEY_MAX_LENGTH}
 
 

@@ -7,8 +7,9 @@ name ``CHUNK_IDS`` course/run identifiers, so SQL ``IN`` lists stay small on eve
 """
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from django.db.models import Q
@@ -69,20 +70,92 @@ def _chunks(queries: Sequence[StatusQuery]) -> Iterator[list[StatusQuery]]:
         yield chunk
 
 
-def _in_scope(run: CourseRun, query: StatusQuery) -> bool:
-    return (
-        run.course.uuid in query.course_uuids or run.uuid in query.course_run_uuids or run.key in query.course_run_keys
-    )
+class _Run(NamedTuple):
+    pk: int
+    uuid: UUID
+    key: str
+    course_uuid: UUID
+
+
+class _Credential(NamedTuple):
+    """The fields of a credential the answer reads (``status.CredentialLike``), with its run."""
+
+    run: _Run
+    status: str
+    type: str
+    certificate_available_date: datetime | None
+
+
+class _Enrollment(NamedTuple):
+    """The fields of an active enrollment the answer reads (``status.EnrollmentLike``), with its run."""
+
+    run: _Run
+    mode: str
+    is_active: bool
+
+
+Record = TypeVar("Record", "_Credential", "_Enrollment")
+
+
+class _RunIndex:
+    """Where each course uuid, run uuid and run key appears in a list of a learner's records.
+
+    A bulk request asks about the same learner many times: each query then costs what it names,
+    not one pass over every record the learner holds (issue 17).
+    """
+
+    def __init__(self, runs: Iterable[_Run]) -> None:
+        self.by_course: dict[UUID, list[int]] = defaultdict(list)
+        self.by_uuid: dict[UUID, list[int]] = defaultdict(list)
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        for position, run in enumerate(runs):
+            self.by_course[run.course_uuid].append(position)
+            self.by_uuid[run.uuid].append(position)
+            self.by_key[run.key].append(position)
+
+    def positions(self, query: StatusQuery) -> list[int]:
+        """The positions of the records in the query's courses and runs, in their original order."""
+        found: set[int] = set()
+        for course_uuid in query.course_uuids:
+            found.update(self.by_course.get(course_uuid, ()))
+        for run_uuid in query.course_run_uuids:
+            found.update(self.by_uuid.get(run_uuid, ()))
+        for run_key in query.course_run_keys:
+            found.update(self.by_key.get(run_key, ()))
+        return sorted(found)
+
+
+class _LearnerRecords(Generic[Record]):
+    """One learner's credentials or enrollments, selectable by the courses and runs a query names."""
+
+    def __init__(self) -> None:
+        self.rows: list[Record] = []
+        self._index: _RunIndex | None = None
+
+    def append(self, row: Record) -> None:
+        self.rows.append(row)
+        self._index = None
+
+    def asked_by(self, query: StatusQuery) -> list[Record]:
+        if self._index is None:
+            self._index = _RunIndex(row.run for row in self.rows)
+        return [self.rows[position] for position in self._index.positions(query)]
+
+
+# Only the columns the answer needs: no model instances on this hot path (issue 17).
+_RUN_FIELDS = ("course_run_id", "course_run__uuid", "course_run__key", "course_run__course__uuid")
 
 
 def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswer]:
     names = {q.username for q in queries if q.username}
     ids = {q.lms_user_id for q in queries if q.lms_user_id is not None}
-    learners = list(User.objects.filter(Q(username__in=names) | Q(lms_user_id__in=ids)))
-    by_name = {u.username: u for u in learners}
-    by_id = {u.lms_user_id: u for u in learners if u.lms_user_id is not None}
+    learners = list(
+        User.objects.filter(Q(username__in=names) | Q(lms_user_id__in=ids)).values_list("pk", "username", "lms_user_id")
+    )
+    by_name = {learner[1]: learner for learner in learners}
+    by_id = {learner[2]: learner for learner in learners if learner[2] is not None}
 
-    def learner_of(query: StatusQuery) -> User | None:
+    def learner_of(query: StatusQuery) -> tuple[int, str, int | None] | None:
         return by_id.get(query.lms_user_id) if query.lms_user_id is not None else by_name.get(query.username or "")
 
     course_uuids = {u for q in queries for u in q.course_uuids}
@@ -93,71 +166,80 @@ def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswe
         | Q(course_run__uuid__in=run_uuids)
         | Q(course_run__key__in=run_keys)
     )
-    learner_ids = [u.pk for u in learners]
-    credentials: dict[int, list[CourseRunCredential]] = defaultdict(list)
-    enrollments: dict[int, list[Enrollment]] = defaultdict(list)
-    requested_runs: list[CourseRun] = []
+    learner_ids = [learner[0] for learner in learners]
+    incomplete_asked = any(q.include_incomplete for q in queries)
+    credentials: dict[int, _LearnerRecords[_Credential]] = defaultdict(_LearnerRecords)
+    enrollments: dict[int, _LearnerRecords[_Enrollment]] = defaultdict(_LearnerRecords)
+    requested_runs: list[_Run] = []
     if learner_ids:
-        for credential in (
+        credential_rows = (
             CourseRunCredential.objects.filter(scope, learner_id__in=learner_ids)
-            .select_related("course_run__course")
             .order_by("course_run__course__key", "course_run__start", "course_run__key")
-        ):
-            credentials[credential.learner_id].append(credential)
-        if any(q.include_incomplete for q in queries):
-            for enrollment in Enrollment.objects.filter(
-                scope, learner_id__in=learner_ids, is_active=True
-            ).select_related("course_run__course"):
-                enrollments[enrollment.learner_id].append(enrollment)
+            .values_list("learner_id", *_RUN_FIELDS, "status", "type", "certificate_available_date")
+        )
+        for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in credential_rows:
+            credentials[learner_id].append(_Credential(_Run(run_id, run_uuid, run_key, course_uuid), *fields))
+        if incomplete_asked:
+            enrollment_rows = Enrollment.objects.filter(scope, learner_id__in=learner_ids, is_active=True).values_list(
+                "learner_id", *_RUN_FIELDS, "mode", "is_active"
+            )
+            for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in enrollment_rows:
+                enrollments[learner_id].append(_Enrollment(_Run(run_id, run_uuid, run_key, course_uuid), *fields))
     # Unknown learners need the requested runs too: their include_incomplete answer is the one a
     # learner without records gets, so it does not tell whether the learner exists.
-    if (run_uuids or run_keys) and any(q.include_incomplete for q in queries):
-        requested_runs = list(
-            CourseRun.objects.filter(Q(uuid__in=run_uuids) | Q(key__in=run_keys)).select_related("course")
-        )
-    run_ids = {c.course_run_id for rows in credentials.values() for c in rows}
-    run_ids |= {e.course_run_id for rows in enrollments.values() for e in rows}
+    if (run_uuids or run_keys) and incomplete_asked:
+        requested_runs = [
+            _Run(*row)
+            for row in CourseRun.objects.filter(Q(uuid__in=run_uuids) | Q(key__in=run_keys)).values_list(
+                "pk", "uuid", "key", "course__uuid"
+            )
+        ]
+    requested_by_uuid = {run.uuid: run for run in requested_runs}
+    requested_by_key = {run.key: run for run in requested_runs}
+    run_ids = {c.run.pk for records in credentials.values() for c in records.rows}
+    run_ids |= {e.run.pk for records in enrollments.values() for e in records.rows}
     grades: dict[int, dict[int, GradeData]] = defaultdict(dict)
     if run_ids:
-        for grade in Grade.objects.filter(learner_id__in=learner_ids, course_run_id__in=run_ids):
-            grades[grade.learner_id][grade.course_run_id] = GradeData(
-                grade.letter_grade, grade.percent_grade, grade.verified
-            )
+        for learner_id, run_id, letter, percent, verified in Grade.objects.filter(
+            learner_id__in=learner_ids, course_run_id__in=run_ids
+        ).values_list("learner_id", "course_run_id", "letter_grade", "percent_grade", "verified"):
+            grades[learner_id][run_id] = GradeData(letter, percent, verified)
 
     answers = []
     for query in queries:
         learner = learner_of(query)
         if learner is None:
             answer = StatusAnswer(lms_user_id=query.lms_user_id, username=query.username)
-            own: list[CourseRunCredential] = []
-            own_enrollments: list[Enrollment] = []
+            own: list[_Credential] = []
+            own_enrollments: list[_Enrollment] = []
             own_grades: dict[int, GradeData] = {}
         else:
-            answer = StatusAnswer(lms_user_id=learner.lms_user_id, username=learner.username)
-            own = [c for c in credentials[learner.pk] if _in_scope(c.course_run, query)]
-            own_enrollments = [e for e in enrollments[learner.pk] if _in_scope(e.course_run, query)]
-            own_grades = grades[learner.pk]
+            learner_id, username, lms_user_id = learner
+            answer = StatusAnswer(lms_user_id=lms_user_id, username=username)
+            own = credentials[learner_id].asked_by(query)
+            own_enrollments = enrollments[learner_id].asked_by(query)
+            own_grades = grades[learner_id]
         answer.status = [
-            _item(c.course_run, LearnerRunStatus.AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)
+            _item(c.run, LearnerRunStatus.AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)
         ]
         if query.include_incomplete:
-            asked_runs = [
-                r for r in requested_runs if r.uuid in query.course_run_uuids or r.key in query.course_run_keys
-            ]
+            named = [requested_by_uuid.get(u) for u in query.course_run_uuids]
+            named += [requested_by_key.get(k) for k in query.course_run_keys]
+            asked_runs = list({run.pk: run for run in named if run is not None}.values())
             answer.status.extend(_incomplete_items(query, own, own_enrollments, asked_runs, own_grades, now))
         answers.append(answer)
     return answers
 
 
 def _item(
-    run: CourseRun,
+    run: _Run,
     status: LearnerRunStatus,
-    credential: CourseRunCredential | None,
+    credential: _Credential | None,
     grades: dict[int, GradeData],
-    enrollment: Enrollment | None = None,
+    enrollment: _Enrollment | None = None,
 ) -> StatusItem:
     return StatusItem(
-        course_uuid=run.course.uuid,
+        course_uuid=run.course_uuid,
         course_run=RunRef(uuid=run.uuid, key=run.key),
         status=status,
         type=credential.type if credential else _certificate_type_of(enrollment),
@@ -166,7 +248,7 @@ def _item(
     )
 
 
-def _certificate_type_of(enrollment: Enrollment | None) -> str | None:
+def _certificate_type_of(enrollment: _Enrollment | None) -> str | None:
     """The certificate type an enrollment's mode leads to; None for modes without one (``credit``, ...)."""
     if enrollment is None or enrollment.mode not in CertificateType.values:
         return None
@@ -175,15 +257,15 @@ def _certificate_type_of(enrollment: Enrollment | None) -> str | None:
 
 def _incomplete_items(
     query: StatusQuery,
-    credentials: list[CourseRunCredential],
-    enrollments: list[Enrollment],
-    requested_runs: list[CourseRun],
+    credentials: list[_Credential],
+    enrollments: list[_Enrollment],
+    requested_runs: list[_Run],
     grades: dict[int, GradeData],
     now: datetime,
 ) -> list[StatusItem]:
-    credential_by_run = {c.course_run_id: c for c in credentials}
-    enrollment_by_run = {e.course_run_id: e for e in enrollments}
-    runs = {c.course_run_id: c.course_run for c in credentials} | {e.course_run_id: e.course_run for e in enrollments}
+    credential_by_run = {c.run.pk: c for c in credentials}
+    enrollment_by_run = {e.run.pk: e for e in enrollments}
+    runs = {c.run.pk: c.run for c in credentials} | {e.run.pk: e.run for e in enrollments}
     runs |= {run.pk: run for run in requested_runs}
     statuses = {
         run_id: run_status(credential_by_run.get(run_id), enrollment_by_run.get(run_id), now) for run_id in runs
@@ -196,7 +278,7 @@ def _incomplete_items(
 
     items: list[StatusItem] = []
     for course_uuid in query.course_uuids:
-        course_runs = [run_id for run_id, run in runs.items() if run.course.uuid == course_uuid]
+        course_runs = [run_id for run_id, run in runs.items() if run.course_uuid == course_uuid]
         if any(statuses[run_id] == LearnerRunStatus.AWARDED for run_id in course_runs):
             continue
         touched = [run_id for run_id in course_runs if statuses[run_id] != LearnerRunStatus.NOT_ENROLLED]
@@ -223,8 +305,4 @@ def _incomplete_items(
         elif statuses[run_id] != LearnerRunStatus.AWARDED:
             items.append(item_for(run_id))
 
-    unique: list[StatusItem] = []
-    for item in items:
-        if item not in unique:
-            unique.append(item)
-    return unique
+    return list(dict.fromkeys(items))  # once each, in order

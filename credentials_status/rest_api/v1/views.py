@@ -26,6 +26,7 @@ from credentials_status.rest_api.v1.serializers import (
     LearnerProgramSummaryOutput,
     OwnProgramStatusOutput,
     bulk_learner_cert_status_input,
+    cert_status_answer_data,
     query_from_validated,
 )
 from credentials_status.selectors import learner_program_status, learner_programs
@@ -52,7 +53,7 @@ class LearnerCertStatusView(APIView):
         body.is_valid(raise_exception=True)
         self.check_object_permissions(request, _learner_asked(body.validated_data))
         set_custom_attribute("credentials_status.courses_asked", _courses_asked(body.validated_data))
-        return Response(LearnerCertStatusOutput(learner_cert_status(query_from_validated(body.validated_data))).data)
+        return Response(cert_status_answer_data(learner_cert_status(query_from_validated(body.validated_data))))
 
 
 class BulkLearnerCertStatusView(APIView):
@@ -75,7 +76,7 @@ class BulkLearnerCertStatusView(APIView):
             "credentials_status.courses_asked", sum(_courses_asked(item) for item in body.validated_data)
         )
         answers = learner_cert_statuses([query_from_validated(item) for item in body.validated_data])
-        return Response(LearnerCertStatusOutput(answers, many=True).data)
+        return Response([cert_status_answer_data(answer) for answer in answers])
 
 
 class CourseRunCredentialIngestView(APIView):
