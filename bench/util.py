@@ -5,18 +5,24 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from core.jwt import encode_jwt
+if TYPE_CHECKING:
+    from rest_framework.test import APIClient
 
 T = TypeVar("T")
 
 
-def client_for(username: str, **claims: object) -> APIClient:
+def client_for(username: str, **claims: object) -> "APIClient":
+    # Imported here: DRF's test module reads the settings, and bench/http_load.py and bench/horizontal.py
+    # use this module's database helpers before Django is set up.
+    from rest_framework.test import APIClient
+
+    from core.jwt import encode_jwt
+
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"JWT {encode_jwt(username=username, **claims)}")  # type: ignore[arg-type]
     return client

@@ -16,7 +16,7 @@ from core.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
-from credentials_status.data import NextStepCode, RunTiming, StatusAnswer, StatusItem, StatusQuery
+from credentials_status.data import NextStepCode, RunTiming, StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 
 MAX_ITEMS_PER_LIST = 1000
@@ -127,50 +127,9 @@ class StatusItemOutput(serializers.Serializer):
 
 
 class LearnerCertStatusOutput(serializers.Serializer):
-    """The schema of a status answer; ``cert_status_answer_data`` renders it on the hot path."""
-
     lms_user_id = serializers.IntegerField(allow_null=True)
     username = serializers.CharField(allow_null=True)
     status = StatusItemOutput(many=True)
-
-
-# The serializer's own fields format decimals and dates, so the fast path cannot drift from them.
-_PERCENT_GRADE = GradeOutput().fields["percent_grade"]
-_AVAILABLE_DATE = StatusItemOutput().fields["certificate_available_date"]
-
-
-def _item_data(item: StatusItem) -> dict[str, Any]:
-    run, grade, available = item.course_run, item.grade, item.certificate_available_date
-    return {
-        "course_uuid": None if item.course_uuid is None else str(item.course_uuid),
-        "course_run": None
-        if run is None
-        else {"uuid": None if run.uuid is None else str(run.uuid), "key": None if run.key is None else str(run.key)},
-        "status": str(item.status),
-        "type": None if item.type is None else str(item.type),
-        "certificate_available_date": None if available is None else _AVAILABLE_DATE.to_representation(available),
-        "grade": None
-        if grade is None
-        else {
-            "letter_grade": str(grade.letter_grade),
-            "percent_grade": _PERCENT_GRADE.to_representation(grade.percent_grade),
-            "verified": bool(grade.verified),
-        },
-    }
-
-
-def cert_status_answer_data(answer: StatusAnswer) -> dict[str, Any]:
-    """``LearnerCertStatusOutput(answer).data`` without building a serializer per item (issue 17).
-
-    A status answer may hold hundreds of items, and a bulk request a thousand answers: DRF copies
-    every nested serializer's fields for each of them, which was most of a bulk call's time. The
-    output is the serializer's, value for value (tests/credentials_status/test_status_rendering.py).
-    """
-    return {
-        "lms_user_id": answer.lms_user_id,
-        "username": answer.username,
-        "status": [_item_data(item) for item in answer.status],
-    }
 
 
 class GradeInput(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsCredentialIssuer, IsReaderOrSelf, LearnerIdentity
+from core.rendering import render, render_many
 from core.schema import LEARNER_IDENTITY_CONFLICT
 from core.selectors import learner_find
 from credentials_status.cert_status import learner_cert_status, learner_cert_statuses
@@ -26,7 +27,6 @@ from credentials_status.rest_api.v1.serializers import (
     LearnerProgramSummaryOutput,
     OwnProgramStatusOutput,
     bulk_learner_cert_status_input,
-    cert_status_answer_data,
     query_from_validated,
 )
 from credentials_status.selectors import learner_program_status, learner_programs
@@ -53,7 +53,7 @@ class LearnerCertStatusView(APIView):
         body.is_valid(raise_exception=True)
         self.check_object_permissions(request, _learner_asked(body.validated_data))
         set_custom_attribute("credentials_status.courses_asked", _courses_asked(body.validated_data))
-        return Response(cert_status_answer_data(learner_cert_status(query_from_validated(body.validated_data))))
+        return Response(render(LearnerCertStatusOutput, learner_cert_status(query_from_validated(body.validated_data))))
 
 
 class BulkLearnerCertStatusView(APIView):
@@ -76,7 +76,7 @@ class BulkLearnerCertStatusView(APIView):
             "credentials_status.courses_asked", sum(_courses_asked(item) for item in body.validated_data)
         )
         answers = learner_cert_statuses([query_from_validated(item) for item in body.validated_data])
-        return Response([cert_status_answer_data(answer) for answer in answers])
+        return Response(render_many(LearnerCertStatusOutput, answers))
 
 
 class CourseRunCredentialIngestView(APIView):
@@ -136,7 +136,7 @@ class LearnerProgramStatusView(APIView):
             program_uuid=data["program_uuid"], username=data.get("username"), lms_user_id=data.get("lms_user_id")
         )
         set_custom_attribute("credentials_status.program_courses", answer.total_courses)
-        return Response(LearnerProgramStatusOutput(answer).data)
+        return Response(render(LearnerProgramStatusOutput, answer))
 
 
 class LearnerProgramsView(APIView):
@@ -148,7 +148,7 @@ class LearnerProgramsView(APIView):
     def get(self, request: Request, username: str) -> Response:
         self.check_object_permissions(request, LearnerIdentity(username=username))
         answers = learner_programs(learner_find(username=username), username=username)
-        return Response(LearnerProgramSummaryOutput(answers, many=True).data)
+        return Response(render_many(LearnerProgramSummaryOutput, answers))
 
 
 class OwnProgramsView(APIView):
@@ -160,4 +160,4 @@ class OwnProgramsView(APIView):
     def get(self, request: Request) -> Response:
         user = request.user
         answers = learner_programs(user, username=user.get_username())  # type: ignore[arg-type]
-        return Response(OwnProgramStatusOutput(answers, many=True).data)
+        return Response(render_many(OwnProgramStatusOutput, answers))

@@ -1,0 +1,169 @@
+"""core.rendering writes answers exactly as their output serializers do (issue 17's fast path).
+
+Each answer is rendered both ways and compared as data and as the JSON bytes sent: the status answers'
+every item shape, and program answers built by the selectors from a catalog with an excluded run, a
+credential not yet available, grades, enrollments and a course not started, in UTC and in another zone.
+"""
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from django.utils import timezone as django_timezone
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
+
+from core.rendering import render, render_many
+from credentials_status.data import GradeData, LearnerRunStatus, RunRef, StatusAnswer, StatusItem
+from credentials_status.rest_api.v1.serializers import (
+    LearnerCertStatusOutput,
+    LearnerProgramStatusOutput,
+    LearnerProgramSummaryOutput,
+    OwnProgramStatusOutput,
+)
+from credentials_status.selectors import learner_program_status, learner_programs
+from programs.models import Program, ProgramCourse
+from tests.factories import (
+    CourseFactory,
+    CourseRunFactory,
+    CredentialFactory,
+    EnrollmentFactory,
+    GradeFactory,
+    OrganizationFactory,
+    UserFactory,
+)
+
+COURSE = UUID("7b1f3c6e-9d2a-4c1e-8f00-1a2b3c4d5e6f")
+RUN = UUID("0e5d1c2b-3a49-4f8e-9d7c-6b5a4f3e2d1c")
+
+ITEMS = [
+    # An award with a grade whose percent needs rounding and padding, and an available date.
+    StatusItem(
+        course_uuid=COURSE,
+        course_run=RunRef(uuid=RUN, key="course-v1:edX+DemoX+1T2025"),
+        status=LearnerRunStatus.AWARDED,
+        type="verified",
+        certificate_available_date=datetime(2025, 3, 1, 12, 30, tzinfo=UTC),
+        grade=GradeData(letter_grade="A", percent_grade=Decimal("0.91255"), verified=True),
+    ),
+    # A date given in another time zone (rendered in UTC) with microseconds, a grade of exactly 1.
+    StatusItem(
+        course_uuid=COURSE,
+        course_run=RunRef(uuid=RUN, key="course-v1:edX+DemoX+2T2025"),
+        status=LearnerRunStatus.PENDING_AVAILABILITY,
+        type="professional",
+        certificate_available_date=datetime(2030, 1, 1, 9, 0, 0, 250, tzinfo=timezone(timedelta(hours=-5))),
+        grade=GradeData(letter_grade="", percent_grade=Decimal("1"), verified=False),
+    ),
+    # A run asked for by key only, unknown here: no uuid, no course, no type, no grade.
+    StatusItem(
+        course_uuid=None,
+        course_run=RunRef(uuid=None, key="course-v1:edX+Gone+1T2020"),
+        status=LearnerRunStatus.NOT_ENROLLED,
+    ),
+    # A course with no run touched.
+    StatusItem(course_uuid=COURSE, course_run=None, status=LearnerRunStatus.NOT_ENROLLED),
+    # Zero and a tiny percent.
+    StatusItem(
+        course_uuid=COURSE,
+        course_run=RunRef(uuid=RUN, key=None),
+        status=LearnerRunStatus.ENROLLED,
+        type="audit",
+        grade=GradeData(letter_grade="F", percent_grade=Decimal("0.00004"), verified=False),
+    ),
+    StatusItem(
+        course_uuid=COURSE,
+        course_run=RunRef(uuid=RUN, key="course-v1:edX+DemoX+3T2025"),
+        status=LearnerRunStatus.REVOKED,
+        type="honor",
+        grade=GradeData(letter_grade="Pass", percent_grade=Decimal("0.0000"), verified=True),
+    ),
+]
+
+ANSWERS = [
+    StatusAnswer(lms_user_id=7, username="ana", status=list(ITEMS)),
+    StatusAnswer(lms_user_id=None, username="ghost", status=[]),
+    StatusAnswer(lms_user_id=12, username=None, status=ITEMS[2:4]),
+]
+
+
+def same_bytes(actual: object, expected: object) -> None:
+    assert actual == expected
+    assert JSONRenderer().render(actual) == JSONRenderer().render(expected)
+
+
+@pytest.mark.parametrize("answer", ANSWERS, ids=["every-item-shape", "unknown-learner", "by-lms-id"])
+def test_status_answer_renders_as_its_serializer(answer):
+    same_bytes(render(LearnerCertStatusOutput, answer), LearnerCertStatusOutput(answer).data)
+
+
+def test_bulk_status_answers_render_as_the_many_serializer():
+    same_bytes(render_many(LearnerCertStatusOutput, ANSWERS), LearnerCertStatusOutput(ANSWERS, many=True).data)
+
+
+def test_status_json_keeps_the_wire_formats():
+    rendered = JSONRenderer().render(render(LearnerCertStatusOutput, ANSWERS[0])).decode()
+    # What Credentials' clients read: a number rounded to four places, dates in UTC with a Z.
+    assert '"percent_grade":0.9126' in rendered
+    assert '"certificate_available_date":"2025-03-01T12:30:00Z"' in rendered
+    assert '"certificate_available_date":"2030-01-01T14:00:00.000250Z"' in rendered
+    assert '"course_run":null' in rendered
+
+
+@pytest.fixture
+def program_answers(db):
+    """A learner in a program: a completion in an excluded run, a counting run open, a credential not yet
+    available, a course with an enrollment only and a course not started."""
+    now = django_timezone.now()
+    org = OrganizationFactory(key="edX")
+    demo, stats, art = (
+        CourseFactory(organization=org, key=f"edX+{name}", title=title)
+        for name, title in (("DemoX", "Demo"), ("StatsX", "Statistics"), ("ArtX", "Art"))
+    )
+    excluded = CourseRunFactory(course=demo, key="course-v1:edX+DemoX+1T2023", start=now - timedelta(days=700))
+    counting = CourseRunFactory(course=demo, key="course-v1:edX+DemoX+1T2026", start=now - timedelta(days=10))
+    stats_run = CourseRunFactory(course=stats, key="course-v1:edX+StatsX+1T2026", start=now - timedelta(days=40))
+    CourseRunFactory(course=art, key="course-v1:edX+ArtX+3T2030", start=now + timedelta(days=90), end=None)
+    program = Program.objects.create(title="Data Science", type="MicroMasters", applicable_seat_types=["verified"])
+    for position, course in enumerate((demo, stats, art)):
+        ProgramCourse.objects.create(program=program, course=course, position=position)
+    program.excluded_course_runs.add(excluded)
+    learner = UserFactory(username="ana", lms_user_id=7)
+    CredentialFactory(learner=learner, course_run=excluded, type="verified")
+    GradeFactory(learner=learner, course_run=excluded, percent_grade=Decimal("0.8125"), letter_grade="B")
+    CredentialFactory(
+        learner=learner, course_run=stats_run, type="verified", certificate_available_date=now + timedelta(days=3)
+    )
+    EnrollmentFactory(learner=learner, course_run=counting, mode="verified")
+    one = learner_program_status(program_uuid=program.uuid, username="ana")
+    every = learner_programs(learner, username="ana")
+    assert one.warnings and every, "the scenario must produce warnings and a program list"
+    return one, every
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Sao_Paulo"])
+def test_program_answers_render_as_their_serializers(program_answers, zone):
+    one, every = program_answers
+    with django_timezone.override(zone):
+        same_bytes(render(LearnerProgramStatusOutput, one), LearnerProgramStatusOutput(one).data)
+        same_bytes(render_many(LearnerProgramSummaryOutput, every), LearnerProgramSummaryOutput(every, many=True).data)
+        same_bytes(render_many(OwnProgramStatusOutput, every), OwnProgramStatusOutput(every, many=True).data)
+
+
+def test_program_dates_follow_the_current_time_zone(program_answers):
+    one, _ = program_answers
+    with django_timezone.override("America/Sao_Paulo"):
+        start = render(LearnerProgramStatusOutput, one)["courses"][0]["course_runs"][0]["start"]
+    assert start.endswith("-03:00")
+
+
+def test_a_method_field_is_refused():
+    class WithMethod(serializers.Serializer):
+        name = serializers.SerializerMethodField()
+
+        def get_name(self, obj):
+            return "x"
+
+    with pytest.raises(TypeError, match="method field"):
+        render(WithMethod, object())
