@@ -4,6 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from core.course_keys import KEY_MAX_LENGTH, CourseRunKeyRefused, course_run_key_parse
@@ -11,6 +12,29 @@ from core.course_keys import KEY_MAX_LENGTH, CourseRunKeyRefused, course_run_key
 # Integer columns are 64-bit signed on every supported database; a larger JSON integer must be a
 # 400, not an OverflowError (SQLite) or "bigint out of range" (PostgreSQL) inside the query.
 MAX_DB_INTEGER = 2**63 - 1
+
+
+class RemembersAcceptedStrings(serializers.Field):
+    """Validates each distinct string once per field instance; a repeat gets the value it got the first time.
+
+    For fields whose verdict depends only on the string (a uuid, a course run key). DRF copies a
+    serializer's fields for each request, so the memory lives for one request: a bulk request naming
+    the same runs for a thousand learners then validates each run once, not once per mention (issue 17).
+    Refused strings are not remembered: each occurrence gets its own error.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._accepted: dict[str, Any] = {}
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if type(data) is not str:
+            return super().run_validation(data)
+        if data in self._accepted:
+            return self._accepted[data]
+        value = super().run_validation(data)
+        self._accepted[data] = value
+        return value
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -60,7 +84,7 @@ class CourseRunKeyField(StrictCharField):
         return value
 
 
-class StrictUUIDField(serializers.UUIDField):
+class StrictUUIDField(RemembersAcceptedStrings, serializers.UUIDField):
     """A UUID written as a JSON string: ``5`` is refused, where DRF would read it as ``UUID(int=5)``."""
 
     def to_internal_value(self, data: Any) -> UUID:

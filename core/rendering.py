@@ -12,7 +12,7 @@ Only output serializers of plain objects qualify: no ``SerializerMethodField``, 
 """
 
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,7 +86,15 @@ def _writer(field: fields.Field) -> Writer:
         return lambda value, zone: int(value)
     if type(field) is fields.BooleanField:
         return lambda value, zone: value if value is True or value is False else write_leaf(value)
+    if type(field) is fields.DecimalField and field.decimal_places is not None:
+        # Quantized, equal numbers are written alike; grades repeat a few values many times.
+        return _memoized(write_leaf)
     return lambda value, zone: write_leaf(value)
+
+
+def _memoized(write_leaf: Callable[[Any], Any]) -> Writer:
+    remembered = lru_cache(maxsize=4096, typed=True)(write_leaf)
+    return lambda value, zone: remembered(value)
 
 
 def _datetime_writer(field: fields.DateTimeField) -> Writer:

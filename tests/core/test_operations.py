@@ -238,7 +238,14 @@ def test_admin_finds_credentials_by_learner_email_lms_id_and_run_key(client):
     User.objects.create_superuser("root", "root@example.com", "pw-123-secret")
     client.login(username="root", password="pw-123-secret")
     wanted = CredentialFactory(learner__username="ana", learner__email="ana@example.com", learner__lms_user_id=77)
-    CredentialFactory(learner__username="bob")
+    # Every identifier of bob's explicit: factory sequences (learner5077, Org77X) would match "77" in some orders.
+    CredentialFactory(
+        learner__username="bob",
+        learner__lms_user_id=12,
+        course_run__key="course-v1:BobX+Other+1T2025",
+        course_run__course__key="BobX+Other",
+        course_run__course__organization__key="BobX",
+    )
     url = reverse("admin:credentials_status_courseruncredential_changelist")
     for query in ("ana", "ana@example.com", "77", wanted.course_run.key):
         response = client.get(url, {"q": query})

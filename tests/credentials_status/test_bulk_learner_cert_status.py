@@ -48,6 +48,28 @@ def test_invalid_item_is_a_400_naming_its_index(reader):
     assert set(errors) == {"2.non_field_errors", "3.courses.0"}
 
 
+def test_a_value_repeated_across_items_is_judged_the_same_every_time(reader):
+    """Each distinct string is validated once per request (core.fields.RemembersAcceptedStrings): a
+    refused value is refused at every place it appears, an accepted one accepted everywhere."""
+    course = "7b1f3c6e-9d2a-4c1e-8f00-1a2b3c4d5e6f"
+    body = [
+        {"username": "ana", "courses": [course], "course_runs": ["course-v1:edX+DemoX+1T2024", "lib:x"]},
+        {"username": "bob", "courses": [course, "nope"], "course_runs": ["course-v1:edX+DemoX+1T2024"]},
+        {"username": "cy", "courses": ["nope", course], "course_runs": ["lib:x", "course-v1:edX+DemoX+1T2024"]},
+    ]
+    response = reader.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {
+        "0.course_runs.1",
+        "1.courses.1",
+        "2.courses.0",
+        "2.course_runs.0",
+    }
+    valid = [{**item, "courses": [course], "course_runs": ["course-v1:edX+DemoX+1T2024"]} for item in body]
+    answers = reader.post(URL, valid, format="json").json()
+    assert [answer["username"] for answer in answers] == ["ana", "bob", "cy"]
+
+
 @pytest.mark.parametrize("body", [{"username": "ana"}, "text", [], None])
 def test_non_list_or_empty_body_is_a_400(reader, body):
     response = reader.post(URL, body, format="json")

@@ -11,6 +11,7 @@ from core.fields import (
     BoundedListField,
     BoundedListSerializer,
     CourseRunKeyField,
+    RemembersAcceptedStrings,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
@@ -43,7 +44,7 @@ class LearnerIdentityInput(serializers.Serializer):
         return attrs
 
 
-class CourseRunRefField(StrictCharField):
+class CourseRunRefField(RemembersAcceptedStrings, StrictCharField):
     """A course run uuid or course run key (at most 255 characters, the longest a stored key can be)."""
 
     def __init__(self, **kwargs: Any) -> None:
