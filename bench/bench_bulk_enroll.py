@@ -4,7 +4,7 @@ Local: 100 and 500 learners x 10 runs, half of the emails unknown (-> pending), 
 two sizes can be compared: it grows with the chunks of distinct learners and runs (2,000 values per
 read) and the write batches, not with the pairs. Each timed call starts from no enrollments (rows
 removed between calls, untimed); a replay of the same request is timed too.
-LMS: a threaded HTTP server on 127.0.0.1 answering with lms-api.md's shapes after 20 ms per call;
+LMS: a threaded HTTP server on 127.0.0.1 answering with the LMS's shapes (docs/lms-apis.rst) after 20 ms per call;
 100 learners x 10 runs, half unknown (-> enrollment_allowed); the known ones are recorded here on the first call.
 
 Each timed call also reports its CPU time: this process's (``time.process_time``: the request runs in

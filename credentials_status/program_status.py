@@ -3,7 +3,7 @@
 ``reconcile_program_status`` is the one implementation behind ``POST learner_program_status``,
 ``GET learners/{username}/programs/`` and the support console (docs/decisions/0005).
 
-Rules (service-api.md, "Learner program status"):
+Rules (docs/decisions/0005-learner-program-status.rst):
 - A run *counts toward the program* unless the program excludes it or the LMS removed it.
 - A course is ``completed`` when the learner holds a visible awarded credential of an accepted
   certificate type in a counting run; ``in_progress`` when the learner has any record (active

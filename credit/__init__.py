@@ -1,1 +1,1 @@
-"""Credit eligibility, credit providers and signed credit requests (seed 002)."""
+"""Credit eligibility, credit providers and signed credit requests (docs/decisions/0006-credit.rst)."""

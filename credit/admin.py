@@ -3,7 +3,7 @@
 Credit courses and providers are configuration: editable here (a course key is
 validated and stored canonical, as ``credit_course_set`` does), never deleted (disable them instead:
 deleting one would cascade to learners' eligibilities and requests). Requirements, requirement
-statuses, eligibilities and credit requests follow the credit rules (credit.md), which only the
+statuses, eligibilities and credit requests follow the credit rules (docs/decisions/0006-credit.rst), which only the
 services apply: their pages are read-only (view, search, filters), and they change through the
 REST or Python API. docs/decisions/0006-credit.rst.
 """

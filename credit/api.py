@@ -1,6 +1,8 @@
-"""The credit Python API: what other apps may import (Open edX ``openedx.core.djangoapps.credit.api``, seed 002).
+"""The credit Python API: what other apps may import (Open edX ``openedx.core.djangoapps.credit.api``).
 
-One function per function of the seed, with its return shapes. Course keys are strings
+The rules: docs/decisions/0006-credit.rst.
+
+One function per function of the Open edX credit API, with its return shapes. Course keys are strings
 (``course-v1:edX+DemoX+1T2015``) or ``CourseKey`` objects; a malformed key raises ``InvalidCourseKey``.
 Errors are the DRF exception classes of ``credit.exceptions`` (re-exported here), so a view may let
 them propagate and the client gets the right status and JSON body.

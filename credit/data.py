@@ -1,4 +1,4 @@
-"""The plain shapes the credit API returns (those of Open edX's credit Python API, seed 002)."""
+"""The plain shapes the credit API returns (those of Open edX's credit Python API, docs/decisions/0006-credit.rst)."""
 
 from datetime import datetime
 from enum import StrEnum

@@ -1,6 +1,6 @@
 """Credit courses, their requirements, learners' requirement statuses and eligibilities, providers and requests.
 
-The rules these rows follow are in /work/shared/reference/credit.md and docs/decisions/0006-credit.rst;
+The rules these rows follow are in docs/decisions/0006-credit.rst;
 ``credit.services`` is the only writer.
 """
 

@@ -1,6 +1,6 @@
 """Writes of credit configuration, learners' requirement statuses, eligibilities and credit requests.
 
-The rules (credit.md, docs/decisions/0006-credit.rst):
+The rules (docs/decisions/0006-credit.rst):
 - setting a course's requirements replaces the list: missing ones become inactive, never deleted;
 - ``satisfied`` never becomes ``failed``; an eligible learner is never marked ``failed``; once the
   learner has a credit request for the course, statuses are frozen;

@@ -99,7 +99,7 @@ def _invalid(path: str, what: str) -> UpstreamInvalidResponse:
 
 
 def _account(row: Any, path: str, *, email: str | None = None) -> LmsAccount:
-    """An account of lms-api.md's shape (``username``, ``email``, integer ``id``), else ``UpstreamInvalidResponse``."""
+    """An LMS account (``username``, ``email``, integer ``id``; docs/lms-apis.rst), else ``UpstreamInvalidResponse``."""
     if not isinstance(row, dict):
         raise _invalid(path, f"an account that is not an object ({type(row).__name__})")
     username, row_email, user_id = row.get("username"), row.get("email") or email, row.get("id")

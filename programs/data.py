@@ -30,7 +30,7 @@ class SyncCounts:
     exclusions_dropped: int = 0  # exclusions of runs no longer of their program's courses (a run moved)
     errors: int = 0
 
-    # The names service-api.md promises on GET /syncs/{id}/.
+    # The names GET /syncs/{id}/ answers with (its OpenAPI schema, /api/schema/).
     @property
     def created(self) -> int:
         return self.programs_created

@@ -6,7 +6,7 @@ every model registered in the admin gets its rows. A new operation without a row
 ``test_every_operation_has_a_row``.
 
 Who may do what comes from the role table of the service API contract
-(/work/shared/reference/service-api.md, "Roles") and the permission modules (core.permissions,
+(docs/roles.rst) and the permission modules (core.permissions,
 credentials_status/credit/programs ``rest_api.v1.permissions``):
 
 * a denied API cell answers 401 (anonymous) or 403 (signed in), never anything else;

@@ -1,4 +1,4 @@
-"""Requirements, requirement statuses and eligibility through the Python API (credit.md rules)."""
+"""Requirements, requirement statuses and eligibility through the Python API (docs/decisions/0006-credit.rst)."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""Credit requests and providers through the Python API (credit.md rules, seed 002 shapes)."""
+"""Credit requests and providers through the Python API (docs/decisions/0006-credit.rst)."""
 
 import re
 from datetime import timedelta

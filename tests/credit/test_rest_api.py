@@ -1,4 +1,4 @@
-"""The credit REST API: shapes, roles and JSON errors (service-api.md, Credit table)."""
+"""The credit REST API: shapes, roles and JSON errors (docs/decisions/0006-credit.rst)."""
 
 from pathlib import Path
 

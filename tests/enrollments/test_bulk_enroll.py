@@ -1,4 +1,4 @@
-"""POST /api/enrollments/v1/bulk_enroll/ on the local backend: every line of bulk-enrollment.md."""
+"""POST /api/enrollments/v1/bulk_enroll/ on the local backend: every rule of ADR 0007 (bulk enrollment)."""
 
 import json
 import smtplib

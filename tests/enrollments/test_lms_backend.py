@@ -1,4 +1,4 @@
-"""The ``lms`` backend against a fake LMS at the HTTP boundary (``responses``), with lms-api.md's shapes."""
+"""The ``lms`` backend against a fake LMS at the HTTP boundary (``responses``), answering as docs/lms-apis.rst says."""
 
 import json
 import threading

@@ -1,4 +1,4 @@
-"""A fake Discovery at the HTTP boundary, answering with the real payload shapes of discovery-api.md.
+"""A fake Discovery at the HTTP boundary, answering with Discovery's real payload shapes (ADR 0004).
 
 ``FakeDiscovery`` holds organizations, courses (each with ALL its runs) and programs (each nesting
 only its non-excluded runs, as Discovery does), and answers like Discovery: ``page`` + ``page_size``

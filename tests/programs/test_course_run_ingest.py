@@ -1,4 +1,4 @@
-"""PUT/DELETE /api/programs/v1/course_runs/{key}/: the LMS pushes its runs (seed 001)."""
+"""PUT/DELETE /api/programs/v1/course_runs/{key}/: the LMS pushes its runs (ADR 0001)."""
 
 import pytest
 from django.db import connection

@@ -1,4 +1,4 @@
-"""The program API of service-api.md: lists, detail with per-run exclusion flags, local writes, roles."""
+"""The program API (its OpenAPI schema): lists, detail with per-run exclusion flags, local writes, roles."""
 
 import uuid as uuidlib
 

@@ -25,7 +25,7 @@ STATS_RUNS = ["course-v1:edX+StatsX+1T2025", "course-v1:edX+StatsX+2T2025"]
 
 
 def sample_catalog(fake):  # type: ignore[no-untyped-def]
-    """The sample of discovery-api.md: DemoX has 2T2023 in /courses/ but not in the program."""
+    """Discovery's documented sample: DemoX has 2T2023 in /courses/ but not in the program."""
     fake.add_course("edX+DemoX", [DEMO_1T2024, DEMO_2T2023])
     fake.add_course("edX+StatsX", STATS_RUNS)
     return fake.add_program("Data Science Fundamentals", ["edX+DemoX", "edX+StatsX"], excluded=(DEMO_2T2023,))

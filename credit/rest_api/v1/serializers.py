@@ -1,4 +1,4 @@
-"""Input and output serializers of the credit REST API (service-api.md, Credit table)."""
+"""Input and output serializers of the credit REST API (rules: docs/decisions/0006-credit.rst)."""
 
 from typing import Any
 
@@ -56,7 +56,7 @@ class ProviderListQuery(serializers.Serializer):
 class ProviderOutput(serializers.Serializer):
     id = serializers.CharField()
     display_name = serializers.CharField()
-    name = serializers.CharField(help_text="Same as display_name (the seed's name for it).")
+    name = serializers.CharField(help_text="Same as display_name (the Open edX credit API's name for it).")
     url = serializers.CharField()
     status_url = serializers.CharField()
     description = serializers.CharField()

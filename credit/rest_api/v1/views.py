@@ -1,4 +1,4 @@
-"""The credit REST API under /api/credit/v1/ (service-api.md, Credit table). Views stay thin.
+"""The credit REST API under /api/credit/v1/ (docs/decisions/0006-credit.rst). Views stay thin.
 
 Configuration (providers, courses, requirements, statuses) needs ``credit_admins`` or staff; reading
 providers, courses and requirements needs only a login. A learner reads their own statuses,
