@@ -11,11 +11,12 @@ Every string here is marked for translation; placeholders are named so translato
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from credentials_status.data import (
     CourseProgress,
@@ -74,11 +75,19 @@ def certificate_wording(applicable_seat_types: Iterable[str]) -> str:
 def _long_date(value: datetime) -> str:
     # "14 January 2027": the month name is translated; no numeric day/month order to misread. The
     # format itself is translatable ("14 de enero de 2027").
-    return date_format(value, pgettext("date format: day month year", "j F Y"))
+    return _date_in_words(value.date(), "date format: day month year", "j F Y", get_language())
 
 
 def _month(value: datetime) -> str:
-    return date_format(value, pgettext("date format: month year", "F Y"))
+    return _date_in_words(value.date(), "date format: month year", "F Y", get_language())
+
+
+@lru_cache(maxsize=2048)
+def _date_in_words(day: date, context: str, pattern: str, language: str | None) -> str:
+    """A date in the active language's words. A program answer names the same few dates in many of its
+    warnings; formatting each was a tenth of a 30-course program status (issue 17). ``language`` is the
+    active one, part of the key only."""
+    return date_format(day, pgettext(context, pattern))
 
 
 # --- Support's rendering (run keys, ISO dates) --------------------------------------------------
