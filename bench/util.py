@@ -40,7 +40,11 @@ def measure(call: Callable[[], object], *, repeat: int) -> tuple[float, float, f
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], samples[-1]
 
 
-def count_queries(call: Callable[[], object]) -> int:
+def count_queries(call: Callable[[], object], *, warm: bool = False) -> int:
+    """SQL statements of one call; with ``warm``, of a second call (the first may do one-time work:
+    a new token's learner row, caches)."""
+    if warm:
+        call()
     reset_queries()
     with CaptureQueriesContext(connection) as ctx:
         call()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.models import User
@@ -33,49 +33,71 @@ from programs.models import CourseRun, Program, ProgramCourse, ProgramExcludedCo
 
 
 def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
-    """The queried programs (by title), their ordered courses, every run and the exclusions: four queries."""
-    programs = list(programs_query.order_by("title", "pk"))
+    """The queried programs (by title), their ordered courses, every run and the exclusions.
+
+    Three queries: the programs with their courses (one row per course, a program without courses
+    still one row), the runs, and the exclusions; for a single program the exclusions come with the
+    runs, so the learner program status reads its program in two.
+    """
+    # Plain tuples, not model instances: a big program has hundreds of runs.
+    rows = programs_query.order_by("title", "pk", "program_courses__position").values_list(
+        "pk",
+        "uuid",
+        "title",
+        "type",
+        "status",
+        "applicable_seat_types",
+        "program_courses__course_id",
+        "program_courses__course__uuid",
+        "program_courses__course__key",
+        "program_courses__course__title",
+    )
+    programs: dict[int, tuple[UUID, str, str, str, list[str] | None]] = {}
+    links: dict[int, list[tuple[int, UUID, str, str]]] = defaultdict(list)
+    for program_id, uuid, title, type_, status, seat_types, course_id, course_uuid, course_key, course_title in rows:
+        programs.setdefault(program_id, (uuid, title, type_, status, seat_types))
+        if course_id is not None:
+            links[program_id].append((course_id, course_uuid, course_key, course_title))
     if not programs:
         return []
-    ids = [program.pk for program in programs]
-    # Plain tuples, not model instances: a big program has hundreds of runs.
-    links = list(
-        ProgramCourse.objects.filter(program_id__in=ids)
-        .order_by("program_id", "position")
-        .values_list("program_id", "course_id", "course__uuid", "course__key", "course__title")
-    )
     runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
-    run_rows = (
-        CourseRun.objects.filter(course_id__in={link[1] for link in links})
-        .order_by("start", "key")
-        .values_list("course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at")
-    )
-    for course_id, run_id, uuid, key, title, start, end, removed_at in run_rows:
+    excluded: dict[int, set[int]] = defaultdict(set)
+    run_rows = CourseRun.objects.filter(
+        course_id__in={link[0] for course_links in links.values() for link in course_links}
+    ).order_by("start", "key")
+    single = next(iter(programs)) if len(programs) == 1 else None
+    if single is not None:
+        exclusion = ProgramExcludedCourseRun.objects.filter(program_id=single, courserun_id=OuterRef("pk"))
+        run_rows = run_rows.annotate(excluded=Exists(exclusion))
+    fields = ("course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at")
+    for course_id, run_id, uuid, key, title, start, end, removed_at, *excluded_here in run_rows.values_list(
+        *fields, *(("excluded",) if single is not None else ())
+    ):
         runs_by_course[course_id].append(
             RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
         )
-    excluded: dict[int, set[int]] = defaultdict(set)
-    for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=ids).values_list(
-        "program_id", "courserun_id"
-    ):
-        excluded[program_id].add(run_id)
-    courses: dict[int, list[CourseFacts]] = defaultdict(list)
-    for program_id, course_id, course_uuid, course_key, course_title in links:
-        courses[program_id].append(
-            CourseFacts(uuid=course_uuid, key=course_key, title=course_title, runs=tuple(runs_by_course[course_id]))
-        )
+        if excluded_here and excluded_here[0]:
+            excluded[single].add(run_id)  # type: ignore[index]
+    if single is None:
+        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=programs).values_list(
+            "program_id", "courserun_id"
+        ):
+            excluded[program_id].add(run_id)
     return [
         ProgramFacts(
-            id=program.pk,
-            uuid=program.uuid,
-            title=program.title,
-            type=program.type,
-            status=program.status,
-            applicable_seat_types=tuple(program.applicable_seat_types or ()),
-            courses=tuple(courses[program.pk]),
-            excluded_run_ids=frozenset(excluded[program.pk]),
+            id=program_id,
+            uuid=uuid,
+            title=title,
+            type=type_,
+            status=status,
+            applicable_seat_types=tuple(seat_types or ()),
+            courses=tuple(
+                CourseFacts(uuid=course_uuid, key=course_key, title=course_title, runs=tuple(runs_by_course[course_id]))
+                for course_id, course_uuid, course_key, course_title in links[program_id]
+            ),
+            excluded_run_ids=frozenset(excluded[program_id]),
         )
-        for program in programs
+        for program_id, (uuid, title, type_, status, seat_types) in programs.items()
     ]
 
 

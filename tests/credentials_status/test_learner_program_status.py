@@ -467,10 +467,10 @@ def test_query_count_does_not_grow_with_the_program(
     body = {"username": "ana", "program_uuid": str(program.uuid)}
     reader.post(URL, body, format="json")  # warm the JWT user row and role cache paths
 
-    # The same bound for both sizes: 8 for the answer (program, its courses, runs, exclusions,
-    # learner, credentials, enrollments, grades) and 3 for JWT authentication (user, pending
-    # enrollments of the token's email: ADR 0007) and the role check (groups).
-    with django_assert_max_num_queries(11):
+    # The same bound for both sizes: 6 for the answer (the program with its courses, the runs with
+    # their exclusion flag, learner, credentials, enrollments, grades) and 3 for JWT authentication
+    # (user, pending enrollments of the token's email: ADR 0007) and the role check (groups).
+    with django_assert_max_num_queries(9):
         response = reader.post(URL, body, format="json")
 
     answer = response.json()
@@ -530,3 +530,17 @@ def test_warning_carries_the_structured_reason(catalog: SimpleNamespace, reader:
             "message": "Enroll in Demonstration Course, the run open now, to complete this course.",
         },
     }
+
+
+def test_a_program_without_courses_answers_with_none(catalog: SimpleNamespace, reader: Any) -> None:
+    """The program and its courses are read in one joined query: a program with no course still exists."""
+    empty = Program.objects.create(title="Announced", type="MicroMasters", applicable_seat_types=["verified"])
+    empty.excluded_course_runs.add(catalog.old)
+
+    response = reader.post(URL, {"username": "ana", "program_uuid": str(empty.uuid)}, format="json")
+
+    assert response.status_code == status.HTTP_200_OK
+    answer = response.json()
+    assert answer["program"]["title"] == "Announced"
+    assert (answer["total_courses"], answer["completed_courses"], answer["is_complete"]) == (0, 0, False)
+    assert answer["courses"] == [] and answer["warnings"] == []
