@@ -383,12 +383,6 @@ def pending_enrollments_realize_for_emails(*, emails: Iterable[str]) -> int:
     return len(learner_ids)
 
 
-def enrollment_unenroll(*, learner: User, course_run_key: str, backend: EnrollmentBackend | None = None) -> bool:
-    """Deactivate the learner's enrollment (through the LMS with the ``lms`` backend). Idempotent."""
-    backend = backend or enrollment_backend_get()
-    return backend.unenroll(learner=learner, course_run_key=course_run_key)
-
-
 def pending_enrollments_retire(*, email: str, retired_email: str) -> int:
     """Retirement: delete the pending enrollments waiting for ``email``; their history keeps ``retired_email``.
 

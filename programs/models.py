@@ -221,7 +221,3 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"sync {self.pk} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (SyncStatus.SUCCEEDED, SyncStatus.ABORTED, SyncStatus.FAILED)

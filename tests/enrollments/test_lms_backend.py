@@ -19,7 +19,6 @@ from enrollments.backends import enrollment_backend_get
 from enrollments.backends import lms as lms_backend
 from enrollments.exceptions import UpstreamUnavailable
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.services import enrollment_unenroll
 from tests.factories import CourseRunFactory, EnrollmentFactory, UserFactory
 from tests.queries import queries_but_history_inserts
 
@@ -356,7 +355,7 @@ def test_unenroll_posts_is_active_false_and_mirrors_the_answer(fake_lms):
         json=enrollment_answer("ana", RUN, is_active=False),
         match=[matchers.json_params_matcher({"is_active": False}, strict_match=False)],
     )
-    assert enrollment_unenroll(learner=enrollment.learner, course_run_key=RUN) is True
+    assert enrollment_backend_get().unenroll(learner=enrollment.learner, course_run_key=RUN) is True
     enrollment.refresh_from_db()
     assert enrollment.is_active is False
 
