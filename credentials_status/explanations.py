@@ -75,19 +75,19 @@ def certificate_wording(applicable_seat_types: Iterable[str]) -> str:
 def _long_date(value: datetime) -> str:
     # "14 January 2027": the month name is translated; no numeric day/month order to misread. The
     # format itself is translatable ("14 de enero de 2027").
-    return _date_in_words(value.date(), "date format: day month year", "j F Y", get_language())
+    return _date_in_words(value.date(), pgettext("date format: day month year", "j F Y"), get_language())
 
 
 def _month(value: datetime) -> str:
-    return _date_in_words(value.date(), "date format: month year", "F Y", get_language())
+    return _date_in_words(value.date(), pgettext("date format: month year", "F Y"), get_language())
 
 
 @lru_cache(maxsize=2048)
-def _date_in_words(day: date, context: str, pattern: str, language: str | None) -> str:
-    """A date in the active language's words. A program answer names the same few dates in many of its
-    warnings; formatting each was a tenth of a 30-course program status (issue 17). ``language`` is the
-    active one, part of the key only."""
-    return date_format(day, pgettext(context, pattern))
+def _date_in_words(day: date, pattern: str, language: str | None) -> str:
+    """``day`` written with the (translated) ``pattern`` in the active language. A program answer names
+    the same few dates in many of its warnings; formatting each was a tenth of a 30-course program
+    status (issue 17). ``language`` is the active one, part of the key only (month names)."""
+    return date_format(day, pattern)
 
 
 # --- Support's rendering (run keys, ISO dates) --------------------------------------------------
