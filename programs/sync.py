@@ -21,12 +21,14 @@ pass one pointed at a fake Discovery. What a caller may rely on:
   the run keys of each course (needed to infer exclusions) and the seen program uuids.
 """
 
+import dataclasses
 import json
 import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -213,6 +215,37 @@ def _uuid_or_none(value: Any) -> UUID | None:
         return UUID(str(value)) if value else None
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class _DesiredProgram:
+    """One Discovery program as the sync will store it: its row's fields and, by key, its courses in
+    order, the runs it excludes, its authoring organizations, and the courses whose exclusions cannot be
+    inferred (the course listing did not carry their runs: their stored exclusions are kept)."""
+
+    fields: dict[str, Any]
+    course_keys: list[str]
+    excluded_keys: list[str]
+    org_keys: list[str]
+    uninferable: list[str]
+
+
+@dataclass(frozen=True)
+class _ProgramRows:
+    """The program rows of a page after their write: those found before, what changed in each, every pk."""
+
+    existing: dict[UUID, Program]
+    changed_fields: dict[UUID, list[str]]
+    pk_by_uuid: dict[UUID, int]
+
+
+@dataclass
+class _Relations:
+    """What each program (by pk) should link to: course pk -> position, organization pks, excluded run pks."""
+
+    courses: dict[int, dict[int, int]] = dataclasses.field(default_factory=dict)
+    organizations: dict[int, set[int]] = dataclasses.field(default_factory=dict)
+    excluded: dict[int, set[int]] = dataclasses.field(default_factory=dict)
 
 
 class _ProgramSync:
@@ -465,6 +498,42 @@ class _ProgramSync:
 
     # --- programs ------------------------------------------------------------------------------
     def _apply_programs(self, items: list[dict[str, Any]]) -> None:
+        """One page of Discovery programs: the rows, then their courses, organizations and exclusions."""
+        payloads = self._program_payloads(items)
+        if not payloads:
+            return
+        self._apply_program_dependencies(payloads)
+        desired = {uuid: self._desired_program(item) for uuid, item in payloads.items()}
+        rows = self._programs_write(desired)
+        relations = self._relations_wanted(desired, rows.pk_by_uuid)
+        pks = list(rows.pk_by_uuid.values())
+        for pk in pks:
+            self.counts.excluded_runs_found += len(relations.excluded[pk])
+
+        relation_changes: dict[int, list[str]] = defaultdict(list)
+        self._sync_program_courses(pks, relations.courses, relation_changes)
+        self._sync_m2m(
+            Program.authoring_organizations.through,
+            "organization_id",
+            pks,
+            relations.organizations,
+            relation_changes,
+            "organizations",
+        )
+        excluded_diff = self._sync_m2m(
+            Program.excluded_course_runs.through,
+            "courserun_id",
+            pks,
+            relations.excluded,
+            relation_changes,
+            "exclusions",
+        )
+        self._programs_report(desired, rows, relations, relation_changes)
+        if excluded_diff:
+            self._describe_exclusions(excluded_diff, {pk: uuid for uuid, pk in rows.pk_by_uuid.items()})
+
+    def _program_payloads(self, items: list[dict[str, Any]]) -> dict[UUID, dict[str, Any]]:
+        """The page's programs by uuid: those without a uuid or title are counted as errors, repeats skipped."""
         payloads: dict[UUID, dict[str, Any]] = {}
         for item in items:
             uuid = _uuid_or_none(item.get("uuid"))
@@ -476,9 +545,10 @@ class _ProgramSync:
                 continue
             payloads[uuid] = item
             self.seen_program_uuids.add(uuid)
-        if not payloads:
-            return
+        return payloads
 
+    def _apply_program_dependencies(self, payloads: dict[UUID, dict[str, Any]]) -> None:
+        """The courses and organizations the programs name, before the programs link to them."""
         # Courses a program names that the course listing did not carry: take them from the program.
         unlisted = {}
         for item in payloads.values():
@@ -496,21 +566,12 @@ class _ProgramSync:
             if isinstance(org, dict)
         )
 
-        desired = {uuid: self._desired_program(item) for uuid, item in payloads.items()}
-        course_keys = {key for want in desired.values() for key in want["course_keys"]}
-        course_pk = dict(Course.objects.filter(key__in=course_keys).values_list("key", "pk"))
-        excluded_keys = {key for want in desired.values() for key in want["excluded_keys"]}
-        run_info = {
-            key: (pk, course_key)
-            for key, pk, course_key in CourseRun.objects.filter(key__in=excluded_keys).values_list(
-                "key", "pk", "course__key"
-            )
-        }
-
-        existing = {p.uuid: p for p in Program.objects.filter(uuid__in=list(payloads))}
+    def _programs_write(self, desired: dict[UUID, "_DesiredProgram"]) -> "_ProgramRows":
+        """Create the new programs and update the changed ones (in bulk, with their history rows)."""
+        existing = {p.uuid: p for p in Program.objects.filter(uuid__in=list(desired))}
         new_programs = [
-            Program(uuid=uuid, **{"status": ProgramStatus.UNPUBLISHED, **desired[uuid]["fields"]})
-            for uuid in payloads
+            Program(uuid=uuid, **{"status": ProgramStatus.UNPUBLISHED, **want.fields})
+            for uuid, want in desired.items()
             if uuid not in existing
         ]
         # Live Discovery programs that Discovery now reports retired or deleted: the retire guard counts them.
@@ -519,93 +580,95 @@ class _ProgramSync:
             for uuid, program in existing.items()
             if program.source == ProgramSource.DISCOVERY
             and program.status not in _NOT_LIVE
-            and desired[uuid]["fields"].get("status") in _NOT_LIVE
+            and desired[uuid].fields.get("status") in _NOT_LIVE
         )
         if new_programs:
             Program.objects.bulk_create(new_programs, batch_size=1000)
         changed_programs, changed_fields = [], set()
         diff_by_uuid: dict[UUID, list[str]] = {}
         for uuid, program in existing.items():
-            diff = [name for name, value in desired[uuid]["fields"].items() if getattr(program, name) != value]
+            wanted_fields = desired[uuid].fields
+            diff = [name for name, value in wanted_fields.items() if getattr(program, name) != value]
             if diff:
                 for name in diff:
-                    setattr(program, name, desired[uuid]["fields"][name])
+                    setattr(program, name, wanted_fields[name])
                 program.modified = self.now
                 changed_fields.update(diff)
                 changed_programs.append(program)
                 diff_by_uuid[uuid] = diff
         if changed_programs:
             Program.objects.bulk_update(changed_programs, [*sorted(changed_fields), "modified"], batch_size=1000)
-        program_pk = dict(Program.objects.filter(uuid__in=list(payloads)).values_list("uuid", "pk"))
-        pks = list(program_pk.values())
+        pk_by_uuid = dict(Program.objects.filter(uuid__in=list(desired)).values_list("uuid", "pk"))
         for program in new_programs:
-            program.pk = program_pk[program.uuid]  # MySQL/MariaDB return no ids from a bulk insert
+            program.pk = pk_by_uuid[program.uuid]  # MySQL/MariaDB return no ids from a bulk insert
         history_bulk_record(new_programs, Program, history_type="+")
         history_bulk_record(changed_programs, Program, history_type="~")
+        return _ProgramRows(existing=existing, changed_fields=diff_by_uuid, pk_by_uuid=pk_by_uuid)
 
-        # Desired relations, by program pk.
-        want_courses: dict[int, dict[int, int]] = {}
-        want_orgs: dict[int, set[int]] = {}
-        want_excluded: dict[int, set[int]] = {}
+    def _relations_wanted(self, desired: dict[UUID, "_DesiredProgram"], pk_by_uuid: dict[UUID, int]) -> "_Relations":
+        """Each program's courses (in order), organizations and excluded runs as Discovery gives them, by pk."""
+        course_pk = dict(
+            Course.objects.filter(key__in={key for want in desired.values() for key in want.course_keys}).values_list(
+                "key", "pk"
+            )
+        )
+        run_info = {
+            key: (pk, course_key)
+            for key, pk, course_key in CourseRun.objects.filter(
+                key__in={key for want in desired.values() for key in want.excluded_keys}
+            ).values_list("key", "pk", "course__key")
+        }
+        relations = _Relations()
         for uuid, want in desired.items():
-            pk = program_pk[uuid]
-            want_courses[pk] = {}
-            for position, key in enumerate(want["course_keys"]):
-                if key in course_pk and course_pk[key] not in want_courses[pk]:
-                    want_courses[pk][course_pk[key]] = position
-            want_orgs[pk] = {self.org_pk_by_key[key] for key in want["org_keys"] if key in self.org_pk_by_key}
-            want_excluded[pk] = set()
-            for key in want["excluded_keys"]:
+            pk = pk_by_uuid[uuid]
+            courses = relations.courses[pk] = {}
+            for position, key in enumerate(want.course_keys):
+                if key in course_pk and course_pk[key] not in courses:
+                    courses[course_pk[key]] = position
+            relations.organizations[pk] = {
+                self.org_pk_by_key[key] for key in want.org_keys if key in self.org_pk_by_key
+            }
+            excluded = relations.excluded[pk] = set()
+            for key in want.excluded_keys:
                 info = run_info.get(key)
-                if info is None or info[1] not in want["course_keys"]:
+                if info is None or info[1] not in want.course_keys:
                     # An exclusion may only name a run of one of the program's courses.
                     log.warning(
                         "program_sync_exclusion_ignored", extra={"program_uuid": str(uuid), "course_run_key": key}
                     )
                     self.counts.errors += 1
                     continue
-                want_excluded[pk].add(info[0])
-        self._keep_uninferable_exclusions(desired, program_pk, want_excluded)
-        for pk in pks:
-            self.counts.excluded_runs_found += len(want_excluded[pk])
+                excluded.add(info[0])
+        self._keep_uninferable_exclusions(desired, pk_by_uuid, relations.excluded)
+        return relations
 
-        relation_changes: dict[int, list[str]] = defaultdict(list)
-        self._sync_program_courses(pks, want_courses, relation_changes)
-        self._sync_m2m(
-            Program.authoring_organizations.through,
-            "organization_id",
-            pks,
-            want_orgs,
-            relation_changes,
-            "organizations",
-        )
-        excluded_diff = self._sync_m2m(
-            Program.excluded_course_runs.through, "courserun_id", pks, want_excluded, relation_changes, "exclusions"
-        )
-
-        for uuid in payloads:
-            pk = program_pk[uuid]
-            title = desired[uuid]["fields"]["title"]
-            if uuid not in existing:
+    def _programs_report(
+        self,
+        desired: dict[UUID, "_DesiredProgram"],
+        rows: "_ProgramRows",
+        relations: "_Relations",
+        relation_changes: dict[int, list[str]],
+    ) -> None:
+        """Count each program created, updated or unchanged, and record a line for each change."""
+        for uuid, want in desired.items():
+            pk = rows.pk_by_uuid[uuid]
+            title = want.fields["title"]
+            if uuid not in rows.existing:
                 self.counts.programs_created += 1
-                excluded = len(want_excluded[pk])
-                self._record(
-                    f"create program {uuid} {title!r} ({len(want_courses[pk])} courses, {excluded} excluded runs)"
-                )
-            elif uuid in diff_by_uuid or relation_changes.get(pk):
+                courses, excluded = len(relations.courses[pk]), len(relations.excluded[pk])
+                self._record(f"create program {uuid} {title!r} ({courses} courses, {excluded} excluded runs)")
+            elif uuid in rows.changed_fields or relation_changes.get(pk):
                 self.counts.programs_updated += 1
-                what = [name for name in diff_by_uuid.get(uuid, []) if name != "missing_upstream_since"]
+                what = [name for name in rows.changed_fields.get(uuid, []) if name != "missing_upstream_since"]
                 detail = ", ".join([*what, *relation_changes.get(pk, [])]) or "back in Discovery"
                 self._record(f"update program {uuid} {title!r}: {detail}")
             else:
                 self.counts.programs_unchanged += 1
-        if excluded_diff:
-            self._describe_exclusions(excluded_diff, {v: k for k, v in program_pk.items()})
 
     def _keep_uninferable_exclusions(
-        self, desired: dict[UUID, dict[str, Any]], program_pk: dict[UUID, int], want: dict[int, set[int]]
+        self, desired: dict[UUID, "_DesiredProgram"], program_pk: dict[UUID, int], want: dict[int, set[int]]
     ) -> None:
-        keep = {program_pk[uuid]: set(d["uninferable"]) for uuid, d in desired.items() if d["uninferable"]}
+        keep = {program_pk[uuid]: set(d.uninferable) for uuid, d in desired.items() if d.uninferable}
         if not keep:
             return
         rows = ProgramExcludedCourseRun.objects.filter(
@@ -615,7 +678,7 @@ class _ProgramSync:
             if course_key in keep[program_id]:
                 want[program_id].add(run_id)
 
-    def _desired_program(self, item: dict[str, Any]) -> dict[str, Any]:
+    def _desired_program(self, item: dict[str, Any]) -> "_DesiredProgram":
         type_attrs: dict[str, Any] = item["type_attrs"] if isinstance(item.get("type_attrs"), dict) else {}
         fields: dict[str, Any] = {
             "title": _text(item.get("title")),
@@ -664,17 +727,17 @@ class _ProgramSync:
             # A course the listing did not carry has no known run list: keep its exclusions as they are.
             uninferable = [key for key in course_keys if key not in self.listed_runs]
         org_keys = [
-            _str_key(org.get("key"))
+            key
             for org in item.get("authoring_organizations") or []
-            if isinstance(org, dict) and _str_key(org.get("key"))
+            if isinstance(org, dict) and (key := _str_key(org.get("key")))
         ]
-        return {
-            "fields": fields,
-            "course_keys": course_keys,
-            "excluded_keys": excluded_keys,
-            "org_keys": org_keys,
-            "uninferable": uninferable,
-        }
+        return _DesiredProgram(
+            fields=fields,
+            course_keys=course_keys,
+            excluded_keys=excluded_keys,
+            org_keys=org_keys,
+            uninferable=uninferable,
+        )
 
     def _sync_program_courses(
         self, pks: list[int], want: dict[int, dict[int, int]], changes: dict[int, list[str]]
