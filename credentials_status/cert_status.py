@@ -8,6 +8,7 @@ name ``CHUNK_IDS`` course/run identifiers, so SQL ``IN`` lists stay small on eve
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, NamedTuple, TypeVar
 from uuid import UUID
@@ -146,31 +147,66 @@ class _LearnerRecords(Generic[Record]):
 _RUN_FIELDS = ("course_run_id", "course_run__uuid", "course_run__key", "course_run__course__uuid")
 
 
+class _Learner(NamedTuple):
+    pk: int
+    username: str
+    lms_user_id: int | None
+
+
+@dataclass
+class _ChunkRecords:
+    """The records a chunk's queries are answered from, by learner pk (and the runs asked for by id)."""
+
+    credentials: defaultdict[int, _LearnerRecords[_Credential]] = field(
+        default_factory=lambda: defaultdict(_LearnerRecords[_Credential])
+    )
+    enrollments: defaultdict[int, _LearnerRecords[_Enrollment]] = field(
+        default_factory=lambda: defaultdict(_LearnerRecords[_Enrollment])
+    )
+    grades: dict[int, dict[int, GradeData]] = field(default_factory=lambda: defaultdict(dict))
+    requested_by_uuid: dict[UUID, _Run] = field(default_factory=dict)
+    requested_by_key: dict[str, _Run] = field(default_factory=dict)
+
+    def runs_named(self, query: StatusQuery) -> list[_Run]:
+        """The known runs the query names by uuid or key, once each."""
+        named = [self.requested_by_uuid.get(u) for u in query.course_run_uuids]
+        named += [self.requested_by_key.get(k) for k in query.course_run_keys]
+        return list({run.pk: run for run in named if run is not None}.values())
+
+
 def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswer]:
+    learners = _learners_read(queries)
+    by_name = {learner.username: learner for learner in learners}
+    by_id = {learner.lms_user_id: learner for learner in learners if learner.lms_user_id is not None}
+    records = _records_read(queries, [learner.pk for learner in learners])
+    return [_answer(query, _learner_of(query, by_name, by_id), records, now) for query in queries]
+
+
+def _learner_of(query: StatusQuery, by_name: dict[str, _Learner], by_id: dict[int, _Learner]) -> _Learner | None:
+    return by_id.get(query.lms_user_id) if query.lms_user_id is not None else by_name.get(query.username or "")
+
+
+def _learners_read(queries: list[StatusQuery]) -> list[_Learner]:
     names = {q.username for q in queries if q.username}
     ids = {q.lms_user_id for q in queries if q.lms_user_id is not None}
-    learners = list(
-        User.objects.filter(Q(username__in=names) | Q(lms_user_id__in=ids)).values_list("pk", "username", "lms_user_id")
+    rows = User.objects.filter(Q(username__in=names) | Q(lms_user_id__in=ids)).values_list(
+        "pk", "username", "lms_user_id"
     )
-    by_name = {learner[1]: learner for learner in learners}
-    by_id = {learner[2]: learner for learner in learners if learner[2] is not None}
+    return [_Learner(*row) for row in rows]
 
-    def learner_of(query: StatusQuery) -> tuple[int, str, int | None] | None:
-        return by_id.get(query.lms_user_id) if query.lms_user_id is not None else by_name.get(query.username or "")
 
-    course_uuids = {u for q in queries for u in q.course_uuids}
+def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkRecords:
+    """The learners' credentials (and active enrollments and the asked runs, for ``include_incomplete``)
+    in the chunk's courses and runs, and their grades in those runs: at most four statements."""
     run_uuids = {u for q in queries for u in q.course_run_uuids}
     run_keys = {k for q in queries for k in q.course_run_keys}
     scope = (
-        Q(course_run__course__uuid__in=course_uuids)
+        Q(course_run__course__uuid__in={u for q in queries for u in q.course_uuids})
         | Q(course_run__uuid__in=run_uuids)
         | Q(course_run__key__in=run_keys)
     )
-    learner_ids = [learner[0] for learner in learners]
     incomplete_asked = any(q.include_incomplete for q in queries)
-    credentials: dict[int, _LearnerRecords[_Credential]] = defaultdict(_LearnerRecords)
-    enrollments: dict[int, _LearnerRecords[_Enrollment]] = defaultdict(_LearnerRecords)
-    requested_runs: list[_Run] = []
+    records = _ChunkRecords()
     if learner_ids:
         credential_rows = (
             CourseRunCredential.objects.filter(scope, learner_id__in=learner_ids)
@@ -178,57 +214,51 @@ def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswe
             .values_list("learner_id", *_RUN_FIELDS, "status", "type", "certificate_available_date")
         )
         for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in credential_rows:
-            credentials[learner_id].append(_Credential(_Run(run_id, run_uuid, run_key, course_uuid), *fields))
+            records.credentials[learner_id].append(_Credential(_Run(run_id, run_uuid, run_key, course_uuid), *fields))
         if incomplete_asked:
             enrollment_rows = Enrollment.objects.filter(scope, learner_id__in=learner_ids, is_active=True).values_list(
                 "learner_id", *_RUN_FIELDS, "mode", "is_active"
             )
             for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in enrollment_rows:
-                enrollments[learner_id].append(_Enrollment(_Run(run_id, run_uuid, run_key, course_uuid), *fields))
+                records.enrollments[learner_id].append(
+                    _Enrollment(_Run(run_id, run_uuid, run_key, course_uuid), *fields)
+                )
     # Unknown learners need the requested runs too: their include_incomplete answer is the one a
     # learner without records gets, so it does not tell whether the learner exists.
     if (run_uuids or run_keys) and incomplete_asked:
-        requested_runs = [
-            _Run(*row)
-            for row in CourseRun.objects.filter(Q(uuid__in=run_uuids) | Q(key__in=run_keys)).values_list(
-                "pk", "uuid", "key", "course__uuid"
-            )
-        ]
-    requested_by_uuid = {run.uuid: run for run in requested_runs}
-    requested_by_key = {run.key: run for run in requested_runs}
-    run_ids = {c.run.pk for records in credentials.values() for c in records.rows}
-    run_ids |= {e.run.pk for records in enrollments.values() for e in records.rows}
-    grades: dict[int, dict[int, GradeData]] = defaultdict(dict)
+        for row in CourseRun.objects.filter(Q(uuid__in=run_uuids) | Q(key__in=run_keys)).values_list(
+            "pk", "uuid", "key", "course__uuid"
+        ):
+            run = _Run(*row)
+            records.requested_by_uuid[run.uuid] = records.requested_by_key[run.key] = run
+    run_ids = {c.run.pk for learner_records in records.credentials.values() for c in learner_records.rows}
+    run_ids |= {e.run.pk for learner_records in records.enrollments.values() for e in learner_records.rows}
     if run_ids:
         for learner_id, run_id, letter, percent, verified in Grade.objects.filter(
             learner_id__in=learner_ids, course_run_id__in=run_ids
         ).values_list("learner_id", "course_run_id", "letter_grade", "percent_grade", "verified"):
-            grades[learner_id][run_id] = GradeData(letter, percent, verified)
+            records.grades[learner_id][run_id] = GradeData(letter, percent, verified)
+    return records
 
-    answers = []
-    for query in queries:
-        learner = learner_of(query)
-        if learner is None:
-            answer = StatusAnswer(lms_user_id=query.lms_user_id, username=query.username)
-            own: list[_Credential] = []
-            own_enrollments: list[_Enrollment] = []
-            own_grades: dict[int, GradeData] = {}
-        else:
-            learner_id, username, lms_user_id = learner
-            answer = StatusAnswer(lms_user_id=lms_user_id, username=username)
-            own = credentials[learner_id].asked_by(query)
-            own_enrollments = enrollments[learner_id].asked_by(query)
-            own_grades = grades[learner_id]
-        answer.status = [
-            _item(c.run, LearnerRunStatus.AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)
-        ]
-        if query.include_incomplete:
-            named = [requested_by_uuid.get(u) for u in query.course_run_uuids]
-            named += [requested_by_key.get(k) for k in query.course_run_keys]
-            asked_runs = list({run.pk: run for run in named if run is not None}.values())
-            answer.status.extend(_incomplete_items(query, own, own_enrollments, asked_runs, own_grades, now))
-        answers.append(answer)
-    return answers
+
+def _answer(query: StatusQuery, learner: _Learner | None, records: _ChunkRecords, now: datetime) -> StatusAnswer:
+    if learner is None:
+        answer = StatusAnswer(lms_user_id=query.lms_user_id, username=query.username)
+        own: list[_Credential] = []
+        own_enrollments: list[_Enrollment] = []
+        own_grades: dict[int, GradeData] = {}
+    else:
+        answer = StatusAnswer(lms_user_id=learner.lms_user_id, username=learner.username)
+        own = records.credentials[learner.pk].asked_by(query)
+        own_enrollments = records.enrollments[learner.pk].asked_by(query)
+        own_grades = records.grades[learner.pk]
+    answer.status = [
+        _item(c.run, LearnerRunStatus.AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)
+    ]
+    if query.include_incomplete:
+        asked_runs = records.runs_named(query)
+        answer.status.extend(_incomplete_items(query, own, own_enrollments, asked_runs, own_grades, now))
+    return answer
 
 
 def _item(
