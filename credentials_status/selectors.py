@@ -6,6 +6,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -39,6 +40,54 @@ def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
     still one row), the runs, and the exclusions; for a single program the exclusions come with the
     runs, so the learner program status reads its program in two.
     """
+    programs, links = _programs_with_courses(programs_query)
+    if not programs:
+        return []
+    course_ids = {link.course_id for course_links in links.values() for link in course_links}
+    single = next(iter(programs)) if len(programs) == 1 else None
+    runs_by_course, excluded = _runs_and_exclusions(course_ids, single)
+    if single is None:
+        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=programs).values_list(
+            "program_id", "courserun_id"
+        ):
+            excluded[program_id].add(run_id)
+    return [
+        ProgramFacts(
+            id=program_id,
+            uuid=program.uuid,
+            title=program.title,
+            type=program.type,
+            status=program.status,
+            applicable_seat_types=tuple(program.applicable_seat_types or ()),
+            courses=tuple(
+                CourseFacts(uuid=link.uuid, key=link.key, title=link.title, runs=tuple(runs_by_course[link.course_id]))
+                for link in links[program_id]
+            ),
+            excluded_run_ids=frozenset(excluded[program_id]),
+        )
+        for program_id, program in programs.items()
+    ]
+
+
+class _ProgramRow(NamedTuple):
+    uuid: UUID
+    title: str
+    type: str
+    status: str
+    applicable_seat_types: list[str] | None
+
+
+class _CourseLink(NamedTuple):
+    course_id: int
+    uuid: UUID
+    key: str
+    title: str
+
+
+def _programs_with_courses(
+    programs_query: QuerySet[Program],
+) -> tuple[dict[int, _ProgramRow], dict[int, list[_CourseLink]]]:
+    """The programs by pk, in title order, and each one's courses in program order: one joined query."""
     # Plain tuples, not model instances: a big program has hundreds of runs.
     rows = programs_query.order_by("title", "pk", "program_courses__position").values_list(
         "pk",
@@ -52,53 +101,34 @@ def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
         "program_courses__course__key",
         "program_courses__course__title",
     )
-    programs: dict[int, tuple[UUID, str, str, str, list[str] | None]] = {}
-    links: dict[int, list[tuple[int, UUID, str, str]]] = defaultdict(list)
+    programs: dict[int, _ProgramRow] = {}
+    links: dict[int, list[_CourseLink]] = defaultdict(list)
     for program_id, uuid, title, type_, status, seat_types, course_id, course_uuid, course_key, course_title in rows:
-        programs.setdefault(program_id, (uuid, title, type_, status, seat_types))
+        programs.setdefault(program_id, _ProgramRow(uuid, title, type_, status, seat_types))
         if course_id is not None:
-            links[program_id].append((course_id, course_uuid, course_key, course_title))
-    if not programs:
-        return []
+            links[program_id].append(_CourseLink(course_id, course_uuid, course_key, course_title))
+    return programs, links
+
+
+def _runs_and_exclusions(
+    course_ids: set[int], single_program: int | None
+) -> tuple[dict[int, list[RunFacts]], dict[int, set[int]]]:
+    """The courses' runs by course, by start; with ``single_program``, the runs it excludes (by ``Exists``)."""
     runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
     excluded: dict[int, set[int]] = defaultdict(set)
-    run_rows = CourseRun.objects.filter(
-        course_id__in={link[0] for course_links in links.values() for link in course_links}
-    ).order_by("start", "key")
-    single = next(iter(programs)) if len(programs) == 1 else None
-    if single is not None:
-        exclusion = ProgramExcludedCourseRun.objects.filter(program_id=single, courserun_id=OuterRef("pk"))
+    run_rows = CourseRun.objects.filter(course_id__in=course_ids).order_by("start", "key")
+    fields = ["course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at"]
+    if single_program is not None:
+        exclusion = ProgramExcludedCourseRun.objects.filter(program_id=single_program, courserun_id=OuterRef("pk"))
         run_rows = run_rows.annotate(excluded=Exists(exclusion))
-    fields = ("course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at")
-    for course_id, run_id, uuid, key, title, start, end, removed_at, *excluded_here in run_rows.values_list(
-        *fields, *(("excluded",) if single is not None else ())
-    ):
+        fields.append("excluded")
+    for course_id, run_id, uuid, key, title, start, end, removed_at, *flag in run_rows.values_list(*fields):
         runs_by_course[course_id].append(
             RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
         )
-        if excluded_here and excluded_here[0]:
-            excluded[single].add(run_id)  # type: ignore[index]
-    if single is None:
-        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=programs).values_list(
-            "program_id", "courserun_id"
-        ):
-            excluded[program_id].add(run_id)
-    return [
-        ProgramFacts(
-            id=program_id,
-            uuid=uuid,
-            title=title,
-            type=type_,
-            status=status,
-            applicable_seat_types=tuple(seat_types or ()),
-            courses=tuple(
-                CourseFacts(uuid=course_uuid, key=course_key, title=course_title, runs=tuple(runs_by_course[course_id]))
-                for course_id, course_uuid, course_key, course_title in links[program_id]
-            ),
-            excluded_run_ids=frozenset(excluded[program_id]),
-        )
-        for program_id, (uuid, title, type_, status, seat_types) in programs.items()
-    ]
+        if single_program is not None and flag[0]:
+            excluded[single_program].add(run_id)
+    return runs_by_course, excluded
 
 
 def learner_records(
