@@ -21,6 +21,7 @@ from django.views import View
 from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.roles import Role, user_has_role
+from core.selectors import learner_find
 from credentials_status.api import learner_program_status, learner_programs
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.explanations import program_next_step
@@ -68,7 +69,7 @@ class LearnerPage(AccessMixin, View):
         elif not user_has_role(user, Role.LEARNER_STATUS_READERS):
             return render(request, "learner_portal/forbidden.html", status=403)
         else:
-            found = User.objects.filter(username=asked).first()
+            found = learner_find(username=asked)
             if found is None:
                 return _not_found(request, _("No learner has the username %(username)s.") % {"username": asked})
             self.learner = found

@@ -19,6 +19,7 @@ from core.authentication import LearnerJwtAuthentication
 from core.models import User
 from core.parsers import unstorable_reason
 from core.roles import Role, user_has_role
+from core.selectors import learner_find
 from credentials_status.api import learner_program_status, learner_programs
 from credentials_status.exceptions import ProgramNotFound
 from enrollments.api import LmsClient
@@ -98,7 +99,7 @@ class LearnerView(ConsoleView):
     """Every program the learner touches, with progress, courses, runs and warnings; every record's source."""
 
     def get(self, request: HttpRequest, username: str) -> HttpResponse:
-        learner = User.objects.filter(username=username).first()
+        learner = learner_find(username=username)
         if learner is None:
             return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
         return _learner_page(request, learner)
@@ -121,7 +122,7 @@ class LearnerLmsCheckView(ConsoleView):
         apply = request.POST.get("apply") == "1"
         if apply and not can_apply_lms_records(request.user):
             return render(request, "support/forbidden.html", {"apply_refused": True}, status=403)
-        learner = User.objects.filter(username=username).first()
+        learner = learner_find(username=username)
         if learner is None:
             return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
         try:
@@ -153,7 +154,7 @@ class ProgramView(ConsoleView):
 
     def get(self, request: HttpRequest, program_uuid: UUID) -> HttpResponse:
         username = request.GET.get("learner", "").strip() or None
-        learner = User.objects.filter(username=username).first() if username else None
+        learner = learner_find(username=username) if username else None
         if username and learner is None:
             return _not_found(request, _("No learner has the username %(username)s.") % {"username": username})
         try:
