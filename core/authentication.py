@@ -16,11 +16,11 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from core.exceptions import DATABASE_ERRORS, LearnerIdentityConflict
-from core.fields import MAX_DB_INTEGER
+from core.identifiers import is_lms_user_id, username_invalid_reason
 from core.models import EMAIL_MAX_LENGTH, FULL_NAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.roles import JWT_ADMINISTRATOR_ATTRIBUTE
-from core.services import learner_get_or_create, username_invalid_reason
+from core.services import learner_get_or_create
 from core.signals import learner_identified
 
 
@@ -87,12 +87,10 @@ class LearnerJwtAuthentication(JwtAuthentication):
         username = payload.get("preferred_username") or payload.get("username")
         lms_user_id = payload.get("user_id")
         # The LMS never issues a username its own rule refuses; one that breaks it (a "/", say) is refused
-        # here as everywhere else a learner is created (core.services.username_invalid_reason).
+        # here as everywhere else a learner is created (core.identifiers.username_invalid_reason).
         if username is not None and username_invalid_reason(username):
             raise exceptions.AuthenticationFailed("The token's preferred_username is not a valid username.")
-        if lms_user_id is not None and not (
-            isinstance(lms_user_id, int) and not isinstance(lms_user_id, bool) and 0 < lms_user_id <= MAX_DB_INTEGER
-        ):
+        if lms_user_id is not None and not is_lms_user_id(lms_user_id):
             raise exceptions.AuthenticationFailed("The token's user_id is not a valid LMS user id.")
         email_verified = payload.get("email_verified", True)
         if not isinstance(email_verified, bool):

@@ -7,7 +7,6 @@ identity.
 """
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +16,8 @@ from django.db.models import Q
 
 from core.db import chunked, retry_on_integrity_error
 from core.exceptions import InvalidLearnerIdentity, LearnerIdentityConflict
-from core.fields import MAX_DB_INTEGER
-from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, User
+from core.identifiers import is_lms_user_id, username_invalid_reason
+from core.models import EMAIL_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.signals import learner_identified, learners_identified
 
@@ -27,30 +26,6 @@ log = logging.getLogger(__name__)
 # Bounded IN lists (SQLite's bound-parameter limit) and INSERT/UPDATE batches for the batch path.
 _CHUNK = 2000
 _BATCH_SIZE = 1000
-
-
-# The LMS's username rule: edx-platform's ``USERNAME_REGEX_PARTIAL`` (the rule of its most permissive
-# setting, Unicode usernames on) and its ``USERNAME_MIN_LENGTH``. Its ``USERNAME_MAX_LENGTH`` is a
-# setting (30 by default) up to Django's 150, and retired usernames are longer than 30, so the
-# column's 150 is the maximum here.
-_USERNAME_CHARACTERS = re.compile(r"[\w .@+-]+")
-USERNAME_MIN_LENGTH = 2
-
-
-def username_invalid_reason(username: object) -> str | None:
-    """Why the LMS could not hold ``username`` (or a row of this service could not), or None when it could.
-
-    The one username rule of every write path (``LearnerAccount``) and of JWT authentication.
-    """
-    rule = (
-        f"A username is {USERNAME_MIN_LENGTH} to {USERNAME_MAX_LENGTH} characters: letters, digits, spaces "
-        "and _ . @ + - (the LMS's rule)."
-    )
-    if not isinstance(username, str) or not USERNAME_MIN_LENGTH <= len(username) <= USERNAME_MAX_LENGTH:
-        return rule
-    if not _USERNAME_CHARACTERS.fullmatch(username):
-        return rule  # also refuses NUL and unpaired surrogates
-    return None
 
 
 @dataclass(frozen=True)
@@ -68,10 +43,7 @@ class LearnerAccount:
         username_problem = username_invalid_reason(self.username)
         if username_problem:
             errors["username"] = [username_problem]
-        lms_user_id = self.lms_user_id
-        if lms_user_id is not None and (
-            isinstance(lms_user_id, bool) or not isinstance(lms_user_id, int) or not 0 < lms_user_id <= MAX_DB_INTEGER
-        ):
+        if self.lms_user_id is not None and not is_lms_user_id(self.lms_user_id):
             errors["lms_user_id"] = ["An LMS user id is a positive 64-bit integer."]
         if self.email is not None and (
             not isinstance(self.email, str)

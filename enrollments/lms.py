@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from core.fields import MAX_DB_INTEGER
+from core.identifiers import is_lms_user_id
 from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 from core.parsers import unstorable_reason
 from core.upstream import UpstreamClient
@@ -111,7 +111,7 @@ def _account(row: Any, path: str, *, email: str | None = None) -> LmsAccount:
         raise _invalid(path, f"account {username!r} without an email")
     if len(row_email.strip()) > EMAIL_MAX_LENGTH or unstorable_reason(row_email):
         raise _invalid(path, f"account {username!r} with an email this service cannot store")
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= MAX_DB_INTEGER:
+    if not is_lms_user_id(user_id):
         raise _invalid(path, f"account {username!r} without an integer id")
     return LmsAccount(username=username, email=row_email.strip().lower(), id=user_id)
 

@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import BoundedListField, StrictCharField, StrictIntegerField
+from core.identifiers import username_invalid_reason
 from core.models import USERNAME_MAX_LENGTH
-from core.services import username_invalid_reason
 
 # Replacements per call: the LMS's replacement job sends batches well under this.
 MAX_USERNAME_MAPPINGS = 1000
