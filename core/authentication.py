@@ -16,8 +16,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from core.exceptions import DATABASE_ERRORS, LearnerIdentityConflict
-from core.identifiers import is_lms_user_id, username_invalid_reason
-from core.models import EMAIL_MAX_LENGTH, FULL_NAME_MAX_LENGTH, User
+from core.identifiers import is_lms_user_id, is_storable_email, username_invalid_reason
+from core.models import FULL_NAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.roles import JWT_ADMINISTRATOR_ATTRIBUTE
 from core.services import learner_get_or_create
@@ -101,7 +101,7 @@ class LearnerJwtAuthentication(JwtAuthentication):
             payload = {key: value for key, value in payload.items() if key != "email"}
         email = payload.get("email")
         if email is not None:
-            if not (isinstance(email, str) and len(email) <= EMAIL_MAX_LENGTH and _storable(email)):
+            if not is_storable_email(email):
                 raise exceptions.AuthenticationFailed("The token's email is not a valid email address.")
             # Stored lower-cased, as every other write path stores it (ADR 0003); a claim in another
             # case must not flip the row back and forth.

@@ -1,15 +1,16 @@
 """The rules a learner's identifiers follow, for every path that takes one from outside.
 
 Write paths (``core.services.LearnerAccount``), JWT authentication (``core.authentication``), the
-retirement API and the LMS client's account reads all ask here, so a username or an LMS user id is
-accepted or refused alike wherever it arrives (ADR 0003).
+retirement API and the LMS client's account reads all ask here, so a username, an LMS user id or an
+email address is accepted or refused alike wherever it arrives (ADR 0003).
 """
 
 import re
 from typing import TypeGuard
 
 from core.fields import MAX_DB_INTEGER
-from core.models import USERNAME_MAX_LENGTH
+from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
+from core.parsers import unstorable_reason
 
 # The LMS's username rule: edx-platform's ``USERNAME_REGEX_PARTIAL`` (the rule of its most permissive
 # setting, Unicode usernames on) and its ``USERNAME_MIN_LENGTH``. Its ``USERNAME_MAX_LENGTH`` is a
@@ -38,3 +39,11 @@ def is_lms_user_id(value: object) -> TypeGuard[int]:
     ``True`` is refused although Python counts it as the integer 1.
     """
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_DB_INTEGER
+
+
+def is_storable_email(value: object) -> TypeGuard[str]:
+    """A string whose trimmed form fits the email column (254), without NUL or unpaired surrogates.
+
+    Not a syntax check: an address the LMS holds is taken as the LMS holds it.
+    """
+    return isinstance(value, str) and len(value.strip()) <= EMAIL_MAX_LENGTH and unstorable_reason(value) is None

@@ -16,9 +16,8 @@ from django.db.models import Q
 
 from core.db import chunked, retry_on_integrity_error
 from core.exceptions import InvalidLearnerIdentity, LearnerIdentityConflict
-from core.identifiers import is_lms_user_id, username_invalid_reason
+from core.identifiers import is_lms_user_id, is_storable_email, username_invalid_reason
 from core.models import EMAIL_MAX_LENGTH, User
-from core.parsers import unstorable_reason
 from core.signals import learner_identified, learners_identified
 
 log = logging.getLogger(__name__)
@@ -45,11 +44,7 @@ class LearnerAccount:
             errors["username"] = [username_problem]
         if self.lms_user_id is not None and not is_lms_user_id(self.lms_user_id):
             errors["lms_user_id"] = ["An LMS user id is a positive 64-bit integer."]
-        if self.email is not None and (
-            not isinstance(self.email, str)
-            or len(self.email.strip()) > EMAIL_MAX_LENGTH
-            or unstorable_reason(self.email)
-        ):
+        if self.email is not None and not is_storable_email(self.email):
             errors["email"] = [f"An email address is a string of at most {EMAIL_MAX_LENGTH} characters."]
         if errors:
             raise InvalidLearnerIdentity(errors)

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from core.identifiers import is_lms_user_id
-from core.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
+from core.identifiers import is_lms_user_id, is_storable_email
+from core.models import USERNAME_MAX_LENGTH
 from core.parsers import unstorable_reason
 from core.upstream import UpstreamClient
 from enrollments.exceptions import (
@@ -109,7 +109,7 @@ def _account(row: Any, path: str, *, email: str | None = None) -> LmsAccount:
         raise _invalid(path, "an account whose username this service cannot store")
     if not isinstance(row_email, str) or not row_email:
         raise _invalid(path, f"account {username!r} without an email")
-    if len(row_email.strip()) > EMAIL_MAX_LENGTH or unstorable_reason(row_email):
+    if not is_storable_email(row_email):
         raise _invalid(path, f"account {username!r} with an email this service cannot store")
     if not is_lms_user_id(user_id):
         raise _invalid(path, f"account {username!r} without an integer id")

@@ -1,8 +1,8 @@
-"""core.identifiers: the one username rule and the one LMS user id rule every entry path applies."""
+"""core.identifiers: the username, LMS user id and email rules every entry path applies."""
 
 import pytest
 
-from core.identifiers import is_lms_user_id, username_invalid_reason
+from core.identifiers import is_lms_user_id, is_storable_email, username_invalid_reason
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,20 @@ def test_usernames_the_lms_issues_are_accepted(username):
 @pytest.mark.parametrize("username", ["a", "x" * 151, "ana/b", "ana\x00", "ana\ud800", 7, None])
 def test_other_usernames_are_refused_with_the_rule(username):
     assert "the LMS's rule" in (username_invalid_reason(username) or "")
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("ana@example.com", True),
+        ("a" * 242 + "@example.com", True),  # 254 characters: the column's width
+        ("a" * 243 + "@example.com", False),
+        ("  ana@example.com  ", True),  # stored trimmed
+        ("ana\x00@example.com", False),
+        ("ana\ud800@example.com", False),
+        (7, False),
+        (None, False),
+    ],
+)
+def test_an_email_is_a_string_the_email_column_can_hold(value, accepted):
+    assert is_storable_email(value) is accepted
