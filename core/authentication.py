@@ -20,6 +20,7 @@ from core.identifiers import is_lms_user_id, is_storable_email, username_invalid
 from core.models import FULL_NAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.roles import JWT_ADMINISTRATOR_ATTRIBUTE
+from core.selectors import learner_find
 from core.services import learner_get_or_create
 from core.signals import learner_identified
 
@@ -73,7 +74,7 @@ class LearnerJwtAuthentication(JwtAuthentication):
         """
         if not username:
             return None
-        user = User.objects.filter(username=username).first()
+        user = learner_find(username=username)
         if user is None or user.username != username:
             return None
         mergeable = self.get_jwt_claim_mergeable_attributes() or ()

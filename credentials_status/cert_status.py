@@ -163,15 +163,9 @@ class _ChunkRecords:
     enrollments: defaultdict[int, _LearnerRecords[_Enrollment]] = field(
         default_factory=lambda: defaultdict(_LearnerRecords[_Enrollment])
     )
-    grades: dict[int, dict[int, GradeData]] = field(default_factory=lambda: defaultdict(dict))
+    grades: defaultdict[int, dict[int, GradeData]] = field(default_factory=lambda: defaultdict(dict))
     requested_by_uuid: dict[UUID, _Run] = field(default_factory=dict)
     requested_by_key: dict[str, _Run] = field(default_factory=dict)
-
-    def runs_named(self, query: StatusQuery) -> list[_Run]:
-        """The known runs the query names by uuid or key, once each."""
-        named = [self.requested_by_uuid.get(u) for u in query.course_run_uuids]
-        named += [self.requested_by_key.get(k) for k in query.course_run_keys]
-        return list({run.pk: run for run in named if run is not None}.values())
 
 
 def _answer_chunk(queries: list[StatusQuery], now: datetime) -> list[StatusAnswer]:
@@ -256,8 +250,7 @@ def _answer(query: StatusQuery, learner: _Learner | None, records: _ChunkRecords
         _item(c.run, LearnerRunStatus.AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)
     ]
     if query.include_incomplete:
-        asked_runs = records.runs_named(query)
-        answer.status.extend(_incomplete_items(query, own, own_enrollments, asked_runs, own_grades, now))
+        answer.status.extend(_incomplete_items(query, own, own_enrollments, records, own_grades, now))
     return answer
 
 
@@ -289,14 +282,19 @@ def _incomplete_items(
     query: StatusQuery,
     credentials: list[_Credential],
     enrollments: list[_Enrollment],
-    requested_runs: list[_Run],
+    records: _ChunkRecords,
     grades: dict[int, GradeData],
     now: datetime,
 ) -> list[StatusItem]:
+    # The runs the query names by uuid or key: the known ones (``None`` for a run unknown here).
+    asked: list[tuple[_Run | None, UUID | None, str | None]] = [
+        (records.requested_by_uuid.get(u), u, None) for u in query.course_run_uuids
+    ]
+    asked += [(records.requested_by_key.get(k), None, k) for k in query.course_run_keys]
     credential_by_run = {c.run.pk: c for c in credentials}
     enrollment_by_run = {e.run.pk: e for e in enrollments}
     runs = {c.run.pk: c.run for c in credentials} | {e.run.pk: e.run for e in enrollments}
-    runs |= {run.pk: run for run in requested_runs}
+    runs |= {run.pk: run for run, _, _ in asked if run is not None}
     statuses = {
         run_id: run_status(credential_by_run.get(run_id), enrollment_by_run.get(run_id), now) for run_id in runs
     }
@@ -317,14 +315,8 @@ def _incomplete_items(
         else:
             items.append(StatusItem(course_uuid=course_uuid, course_run=None, status=LearnerRunStatus.NOT_ENROLLED))
 
-    by_uuid = {run.uuid: run.pk for run in requested_runs}
-    by_key = {run.key: run.pk for run in requested_runs}
-    asked: list[tuple[int | None, UUID | None, str | None]] = [
-        (by_uuid.get(u), u, None) for u in query.course_run_uuids
-    ]
-    asked += [(by_key.get(k), None, k) for k in query.course_run_keys]
-    for run_id, run_uuid, run_key in asked:
-        if run_id is None:
+    for run, run_uuid, run_key in asked:
+        if run is None:
             items.append(
                 StatusItem(
                     course_uuid=None,
@@ -332,7 +324,7 @@ def _incomplete_items(
                     status=LearnerRunStatus.NOT_ENROLLED,
                 )
             )
-        elif statuses[run_id] != LearnerRunStatus.AWARDED:
-            items.append(item_for(run_id))
+        elif statuses[run.pk] != LearnerRunStatus.AWARDED:
+            items.append(item_for(run.pk))
 
     return list(dict.fromkeys(items))  # once each, in order

@@ -44,13 +44,7 @@ def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
     if not programs:
         return []
     course_ids = {link.course_id for course_links in links.values() for link in course_links}
-    single = next(iter(programs)) if len(programs) == 1 else None
-    runs_by_course, excluded = _runs_and_exclusions(course_ids, single)
-    if single is None:
-        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=programs).values_list(
-            "program_id", "courserun_id"
-        ):
-            excluded[program_id].add(run_id)
+    runs_by_course, excluded = _runs_and_exclusions(course_ids, list(programs))
     return [
         ProgramFacts(
             id=program_id,
@@ -111,11 +105,21 @@ def _programs_with_courses(
 
 
 def _runs_and_exclusions(
-    course_ids: set[int], single_program: int | None
+    course_ids: set[int], program_ids: list[int]
 ) -> tuple[dict[int, list[RunFacts]], dict[int, set[int]]]:
-    """The courses' runs by course, by start; with ``single_program``, the runs it excludes (by ``Exists``)."""
+    """The courses' runs by course, by start, and the runs each program excludes.
+
+    For one program the exclusion flag comes with each run (``Exists``): one query; for several, the
+    exclusions are a second one.
+    """
     runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
     excluded: dict[int, set[int]] = defaultdict(set)
+    single_program = program_ids[0] if len(program_ids) == 1 else None
+    if single_program is None:
+        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=program_ids).values_list(
+            "program_id", "courserun_id"
+        ):
+            excluded[program_id].add(run_id)
     run_rows = CourseRun.objects.filter(course_id__in=course_ids).order_by("start", "key")
     fields = ["course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at"]
     if single_program is not None:

@@ -566,7 +566,7 @@ class _ProgramSync:
             if isinstance(org, dict)
         )
 
-    def _programs_write(self, desired: dict[UUID, "_DesiredProgram"]) -> "_ProgramRows":
+    def _programs_write(self, desired: dict[UUID, _DesiredProgram]) -> _ProgramRows:
         """Create the new programs and update the changed ones (in bulk, with their history rows)."""
         existing = {p.uuid: p for p in Program.objects.filter(uuid__in=list(desired))}
         new_programs = [
@@ -605,7 +605,7 @@ class _ProgramSync:
         history_bulk_record(changed_programs, Program, history_type="~")
         return _ProgramRows(existing=existing, changed_fields=diff_by_uuid, pk_by_uuid=pk_by_uuid)
 
-    def _relations_wanted(self, desired: dict[UUID, "_DesiredProgram"], pk_by_uuid: dict[UUID, int]) -> "_Relations":
+    def _relations_wanted(self, desired: dict[UUID, _DesiredProgram], pk_by_uuid: dict[UUID, int]) -> _Relations:
         """Each program's courses (in order), organizations and excluded runs as Discovery gives them, by pk."""
         course_pk = dict(
             Course.objects.filter(key__in={key for want in desired.values() for key in want.course_keys}).values_list(
@@ -644,9 +644,9 @@ class _ProgramSync:
 
     def _programs_report(
         self,
-        desired: dict[UUID, "_DesiredProgram"],
-        rows: "_ProgramRows",
-        relations: "_Relations",
+        desired: dict[UUID, _DesiredProgram],
+        rows: _ProgramRows,
+        relations: _Relations,
         relation_changes: dict[int, list[str]],
     ) -> None:
         """Count each program created, updated or unchanged, and record a line for each change."""
@@ -666,7 +666,7 @@ class _ProgramSync:
                 self.counts.programs_unchanged += 1
 
     def _keep_uninferable_exclusions(
-        self, desired: dict[UUID, "_DesiredProgram"], program_pk: dict[UUID, int], want: dict[int, set[int]]
+        self, desired: dict[UUID, _DesiredProgram], program_pk: dict[UUID, int], want: dict[int, set[int]]
     ) -> None:
         keep = {program_pk[uuid]: set(d.uninferable) for uuid, d in desired.items() if d.uninferable}
         if not keep:
@@ -678,7 +678,7 @@ class _ProgramSync:
             if course_key in keep[program_id]:
                 want[program_id].add(run_id)
 
-    def _desired_program(self, item: dict[str, Any]) -> "_DesiredProgram":
+    def _desired_program(self, item: dict[str, Any]) -> _DesiredProgram:
         type_attrs: dict[str, Any] = item["type_attrs"] if isinstance(item.get("type_attrs"), dict) else {}
         fields: dict[str, Any] = {
             "title": _text(item.get("title")),
