@@ -1,10 +1,28 @@
 """The newer-wins rule every writer of a learner record applies (docs/decisions/0011).
 
-A pure function over plain values: the services call it with the stored record's ``source_time``
-and the time of the change they are asked to apply.
+``change_is_stale`` is the rule over plain values: the one-record services call it with the stored
+record's ``source_time`` and the time of the change they are asked to apply. ``record_changes_apply``
+is the same rule for many changes at once (the event consumer's batches): a few statements for all
+of them, one history row per applied change, as the one-record writers leave.
 """
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db import models
+from django.utils import timezone
+from simple_history.utils import get_history_manager_for_model
+
+from core.db import chunked
+from core.history import HISTORY_SOURCE_MAX_LENGTH, current_history_user
+
+M = TypeVar("M", bound=models.Model)
+
+_CHUNK = 500
+# Set by the writer itself: never copied from a change, never updated on a stored row.
+_KEY_FIELDS = frozenset({"id", "created", "learner", "course_run"})
 
 
 def change_is_stale(*, stored_time: datetime | None, incoming_time: datetime) -> bool:
@@ -14,3 +32,144 @@ def change_is_stale(*, stored_time: datetime | None, incoming_time: datetime) ->
     made at the same moment as the stored one is applied (the later arrival wins a tie).
     """
     return stored_time is not None and incoming_time < stored_time
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """One change to a learner record kept once per (learner, course run), for ``record_changes_apply``.
+
+    ``values``: the fields it sets (``source_time`` is ``changed_at``); ``history_source``: what its
+    history row names as the change's source; ``needs_existing``: the change applies only to a record
+    that exists already (stored, or made by an earlier change of the same call), e.g. a revocation.
+    """
+
+    learner: Any  # core.models.User
+    course_run: Any  # programs.models.CourseRun
+    changed_at: datetime
+    values: Mapping[str, Any]
+    history_source: str = ""
+    needs_existing: bool = False
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.learner.pk, self.course_run.pk
+
+
+def record_changes_apply(
+    model: type[M], changes: Sequence[RecordChange], *, before_change: Callable[[M, RecordChange], None] | None = None
+) -> list[bool | None]:
+    """Apply ``changes``, in order, to ``model``'s records (unique per learner and run, ``SourcedRecord``).
+
+    Each change sees the record as the changes before it left it, as one-record writes in that order
+    would: an older change than the record's ``source_time`` is stale and changes nothing.
+    ``before_change(row, change)`` runs before an applying change's values are set (e.g. to stamp
+    the time a status moved). One result per change: ``True`` applied, ``False`` stale, ``None`` a
+    ``needs_existing`` change that found no record.
+
+    The stored records are locked (``SELECT ... FOR UPDATE``, in primary-key order), then written
+    with one ``bulk_update`` and one ``bulk_create`` per 500 rows, and one history row per applied
+    change (with its own ``history_source``) inserted in bulk. Must run inside a transaction. A
+    record a concurrent writer inserts meanwhile fails the insert with ``IntegrityError``: the
+    caller runs the changes again, and then finds it.
+    """
+    if not changes:
+        return []
+    rows = _records_lock(model, {change.key for change in changes})
+    created: dict[tuple[int, int], M] = {}
+    updated: dict[tuple[int, int], M] = {}
+    historical = get_history_manager_for_model(model).model
+    tracked = [field.attname for field in historical.tracked_fields if field.name not in _KEY_FIELDS]
+    snapshots: list[tuple[tuple[int, int], str, str, dict[str, Any]]] = []
+    results: list[bool | None] = []
+    for change in changes:
+        row = rows.get(change.key)
+        if row is None:
+            if change.needs_existing:
+                results.append(None)
+                continue
+            row = created[change.key] = rows[change.key] = model(learner=change.learner, course_run=change.course_run)
+            history_type = "+"
+        elif change_is_stale(stored_time=row.source_time, incoming_time=change.changed_at):  # type: ignore[attr-defined]
+            results.append(False)
+            continue
+        else:
+            history_type = "~"
+            if change.key not in created:
+                updated[change.key] = row
+        if before_change is not None:
+            before_change(row, change)
+        for name, value in change.values.items():
+            setattr(row, name, value)
+        row.source_time = change.changed_at  # type: ignore[attr-defined]
+        snapshots.append(
+            (change.key, history_type, change.history_source, {name: getattr(row, name) for name in tracked})
+        )
+        results.append(True)
+    _rows_write(model, created, updated)
+    _history_write(historical, rows, snapshots)
+    return results
+
+
+def _records_lock(model: type[M], keys: set[tuple[int, int]]) -> dict[tuple[int, int], M]:
+    """The stored records of these (learner id, run id) keys, locked in primary-key order."""
+    found: dict[tuple[int, int], M] = {}
+    learner_ids = sorted({learner for learner, _ in keys})
+    run_ids = sorted({run for _, run in keys})
+    for batch in chunked(learner_ids, _CHUNK):
+        locked = model._default_manager.select_for_update().filter(learner_id__in=batch, course_run_id__in=run_ids)
+        for row in locked.order_by("pk"):
+            key = (row.learner_id, row.course_run_id)  # type: ignore[attr-defined]
+            if key in keys:
+                found[key] = row
+    return found
+
+
+def _rows_write(model: type[M], created: dict[tuple[int, int], M], updated: dict[tuple[int, int], M]) -> None:
+    if updated:
+        now = timezone.now()
+        for row in updated.values():
+            row.modified = now  # type: ignore[attr-defined]  # bulk_update does not run auto_now
+        fields = [
+            field.name
+            for field in model._meta.concrete_fields
+            if not field.primary_key and field.name not in _KEY_FIELDS
+        ]
+        model._default_manager.bulk_update(list(updated.values()), fields, batch_size=_CHUNK)
+    if created:
+        model._default_manager.bulk_create(list(created.values()), batch_size=_CHUNK)
+        missing = {key: row for key, row in created.items() if row.pk is None}
+        if missing:  # MySQL/MariaDB return no ids from a bulk insert: read them back
+            for batch in chunked(sorted(missing), _CHUNK):
+                stored = model._default_manager.filter(
+                    learner_id__in={learner for learner, _ in batch}, course_run_id__in={run for _, run in batch}
+                ).values_list("pk", "learner_id", "course_run_id")
+                for pk, learner, run in stored:
+                    if (learner, run) in missing:
+                        missing[(learner, run)].pk = pk
+
+
+def _history_write(
+    historical: type[models.Model],
+    rows: Mapping[tuple[int, int], models.Model],
+    snapshots: Sequence[tuple[tuple[int, int], str, str, dict[str, Any]]],
+) -> None:
+    """One history row per applied change, the record as that change left it, in insertion order."""
+    now = timezone.now()
+    user = current_history_user()
+    history = []
+    for key, history_type, source, values in snapshots:
+        row = rows[key]
+        history.append(
+            historical(
+                id=row.pk,
+                created=row.created,  # type: ignore[attr-defined]
+                learner_id=key[0],
+                course_run_id=key[1],
+                history_date=now,
+                history_type=history_type,
+                history_user=user,
+                history_source=source[:HISTORY_SOURCE_MAX_LENGTH],
+                **values,
+            )
+        )
+    historical._default_manager.bulk_create(history, batch_size=_CHUNK)

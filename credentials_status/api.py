@@ -2,7 +2,12 @@
 
 from credentials_status.models import CertificateType, CourseRunCredential, CredentialStatus, Grade
 from credentials_status.selectors import learner_program_status, learner_programs
-from credentials_status.services import course_run_credential_upsert, grade_upsert
+from credentials_status.services import (
+    course_run_credential_upsert,
+    course_run_credentials_apply,
+    grade_upsert,
+    grades_apply,
+)
 
 __all__ = [
     "CertificateType",
@@ -10,7 +15,9 @@ __all__ = [
     "CredentialStatus",
     "Grade",
     "course_run_credential_upsert",
+    "course_run_credentials_apply",
     "grade_upsert",
+    "grades_apply",
     "learner_program_status",
     "learner_programs",
 ]

@@ -1,15 +1,17 @@
 """Writes of learner records pushed by the LMS: credentials and grades, keyed on (learner, run)."""
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.db import retry_on_integrity_error
 from core.models import RecordSource
-from core.records import change_is_stale
+from core.records import RecordChange, change_is_stale, record_changes_apply
 from core.services import learner_get_or_create
 from credentials_status.data import GradeReport
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
@@ -55,11 +57,7 @@ def course_run_credential_upsert(
                 extra={"learner_id": learner.pk, "course_run_key": run.key, "status": status, "source": source},
             )
             return credential, False
-        if credential.status != status:
-            if status == CredentialStatus.AWARDED:
-                credential.awarded_at = now
-            else:
-                credential.revoked_at = now
+        _status_moved_stamp(credential, status=status, at=now)
         credential.status = status
         credential.type = type
         credential.certificate_available_date = certificate_available_date
@@ -73,6 +71,51 @@ def course_run_credential_upsert(
         extra={"learner_id": learner.pk, "course_run_key": run.key, "status": status, "was_created": created},
     )
     return credential, created
+
+
+def _status_moved_stamp(credential: CourseRunCredential, *, status: str, at: datetime) -> None:
+    """``awarded_at`` / ``revoked_at``: when the status last moved to awarded / revoked."""
+    if credential.status != status:
+        if status == CredentialStatus.AWARDED:
+            credential.awarded_at = at
+        else:
+            credential.revoked_at = at
+
+
+def course_run_credentials_apply(changes: Sequence[RecordChange]) -> list[bool | None]:
+    """Many credential changes at once, in order (the event consumer's batches): ``core.records.record_changes_apply``.
+
+    ``values`` hold ``status``, ``type``, ``certificate_available_date``, ``source`` and
+    ``changed_by``, as ``course_run_credential_upsert`` sets them; ``awarded_at`` / ``revoked_at``
+    move as there. A revocation of a credential not held is a ``needs_existing`` change.
+    """
+
+    def stamp(credential: CourseRunCredential, change: RecordChange) -> None:
+        _status_moved_stamp(credential, status=change.values["status"], at=change.changed_at)
+
+    return record_changes_apply(CourseRunCredential, changes, before_change=stamp)
+
+
+def grades_apply(changes: Sequence[RecordChange]) -> list[bool | None]:
+    """Many grade changes at once, in order: ``core.records.record_changes_apply``, then ``grade_recorded``.
+
+    ``values`` as ``grade_upsert`` sets them (``percent_grade``, ``letter_grade``, ``verified``,
+    ``source``, ``changed_by``); each applied change is told to ``grade_recorded``'s receivers after
+    the commit, as ``grade_upsert`` does.
+    """
+    results = record_changes_apply(Grade, changes)
+    for change, applied in zip(changes, results, strict=True):
+        if applied:
+            transaction.on_commit(
+                partial(
+                    _grade_recorded_send,
+                    learner_id=change.learner.pk,
+                    username=change.learner.username,
+                    course_run_key=change.course_run.key,
+                    percent_grade=change.values["percent_grade"],
+                )
+            )
+    return results
 
 
 def grade_upsert(

@@ -5,10 +5,11 @@ from enrollments.data import BulkEnrollmentItem, BulkEnrollmentResult
 from enrollments.exceptions import UpstreamError
 from enrollments.lms import LmsAccountProfile, LmsCertificate, LmsClient, LmsEnrollmentRecord, LmsGrade
 from enrollments.models import Enrollment, PendingEnrollment
-from enrollments.selectors import learner_enrollment_in_run, lms_account_profile
+from enrollments.selectors import learner_enrollment_in_run, lms_account_profile, pending_emails
 from enrollments.services import (
     bulk_enroll,
     enrollment_upsert,
+    enrollments_apply,
     pending_enrollments_realize,
     pending_enrollments_retire,
 )
@@ -27,9 +28,11 @@ __all__ = [
     "UpstreamError",
     "bulk_enroll",
     "enrollment_upsert",
+    "enrollments_apply",
     "learner_enrollment_in_run",
     "lms_account_profile",
     "lms_call_with_retries",
+    "pending_emails",
     "pending_enrollments_realize",
     "pending_enrollments_retire",
 ]

@@ -17,7 +17,7 @@ from core.api import learner_find, learner_find_by_email, learner_get_or_create
 from core.db import chunked, retry_on_integrity_error
 from core.history import history_bulk_delete, history_bulk_record
 from core.models import RecordSource, User
-from core.records import change_is_stale
+from core.records import RecordChange, change_is_stale, record_changes_apply
 from core.tasks import task_enqueue_on_commit
 from enrollments.backends import BackendResult, EnrollmentBackend, PreparedPair, enrollment_backend_get
 from enrollments.backends.writes import BATCH_SIZE, enrollment_history_record
@@ -86,6 +86,16 @@ def enrollment_upsert(
         extra={"learner_id": learner.pk, "course_run_key": course_run.key, "active": is_active, "was_created": created},
     )
     return enrollment, created
+
+
+def enrollments_apply(changes: Sequence[RecordChange]) -> list[bool | None]:
+    """Many enrollment changes at once, in order (the event consumer's batches): ``core.records.record_changes_apply``.
+
+    ``values`` as ``enrollment_upsert`` sets them (``mode``, ``is_active``, ``source``,
+    ``changed_by``; ``license_uuid`` when given). Pending enrollments are not realised here: the
+    caller realises those of all the batch's learners at once (``pending_enrollments_realize_many``).
+    """
+    return record_changes_apply(Enrollment, changes)
 
 
 def _normalise_email(value: str | None) -> str | None:

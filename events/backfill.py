@@ -42,7 +42,8 @@ from enrollments.api import (
     enrollment_upsert,
     lms_call_with_retries,
 )
-from events.services import CERTIFICATE_AWARDED_STATUS, passing_grade_credit_apply
+from events.batches import passing_grade_credit_apply
+from events.facts import CERTIFICATE_AWARDED_STATUS
 from programs.api import course_run_ensure
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from openedx_events.learning.signals import (
     PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
 
+from events.facts import EventRef
 from events.services import (
-    EventRef,
     catalog_event_apply,
     certificate_event_apply,
     enrollment_event_apply,

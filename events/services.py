@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,68 +29,57 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from rest_framework.exceptions import APIException
 
-from core.api import LearnerAccount, User, learner_find, learner_get_or_create
+from core.api import LearnerAccount, learner_find, learner_get_or_create
 from core.history import history_source
 from core.models import RecordSource
-from credentials_status.api import (
-    CertificateType,
-    CourseRunCredential,
-    CredentialStatus,
-    course_run_credential_upsert,
-    grade_upsert,
-)
-from credit import api as credit_api
+from credentials_status.api import CourseRunCredential, CredentialStatus, course_run_credential_upsert, grade_upsert
 from enrollments.api import enrollment_upsert, pending_enrollments_realize
+from events.batches import Deferred, deferred_read, passing_grade_credit_apply, planned_write
+from events.facts import (
+    EventRef,
+    SkipEvent,
+    certificate_facts,
+    enrollment_facts,
+    grade_facts,
+    read,
+    run_key,
+    text,
+)
 from events.models import AppliedEvent, EventOutcome
-from programs.api import course_run_upsert, parse_course_run_key
+from programs.api import course_run_upsert
 from programs.models import CourseRun
 
 log = logging.getLogger(__name__)
 
-CERTIFICATE_REVOKED_TYPE = "org.openedx.learning.certificate.revoked.v1"
-#: The LMS's status of a certificate a learner holds (``CertificateStatuses.downloadable``).
-CERTIFICATE_AWARDED_STATUS = "downloadable"
-_TEXT_MAX_LENGTH = 255
-_LETTER_GRADE_MAX_LENGTH = 32
-_PERCENT_STEP = Decimal("0.0001")
-
-
-class SkipEvent(Exception):
-    """The event names nothing this service can record; it is logged with its id and skipped."""
-
-
-@dataclass(frozen=True)
-class EventRef:
-    """What ``event_apply`` needs of an event's metadata."""
-
-    id: UUID
-    type: str
-    time: datetime
-
-    @classmethod
-    def from_metadata(cls, metadata: Any) -> "EventRef":
-        """From openedx-events' ``EventsMetadata``; a time without a zone is UTC."""
-        moment = metadata.time
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return cls(id=UUID(str(metadata.id)), type=str(metadata.event_type), time=moment)
-
 
 @dataclass
 class EventBatch:
-    """Events applied in one transaction (``event_batch``): what the batch knows without asking the database again.
+    """Events applied in one transaction: what the batch knows without asking the database again.
 
     ``applied_ids``: event ids recorded before the batch (read once) or by an earlier event of it;
-    ``rows``: the ``AppliedEvent`` rows to insert at its end; ``runs``: course runs found by key.
+    ``rows``: the ``AppliedEvent`` rows to insert at its end; ``runs``: course runs found by key;
+    ``deferred``: learner-record events waiting to be written together (``events.batches``).
     """
 
     applied_ids: set[UUID]
     rows: list[AppliedEvent] = field(default_factory=list)
     runs: dict[str, CourseRun] = field(default_factory=dict)
+    deferred: list[Deferred] = field(default_factory=list)
 
     def record(self, event: EventRef, outcome: EventOutcome) -> None:
         self.applied_ids.add(event.id)
         self.rows.append(AppliedEvent(event_id=event.id, event_type=event.type, event_time=event.time, outcome=outcome))
+
+    def defer(self, item: Deferred) -> None:
+        self.applied_ids.add(item.event.id)  # a second copy later in the batch is a replay
+        self.deferred.append(item)
+
+    def runs_find(self, keys: Iterable[str]) -> None:
+        """Add the stored runs of these keys to ``runs`` (one query for those not there yet)."""
+        missing = sorted(set(keys) - set(self.runs))
+        for start in range(0, len(missing), 500):
+            for run in CourseRun.objects.filter(key__in=missing[start : start + 500]):
+                self.runs[run.key] = run
 
 
 _batch: ContextVar[EventBatch | None] = ContextVar("events_batch", default=None)
@@ -101,11 +89,13 @@ _batch: ContextVar[EventBatch | None] = ContextVar("events_batch", default=None)
 def event_batch(event_ids: Iterable[UUID]) -> Iterator[EventBatch]:
     """One transaction for several events; their ``AppliedEvent`` rows are inserted together at its end.
 
-    Inside it, ``event_apply`` checks replays against one query for all ``event_ids``, applies each
-    event in a savepoint (a skipped or failing event is rolled back alone) and lets database errors
-    propagate: the caller retries the whole batch (an outage) or, after an ``IntegrityError`` on the
-    rows (another consumer recorded one of the ids meanwhile), runs it again to see the replays.
-    Nothing is committed, so nothing may be acknowledged, before it returns.
+    Inside it, ``event_apply`` checks replays against one query for all ``event_ids``. Certificate,
+    enrollment and grade events are kept and written together when the block ends
+    (``events.batches``); catalog events are applied as they come, each in a savepoint (a skipped or
+    failing one is rolled back alone), after the events kept before them when they create a run.
+    Database errors propagate: the caller retries the whole batch (an outage) or, after an
+    ``IntegrityError`` on the rows (another consumer recorded one of the ids meanwhile), runs it
+    again to see the replays. Nothing is committed, so nothing may be acknowledged, before it returns.
     """
     ids = list(event_ids)
     with transaction.atomic():
@@ -115,9 +105,42 @@ def event_batch(event_ids: Iterable[UUID]) -> Iterator[EventBatch]:
         token = _batch.set(batch)
         try:
             yield batch
+            _deferred_apply(batch)
         finally:
             _batch.reset(token)
         AppliedEvent.objects.bulk_create(batch.rows)
+
+
+def _deferred_apply(batch: EventBatch) -> None:
+    """Write the batch's kept events together; if that fails for another reason than the database,
+    apply them one at a time instead (each in its savepoint, a failing one rolled back alone)."""
+    deferred, batch.deferred = batch.deferred, []
+    if not deferred:
+        return
+    try:
+        planned = deferred_read(deferred)
+        batch.runs_find(plan.facts.run_key for plan in planned if plan.facts is not None)
+        with transaction.atomic():
+            results = planned_write(planned, batch.runs)
+    except Exception as error:
+        if is_database_unavailable(error):
+            raise
+        log.warning("event_batch_written_one_by_one", extra={"events": len(deferred), "error": repr(error)[:300]})
+        for item in deferred:
+            batch.applied_ids.discard(item.event.id)
+            _batch_event_apply(batch, item.event, item.apply)
+        return
+    for item, (outcome, reason) in zip(deferred, results, strict=True):
+        if outcome == EventOutcome.SKIPPED:
+            _skip_log(item.event, reason)
+        batch.record(item.event, outcome)
+        log.info(
+            "event_applied", extra={"event_id": str(item.event.id), "event_type": item.event.type, "outcome": outcome}
+        )
+
+
+def _skip_log(event: EventRef, reason: str) -> None:
+    log.warning("event_skipped", extra={"event_id": str(event.id), "event_type": event.type, "reason": reason})
 
 
 def _batch_event_apply(batch: EventBatch, event: EventRef, apply: Callable[[], EventOutcome]) -> EventOutcome | None:
@@ -125,37 +148,38 @@ def _batch_event_apply(batch: EventBatch, event: EventRef, apply: Callable[[], E
         log.info("event_replayed", extra={"event_id": str(event.id), "event_type": event.type})
         return None
     try:
-        with transaction.atomic(), history_source(f"event {event.type} {event.id}"):
+        with transaction.atomic(), history_source(event.history_source):
             outcome = apply()
     except (SkipEvent, APIException) as exc:
-        log.warning(
-            "event_skipped", extra={"event_id": str(event.id), "event_type": event.type, "reason": _reason(exc)}
-        )
+        _skip_log(event, _reason(exc))
         outcome = EventOutcome.SKIPPED
     batch.record(event, outcome)
     log.info("event_applied", extra={"event_id": str(event.id), "event_type": event.type, "outcome": outcome})
     return outcome
 
 
-def event_apply(*, event: EventRef, apply: Callable[[], EventOutcome]) -> EventOutcome | None:
+def event_apply(
+    *, event: EventRef, apply: Callable[[], EventOutcome], family: str = "", data: Any = None
+) -> EventOutcome | None:
     """Apply an event once. Returns its outcome (``skipped`` included), or ``None`` when it was a replay.
 
     Blocks while the database is unreachable (``database_wait``), then tries again. Inside a
     caller's transaction a database error propagates instead (nothing can reconnect there). Inside
-    ``event_batch``, the batch's rules apply (see there).
+    ``event_batch``, the batch's rules apply (see there): an event of a ``family`` the batch writes
+    together (``events.batches``) is kept for that write, and ``None`` returned.
     """
     batch = _batch.get()
     if batch is not None:
+        if family and event.id not in batch.applied_ids:
+            batch.defer(Deferred(event=event, family=family, data=data, apply=apply))
+            return None
         return _batch_event_apply(batch, event, apply)
     while True:
         try:
             return _event_apply_once(event, apply)
         except (SkipEvent, APIException) as exc:
             # APIException: a service refused the values (bad key, identity conflict, dates out of order).
-            log.warning(
-                "event_skipped",
-                extra={"event_id": str(event.id), "event_type": event.type, "reason": _reason(exc)},
-            )
+            _skip_log(event, _reason(exc))
             _skipped_record(event)
             return EventOutcome.SKIPPED
         except (OperationalError, InterfaceError) as exc:
@@ -219,7 +243,7 @@ def _event_apply_once(event: EventRef, apply: Callable[[], EventOutcome]) -> Eve
         return None
     try:
         # History rows of the records it writes name the event (type and id) as their source.
-        with transaction.atomic(), history_source(f"event {event.type} {event.id}"):
+        with transaction.atomic(), history_source(event.history_source):
             outcome = apply()
             AppliedEvent.objects.create(
                 event_id=event.id, event_type=event.type, event_time=event.time, outcome=outcome
@@ -235,34 +259,14 @@ def _event_apply_once(event: EventRef, apply: Callable[[], EventOutcome]) -> Eve
 
 
 # --- What each event family changes ------------------------------------------------------------
-def _facts(read: Callable[[], Any]) -> Any:
-    """Values read from event data; data missing a part the schema promises is a skipped event."""
-    try:
-        return read()
-    except (AttributeError, TypeError, ValueError, InvalidOperation) as exc:
-        raise SkipEvent(f"Malformed event data: {exc!r}") from exc
-
-
-def _text(value: Any, name: str, max_length: int = _TEXT_MAX_LENGTH) -> str:
-    if not isinstance(value, str) or len(value) > max_length:
-        raise SkipEvent(f"{name} is not a string of at most {max_length} characters.")
-    return value
-
-
-def _account(user: Any) -> LearnerAccount:
-    """The learner an event's ``UserData`` names (``id``, ``pii.username``, ``pii.email``)."""
-    return _facts(lambda: LearnerAccount(username=user.pii.username, lms_user_id=user.id, email=user.pii.email or None))
-
-
-def _known_run(course: Any) -> CourseRun:
-    """The catalog's run for an event's ``CourseData``; a run this service does not know is skipped."""
-    key = _facts(lambda: parse_course_run_key(str(course.course_key)).run_key)
+def _known_run(key: str) -> CourseRun:
+    """The catalog's run of this key; a run this service does not know is skipped."""
     batch = _batch.get()
-    run = batch.runs.get(key) if batch is not None else None
-    if run is None:
+    if batch is not None:
+        batch.runs_find([key])
+        run = batch.runs.get(key)
+    else:
         run = CourseRun.objects.filter(key=key).first()
-        if run is not None and batch is not None:
-            batch.runs[key] = run
     if run is None:
         raise SkipEvent(f"Unknown course run {key!r}.")
     return run
@@ -276,27 +280,24 @@ def certificate_event_apply(*, event: EventRef, certificate: Any) -> EventOutcom
     """
 
     def apply() -> EventOutcome:
-        run = _known_run(certificate.course)
-        account = _account(certificate.user)
-        mode = _facts(lambda: str(certificate.mode))
-        if mode not in CertificateType.values:
-            raise SkipEvent(f"Certificate mode {mode[:50]!r} is not a certificate type this service records.")
-        awarded = event.type != CERTIFICATE_REVOKED_TYPE and certificate.current_status == CERTIFICATE_AWARDED_STATUS
-        if not awarded and not _credential_held(account, run):
+        facts = certificate_facts(event, certificate)
+        run = _known_run(facts.run_key)
+        account = facts.account
+        if not facts.awarded and not _credential_held(account, run):
             raise SkipEvent("No credential held here to revoke.")
         credential, _ = course_run_credential_upsert(
             username=account.username,
             lms_user_id=account.lms_user_id,
             email=account.email,
             course_run_key=run.key,
-            status=CredentialStatus.AWARDED if awarded else CredentialStatus.REVOKED,
-            type=mode,
+            status=CredentialStatus.AWARDED if facts.awarded else CredentialStatus.REVOKED,
+            type=facts.mode,
             source=RecordSource.EVENT,
             changed_at=event.time,
         )
         return EventOutcome.APPLIED if credential.source_time == event.time else EventOutcome.STALE
 
-    return event_apply(event=event, apply=apply)
+    return event_apply(event=event, apply=apply, family="certificate", data=certificate)
 
 
 def _credential_held(account: LearnerAccount, run: CourseRun) -> bool:
@@ -311,25 +312,22 @@ def enrollment_event_apply(*, event: EventRef, enrollment: Any) -> EventOutcome 
     """
 
     def apply() -> EventOutcome:
-        run = _known_run(enrollment.course)
-        account = _account(enrollment.user)
-        mode = _text(enrollment.mode, "mode", 100)
-        is_active = enrollment.is_active
-        if not isinstance(is_active, bool):
-            raise SkipEvent("is_active is not a boolean.")
+        facts = enrollment_facts(enrollment)
+        run = _known_run(facts.run_key)
+        account = facts.account
         learner = learner_get_or_create(username=account.username, lms_user_id=account.lms_user_id, email=account.email)
         stored, _ = enrollment_upsert(
             learner=learner,
             course_run=run,
-            mode=mode,
-            is_active=is_active,
+            mode=facts.mode,
+            is_active=facts.is_active,
             source=RecordSource.EVENT,
             changed_at=event.time,
         )
         pending_enrollments_realize(learner=learner)
         return EventOutcome.APPLIED if stored.source_time == event.time else EventOutcome.STALE
 
-    return event_apply(event=event, apply=apply)
+    return event_apply(event=event, apply=apply, family="enrollment", data=enrollment)
 
 
 def grade_event_apply(*, event: EventRef, grade: Any) -> EventOutcome | None:
@@ -341,60 +339,55 @@ def grade_event_apply(*, event: EventRef, grade: Any) -> EventOutcome | None:
     """
 
     def apply() -> EventOutcome:
-        run = _known_run(grade.course)
-        user_id = grade.user_id
-        learner = learner_find(lms_user_id=user_id) if isinstance(user_id, int) and user_id > 0 else None
+        facts = grade_facts(grade)
+        run = _known_run(facts.run_key)
+        learner = learner_find(lms_user_id=facts.lms_user_id)
         if learner is None:
-            raise SkipEvent(f"Unknown learner (LMS user id {user_id!r}).")
-        percent = _facts(lambda: Decimal(str(grade.percent_grade)).quantize(_PERCENT_STEP))
-        if not Decimal(0) <= percent <= Decimal(1):
-            raise SkipEvent("percent_grade is not between 0 and 1.")
-        letter = _text(grade.letter_grade or "", "letter_grade", _LETTER_GRADE_MAX_LENGTH)
+            raise SkipEvent(f"Unknown learner (LMS user id {facts.lms_user_id!r}).")
         stored, _ = grade_upsert(
             username=learner.username,
             lms_user_id=learner.lms_user_id,
             course_run_key=run.key,
-            percent_grade=percent,
-            letter_grade=letter,
+            percent_grade=facts.percent,
+            letter_grade=facts.letter,
             source=RecordSource.EVENT,
             changed_at=event.time,
         )
         if stored.source_time != event.time:
             return EventOutcome.STALE
-        if grade.passed_timestamp is not None:
-            passing_grade_credit_apply(learner=learner, course_run_key=run.key, percent=percent)
+        if facts.passed:
+            passing_grade_credit_apply(learner=learner, course_run_key=run.key, percent=facts.percent)
         return EventOutcome.APPLIED
 
-    return event_apply(event=event, apply=apply)
-
-
-def passing_grade_credit_apply(*, learner: User, course_run_key: str, percent: Decimal) -> None:
-    """A grade the LMS says passes satisfies the credit course's ``grade`` requirements with the final grade."""
-    if not credit_api.is_credit_course(course_run_key):
-        return
-    for requirement in credit_api.get_credit_requirements(course_run_key, namespace="grade"):
-        credit_api.set_credit_requirement_status(
-            learner, course_run_key, "grade", requirement["name"], "satisfied", {"final_grade": float(percent)}
-        )
+    return event_apply(event=event, apply=apply, family="grade", data=grade)
 
 
 def catalog_event_apply(*, event: EventRef, catalog_info: Any) -> EventOutcome | None:
     """``content_authoring.course.catalog_info.changed.v1`` (``CourseCatalogData``) -> course-run upsert.
 
     Title from ``name``, ``start``/``end`` from ``schedule_data``, ``hidden``; the run is created
-    when new.
+    when new. In a batch, the learner-record events kept before one that creates a run are written
+    first: they could not name it yet.
     """
 
     def apply() -> EventOutcome:
-        key = _facts(lambda: parse_course_run_key(str(catalog_info.course_key)).run_key)
-        title = _text(catalog_info.name, "name")
-        start, end = _facts(lambda: (catalog_info.schedule_data.start, catalog_info.schedule_data.end))
+        key = run_key(catalog_info)
+        title = text(catalog_info.name, "name")
+        start, end = read(lambda: (catalog_info.schedule_data.start, catalog_info.schedule_data.end))
         for moment in (start, end):
             if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
                 raise SkipEvent("A schedule date is not a datetime with a time zone.")
         run, _ = course_run_upsert(
             key=key, title=title, start=start, end=end, hidden=bool(catalog_info.hidden), event_time=event.time
         )
+        if batch is not None:
+            batch.runs[key] = run
         return EventOutcome.APPLIED if run.catalog_event_time == event.time else EventOutcome.STALE
 
+    batch = _batch.get()
+    if batch is not None and batch.deferred:
+        with suppress(SkipEvent):
+            batch.runs_find([run_key(catalog_info)])
+            if run_key(catalog_info) not in batch.runs:
+                _deferred_apply(batch)  # outside this event's savepoint: its skip must not undo them
     return event_apply(event=event, apply=apply)

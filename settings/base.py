@@ -446,6 +446,11 @@ LOGGING: dict[str, Any] = {
         "edx_rest_framework_extensions.auth.jwt.authentication": {"level": "WARNING"},
         # django-guid logs every generated id, and invalid ones as sent: nothing worth a line.
         "django_guid": {"level": "ERROR"},
+        # The event bus libraries log three lines per event consumed (received, receivers' responses,
+        # processed); events.services logs one per event with its id, type and outcome. Their
+        # warnings and errors (an event that cannot be read or applied) still reach the log.
+        "edx_event_bus_redis.internal.consumer": {"level": "WARNING"},
+        "openedx_events.tooling": {"level": "WARNING"},
     },
 }
 

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from openedx_events.data import EventsMetadata
 from openedx_events.learning.signals import CERTIFICATE_CREATED
 
+import events.batches
 import events.bus
-import events.services
 from credentials_status.models import CourseRunCredential
 from events.models import AppliedEvent
 from programs.models import CourseRun
@@ -80,14 +80,14 @@ def test_a_database_outage_mid_batch_holds_the_whole_batch_unacknowledged_then_a
     settings.EVENT_BUS_BATCH_SIZE = 10
     for n in (1, 2, 3):
         lms.send(CERTIFICATE_CREATED, certificate=certificate_data(_learner(n), RUN))
-    upsert = events.services.course_run_credential_upsert
+    write = events.batches.course_run_credentials_apply
     lost = []
 
-    def connection_lost_at_the_second(**kwargs: Any) -> Any:
-        if kwargs["username"] == "learner2" and not lost:
+    def connection_lost_at_the_first_write(changes: Any) -> Any:
+        if not lost:
             lost.append(True)
             raise OperationalError("server closed the connection unexpectedly")
-        return upsert(**kwargs)
+        return write(changes)
 
     held: list[dict[str, int]] = []
 
@@ -100,11 +100,12 @@ def test_a_database_outage_mid_batch_holds_the_whole_batch_unacknowledged_then_a
             }
         )
 
-    monkeypatch.setattr(events.services, "course_run_credential_upsert", connection_lost_at_the_second)
+    monkeypatch.setattr(events.batches, "course_run_credentials_apply", connection_lost_at_the_first_write)
     monkeypatch.setattr(events.bus, "database_wait", database_back)
     consume_until_caught_up(lms, "cs-batch-b")
 
-    # While held: the first event's change rolled back with the batch, all three delivered and unacknowledged.
+    # While held: the learners written before the loss rolled back with the batch, all three delivered and
+    # unacknowledged.
     assert held == [{"pending": 3, "credentials": 0, "recorded": 0}]
     assert batches == [3, 3]
     assert CourseRunCredential.objects.count() == 3
