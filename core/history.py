@@ -16,6 +16,7 @@ same source and user to the rows they write in bulk.
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
@@ -26,6 +27,8 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 HISTORY_SOURCE_MAX_LENGTH = 255
+# Fields of a tracked row a history snapshot leaves out: the database sets them when the row is inserted.
+_SET_ON_INSERT = frozenset({"id", "created"})
 
 _source: ContextVar[str | None] = ContextVar("history_source", default=None)
 
@@ -122,6 +125,55 @@ def history_bulk_record(objs: Sequence[models.Model], model: type[models.Model],
     the rows are written, or before they are deleted. Objects without a pk are skipped.
     """
     history_record_pks(model, [obj.pk for obj in objs if obj.pk is not None], history_type=history_type)
+
+
+def history_snapshot(row: models.Model) -> dict[str, Any]:
+    """The values of ``row`` a history row copies, as they are now (without its ``id`` and ``created``,
+    which a row inserted later gets then): taken by a bulk writer after each change it applies."""
+    return {name: getattr(row, name) for name in _snapshot_attnames(type(row))}
+
+
+@cache
+def _historical_model(model: type[models.Model]) -> Any:
+    # The manager django-simple-history returns is a class built on each access: look it up once.
+    return history_utils.get_history_manager_for_model(model).model
+
+
+@cache
+def _snapshot_attnames(model: type[models.Model]) -> tuple[str, ...]:
+    tracked = _historical_model(model).tracked_fields
+    return tuple(field.attname for field in tracked if field.name not in _SET_ON_INSERT)
+
+
+def history_snapshots_insert(
+    model: type[models.Model], entries: Sequence[tuple[Any, str, str, dict[str, Any]]]
+) -> None:
+    """One history row per ``(row, history type, source label, history_snapshot(row))``, in order.
+
+    For bulk writers that apply several changes to one row in one call: each change keeps its own
+    state and its own source (``history_record_pks`` copies only the rows' final state, under the
+    current source). The rows must be written (have their pk) when this runs.
+    """
+    if not entries:
+        return
+    historical = _historical_model(model)
+    now = timezone.now()
+    user = current_history_user()
+    historical._default_manager.bulk_create(
+        [
+            historical(
+                id=row.pk,
+                created=row.created,
+                history_date=now,
+                history_type=history_type,
+                history_user=user,
+                history_source=source[:HISTORY_SOURCE_MAX_LENGTH],
+                **values,
+            )
+            for row, history_type, source, values in entries
+        ],
+        batch_size=500,
+    )
 
 
 def history_bulk_delete(queryset: models.QuerySet[Any]) -> int:

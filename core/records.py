@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import get_history_manager_for_model
 
 from core.db import chunked
-from core.history import HISTORY_SOURCE_MAX_LENGTH, current_history_user
+from core.history import history_snapshot, history_snapshots_insert
 
 M = TypeVar("M", bound=models.Model)
 
@@ -77,9 +77,7 @@ def record_changes_apply(
     rows = _records_lock(model, {change.key for change in changes})
     created: dict[tuple[int, int], M] = {}
     updated: dict[tuple[int, int], M] = {}
-    historical = get_history_manager_for_model(model).model
-    tracked = [field.attname for field in historical.tracked_fields if field.name not in _KEY_FIELDS]
-    snapshots: list[tuple[tuple[int, int], str, str, dict[str, Any]]] = []
+    snapshots: list[tuple[M, str, str, dict[str, Any]]] = []
     results: list[bool | None] = []
     for change in changes:
         row = rows.get(change.key)
@@ -101,26 +99,26 @@ def record_changes_apply(
         for name, value in change.values.items():
             setattr(row, name, value)
         row.source_time = change.changed_at  # type: ignore[attr-defined]
-        snapshots.append(
-            (change.key, history_type, change.history_source, {name: getattr(row, name) for name in tracked})
-        )
+        snapshots.append((row, history_type, change.history_source, history_snapshot(row)))
         results.append(True)
     _rows_write(model, created, updated)
-    _history_write(historical, rows, snapshots)
+    history_snapshots_insert(model, snapshots)
     return results
 
 
 def _records_lock(model: type[M], keys: set[tuple[int, int]]) -> dict[tuple[int, int], M]:
     """The stored records of these (learner id, run id) keys, locked in primary-key order."""
     found: dict[tuple[int, int], M] = {}
-    learner_ids = sorted({learner for learner, _ in keys})
-    run_ids = sorted({run for _, run in keys})
-    for batch in chunked(learner_ids, _CHUNK):
-        locked = model._default_manager.select_for_update().filter(learner_id__in=batch, course_run_id__in=run_ids)
-        for row in locked.order_by("pk"):
-            key = (row.learner_id, row.course_run_id)  # type: ignore[attr-defined]
-            if key in keys:
-                found[key] = row
+    for batch in chunked(sorted(keys), _CHUNK):
+        # Only these pairs: learners' other runs are not read (nor locked).
+        learners_by_run: dict[int, list[int]] = {}
+        for learner, run in batch:
+            learners_by_run.setdefault(run, []).append(learner)
+        wanted = Q()
+        for run, learners in learners_by_run.items():
+            wanted |= Q(course_run_id=run, learner_id__in=learners)
+        for row in model._default_manager.select_for_update().filter(wanted).order_by("pk"):
+            found[(row.learner_id, row.course_run_id)] = row  # type: ignore[attr-defined]
     return found
 
 
@@ -146,30 +144,3 @@ def _rows_write(model: type[M], created: dict[tuple[int, int], M], updated: dict
                 for pk, learner, run in stored:
                     if (learner, run) in missing:
                         missing[(learner, run)].pk = pk
-
-
-def _history_write(
-    historical: type[models.Model],
-    rows: Mapping[tuple[int, int], models.Model],
-    snapshots: Sequence[tuple[tuple[int, int], str, str, dict[str, Any]]],
-) -> None:
-    """One history row per applied change, the record as that change left it, in insertion order."""
-    now = timezone.now()
-    user = current_history_user()
-    history = []
-    for key, history_type, source, values in snapshots:
-        row = rows[key]
-        history.append(
-            historical(
-                id=row.pk,
-                created=row.created,  # type: ignore[attr-defined]
-                learner_id=key[0],
-                course_run_id=key[1],
-                history_date=now,
-                history_type=history_type,
-                history_user=user,
-                history_source=source[:HISTORY_SOURCE_MAX_LENGTH],
-                **values,
-            )
-        )
-    historical._default_manager.bulk_create(history, batch_size=_CHUNK)

@@ -31,6 +31,16 @@ class GradeReport:
 
 
 @dataclass(frozen=True)
+class RecordedGrade:
+    """A grade committed, as ``signals.grades_recorded`` tells it."""
+
+    learner_id: int
+    username: str
+    course_run_key: str
+    percent_grade: Decimal
+
+
+@dataclass(frozen=True)
 class GradeData:
     letter_grade: str
     percent_grade: Decimal

@@ -13,9 +13,9 @@ from core.db import retry_on_integrity_error
 from core.models import RecordSource
 from core.records import RecordChange, change_is_stale, record_changes_apply
 from core.services import learner_get_or_create
-from credentials_status.data import GradeReport
+from credentials_status.data import GradeReport, RecordedGrade
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
-from credentials_status.signals import grade_recorded
+from credentials_status.signals import grades_recorded
 from programs.api import course_run_ensure
 
 log = logging.getLogger(__name__)
@@ -97,24 +97,25 @@ def course_run_credentials_apply(changes: Sequence[RecordChange]) -> list[bool |
 
 
 def grades_apply(changes: Sequence[RecordChange]) -> list[bool | None]:
-    """Many grade changes at once, in order: ``core.records.record_changes_apply``, then ``grade_recorded``.
+    """Many grade changes at once, in order: ``core.records.record_changes_apply``, then ``grades_recorded``.
 
     ``values`` as ``grade_upsert`` sets them (``percent_grade``, ``letter_grade``, ``verified``,
-    ``source``, ``changed_by``); each applied change is told to ``grade_recorded``'s receivers after
-    the commit, as ``grade_upsert`` does.
+    ``source``, ``changed_by``); the applied changes are told to ``grades_recorded``'s receivers
+    together after the commit.
     """
     results = record_changes_apply(Grade, changes)
-    for change, applied in zip(changes, results, strict=True):
-        if applied:
-            transaction.on_commit(
-                partial(
-                    _grade_recorded_send,
-                    learner_id=change.learner.pk,
-                    username=change.learner.username,
-                    course_run_key=change.course_run.key,
-                    percent_grade=change.values["percent_grade"],
-                )
-            )
+    recorded = [
+        RecordedGrade(
+            learner_id=change.learner.pk,
+            username=change.learner.username,
+            course_run_key=change.course_run.key,
+            percent_grade=change.values["percent_grade"],
+        )
+        for change, applied in zip(changes, results, strict=True)
+        if applied
+    ]
+    if recorded:
+        transaction.on_commit(partial(_grades_recorded_send, recorded))
     return results
 
 
@@ -134,7 +135,7 @@ def grade_upsert(
     """Record the learner's grade in a run (replaces the previous one). Returns ``(grade, created)``.
 
     ``changed_at``, ``source`` and ``changed_by`` as for ``course_run_credential_upsert``: an older
-    change is ignored (the stored grade returned, no ``grade_recorded`` signal).
+    change is ignored (the stored grade returned, no ``grades_recorded`` signal).
     """
     learner = learner_get_or_create(username=username, lms_user_id=lms_user_id, email=email)
     run = course_run_ensure(key=course_run_key)
@@ -164,20 +165,19 @@ def grade_upsert(
         log.info("grade_change_stale", extra={"learner_id": learner.pk, "course_run_key": run.key, "source": source})
         return grade, False
     log.info("grade_recorded", extra={"learner_id": learner.pk, "course_run_key": run.key, "was_created": created})
-    transaction.on_commit(
-        lambda: _grade_recorded_send(
-            learner_id=learner.pk, username=learner.username, course_run_key=run.key, percent_grade=percent_grade
-        )
+    recorded = RecordedGrade(
+        learner_id=learner.pk, username=learner.username, course_run_key=run.key, percent_grade=percent_grade
     )
+    transaction.on_commit(partial(_grades_recorded_send, [recorded]))
     return grade, created
 
 
-def _grade_recorded_send(**kwargs: object) -> None:
-    """Tell receivers (credit) about a committed grade; a failing receiver is logged, never undoes the grade."""
-    for receiver, result in grade_recorded.send_robust(sender=Grade, **kwargs):
+def _grades_recorded_send(grades: list[RecordedGrade]) -> None:
+    """Tell receivers (credit) about committed grades; a failing receiver is logged, never undoes the grades."""
+    for receiver, result in grades_recorded.send_robust(sender=Grade, grades=grades):
         if isinstance(result, Exception):
             log.error(
-                "grade_recorded_receiver_failed",
+                "grades_recorded_receiver_failed",
                 extra={"receiver": getattr(receiver, "__qualname__", repr(receiver)), "error": repr(result)},
                 exc_info=result,
             )

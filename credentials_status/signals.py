@@ -2,6 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after the transaction recording a grade commits, with keyword arguments
-# ``learner_id``, ``username``, ``course_run_key`` and ``percent_grade`` (Decimal).
-grade_recorded = Signal()
+# Sent after the transaction recording grades commits, with the keyword argument ``grades``: a list of
+# ``credentials_status.data.RecordedGrade`` (one for a grade written alone, all of a batch's otherwise).
+grades_recorded = Signal()

@@ -1,13 +1,12 @@
-"""Signal receivers: ingested grades drive ``grade`` requirements (connected in ``CreditConfig.ready``)."""
+"""Signal receivers: recorded grades drive ``grade`` requirements (connected in ``CreditConfig.ready``)."""
 
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
-from credit.services import grade_requirement_update
+from credit.services import grade_requirements_update
 
 
-def satisfy_grade_requirement(
-    sender: Any, *, username: str, course_run_key: str, percent_grade: Decimal, **kwargs: Any
-) -> None:
-    """A recorded grade satisfies the run's ``grade`` requirement when it reaches ``criteria.min_grade``."""
-    grade_requirement_update(username=username, course_run_key=course_run_key, percent_grade=percent_grade)
+def satisfy_grade_requirements(sender: Any, *, grades: Sequence[Any], **kwargs: Any) -> None:
+    """Recorded grades (``credentials_status.data.RecordedGrade``) satisfy their run's ``grade`` requirements
+    when they reach ``criteria.min_grade``."""
+    grade_requirements_update(grades=[(grade.username, grade.course_run_key, grade.percent_grade) for grade in grades])

@@ -422,6 +422,22 @@ def requirement_status_remove(*, username: str, course_key: str, namespace: str,
     return bool(deleted)
 
 
+def grade_requirements_update(*, grades: Sequence[tuple[str, str, Decimal | float]]) -> None:
+    """``grade_requirement_update`` for each ``(username, course run key, percent grade)``, in order.
+
+    One query finds which of the runs are enabled credit courses; grades of other runs cost nothing more.
+    """
+    keys = sorted({course_run_key for _, course_run_key, _ in grades})
+    courses = {
+        course.course_key: course
+        for start in range(0, len(keys), 500)
+        for course in CreditCourse.objects.filter(course_key__in=keys[start : start + 500], enabled=True)
+    }
+    for username, course_run_key, percent_grade in grades:
+        if course_run_key in courses:
+            _grade_requirement_apply(courses[course_run_key], username=username, percent_grade=percent_grade)
+
+
 def grade_requirement_update(*, username: str, course_run_key: str, percent_grade: Decimal | float) -> None:
     """Satisfy the course's ``grade`` requirements the grade meets (``percent_grade >= criteria.min_grade``).
 
@@ -429,8 +445,11 @@ def grade_requirement_update(*, username: str, course_run_key: str, percent_grad
     is not an enabled credit course, or has no grade requirement, is ignored.
     """
     course = CreditCourse.objects.filter(course_key=course_run_key, enabled=True).first()
-    if course is None:
-        return
+    if course is not None:
+        _grade_requirement_apply(course, username=username, percent_grade=percent_grade)
+
+
+def _grade_requirement_apply(course: CreditCourse, *, username: str, percent_grade: Decimal | float) -> None:
     grade = Decimal(str(percent_grade))
     for requirement in CreditRequirement.objects.filter(course=course, namespace="grade", active=True):
         try:

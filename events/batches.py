@@ -1,18 +1,18 @@
-"""A batch of learner-record events written at once: a few statements per batch, not a dozen per event.
+"""A batch of events written at once: a few statements per batch, not a dozen per event.
 
-Inside ``events.services.event_batch``, certificate, enrollment and grade events are not applied
-when their signal arrives: they are kept (``EventBatch.defer``), read by ``deferred_read`` and
-written together by ``planned_write``, in their order of arrival, with the rules of the one-event
-path:
+Inside ``events.services.event_batch``, certificate, enrollment and grade events, and catalog
+events of runs already stored, are not applied when their signal arrives: they are kept
+(``EventBatch.defer``), read by ``deferred_read`` and written together by ``planned_write``, in
+their order of arrival, with the rules of the one-event path:
 
 - every event's data is read and checked first (``events.facts``); one that names nothing
   recordable is skipped alone, with its reason;
-- the runs they name are read in one query (by the caller); the learners they name are found or created with one
-  ``learners_get_or_create_many`` (ADR 0003's rules, in arrival order);
+- the runs they name are read in one query (by the caller); the learners they name are found or
+  created with one ``learners_get_or_create_many`` (ADR 0003's rules, in arrival order);
 - credentials, grades and enrollments are written by their apps' batch writers
-  (``core.records.record_changes_apply``): each change sees the record as the earlier changes left
-  it, an older change than the record's is stale, each applied change leaves a history row naming
-  its event;
+  (``core.records.record_changes_apply``), catalog changes by ``course_runs_catalog_apply``: each
+  change sees the record as the earlier changes left it, an older change than the record's is
+  stale, each applied change leaves a history row naming its event;
 - pending enrollments of the enrolled learners are realised, and passing grades satisfy credit
   ``grade`` requirements, as one event at a time does.
 
@@ -38,21 +38,25 @@ from credentials_status.api import CredentialStatus, course_run_credentials_appl
 from credit import api as credit_api
 from enrollments.api import enrollments_apply, pending_emails, pending_enrollments_realize
 from events.facts import (
+    CatalogFacts,
     CertificateFacts,
     EnrollmentFacts,
     EventRef,
     GradeFacts,
     SkipEvent,
+    catalog_facts,
     certificate_facts,
     enrollment_facts,
     grade_facts,
 )
 from events.models import EventOutcome
+from programs.api import CatalogChange, course_runs_catalog_apply
 
 log = logging.getLogger(__name__)
 
-Facts = CertificateFacts | EnrollmentFacts | GradeFacts
+Facts = CertificateFacts | EnrollmentFacts | GradeFacts | CatalogFacts
 _READERS: dict[str, Callable[[EventRef, Any], Facts]] = {
+    "catalog": lambda event, data: catalog_facts(data),
     "certificate": certificate_facts,
     "enrollment": lambda event, data: enrollment_facts(data),
     "grade": lambda event, data: grade_facts(data),
@@ -108,9 +112,10 @@ def planned_write(planned: Sequence[Planned], runs: Mapping[str, Any]) -> list[t
     _learners_find(planned)
     _credentials_write(runs, [plan for plan in planned if isinstance(plan.facts, CertificateFacts)])
     # Enrollments before grades: credit reads the learner's enrollment when a passing grade satisfies
-    # a requirement, and sees the batch's last one (as the grade_recorded receiver does after commit).
+    # a requirement, and sees the batch's last one (as the grades_recorded receiver does after commit).
     _enrollments_write(runs, [plan for plan in planned if isinstance(plan.facts, EnrollmentFacts)])
     _grades_write(runs, [plan for plan in planned if isinstance(plan.facts, GradeFacts)])
+    _catalog_write([plan for plan in planned if isinstance(plan.facts, CatalogFacts)])
     return [(plan.outcome or EventOutcome.SKIPPED, plan.reason) for plan in planned]
 
 
@@ -132,7 +137,11 @@ def _learners_find(planned: Sequence[Planned]) -> None:
             plan.skip(_reason(learner))
         else:
             plan.learner = learner
-    finding = [plan for plan in _live(planned) if plan.learner is None]
+    finding = [
+        plan
+        for plan in _live(planned)
+        if plan.learner is None and isinstance(plan.facts, (GradeFacts, CertificateFacts))
+    ]
     ids = {
         plan.facts.lms_user_id if isinstance(plan.facts, GradeFacts) else plan.facts.account.lms_user_id  # type: ignore[union-attr]
         for plan in finding
@@ -213,6 +222,23 @@ def _grades_write(runs: Mapping[str, Any], plans: Sequence[Planned]) -> None:
             credit_courses[facts.run_key] = credit_api.is_credit_course(facts.run_key)
         if credit_courses[facts.run_key]:
             grade_requirements_satisfy(learner=plan.learner, course_run_key=facts.run_key, percent=facts.percent)  # type: ignore[arg-type]
+
+
+def _catalog_write(plans: Sequence[Planned]) -> None:
+    plans = _live(plans)
+    changes = []
+    for plan in plans:
+        facts: CatalogFacts = plan.facts  # type: ignore[assignment]
+        event = plan.item.event
+        values = facts.run_values()
+        changes.append(
+            CatalogChange(key=facts.run_key, event_time=event.time, history_source=event.history_source, **values)
+        )
+    for plan, result in zip(plans, course_runs_catalog_apply(changes), strict=True):
+        if isinstance(result, bool):
+            plan.outcome = EventOutcome.APPLIED if result else EventOutcome.STALE
+        else:
+            plan.skip(result or f"Unknown course run {plan.facts.run_key!r}.")  # type: ignore[union-attr]
 
 
 def _pending_realize(plans: Sequence[Planned]) -> None:

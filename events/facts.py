@@ -76,6 +76,19 @@ class GradeFacts:
     passed: bool
 
 
+@dataclass(frozen=True)
+class CatalogFacts:
+    run_key: str
+    title: str
+    start: datetime | None
+    end: datetime | None
+    hidden: bool
+
+    def run_values(self) -> dict[str, Any]:
+        """What the event sets on the run: ``title``, ``start``, ``end``, ``hidden``."""
+        return {"title": self.title, "start": self.start, "end": self.end, "hidden": self.hidden}
+
+
 def read(values: Callable[[], Any]) -> Any:
     """Values read from event data; data missing a part the schema promises is a skipped event."""
     try:
@@ -138,3 +151,14 @@ def grade_facts(grade: Any) -> GradeFacts:
     return GradeFacts(
         run_key=key, lms_user_id=user_id, percent=percent, letter=letter, passed=grade.passed_timestamp is not None
     )
+
+
+def catalog_facts(catalog_info: Any) -> CatalogFacts:
+    """``CourseCatalogData``: title from ``name``, ``start``/``end`` from ``schedule_data``, ``hidden``."""
+    key = run_key(catalog_info)
+    title = text(catalog_info.name, "name")
+    start, end = read(lambda: (catalog_info.schedule_data.start, catalog_info.schedule_data.end))
+    for moment in (start, end):
+        if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
+            raise SkipEvent("A schedule date is not a datetime with a time zone.")
+    return CatalogFacts(run_key=key, title=title, start=start, end=end, hidden=bool(catalog_info.hidden))

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -38,12 +37,11 @@ from events.batches import Deferred, deferred_read, passing_grade_credit_apply, 
 from events.facts import (
     EventRef,
     SkipEvent,
+    catalog_facts,
     certificate_facts,
     enrollment_facts,
     grade_facts,
-    read,
     run_key,
-    text,
 )
 from events.models import AppliedEvent, EventOutcome
 from programs.api import course_run_upsert
@@ -366,28 +364,26 @@ def catalog_event_apply(*, event: EventRef, catalog_info: Any) -> EventOutcome |
     """``content_authoring.course.catalog_info.changed.v1`` (``CourseCatalogData``) -> course-run upsert.
 
     Title from ``name``, ``start``/``end`` from ``schedule_data``, ``hidden``; the run is created
-    when new. In a batch, the learner-record events kept before one that creates a run are written
-    first: they could not name it yet.
+    when new. In a batch, a change to a stored run is kept and written with the batch's other
+    events; one that creates a run is applied at once, after the events kept before it (they could
+    not name the run yet).
     """
 
     def apply() -> EventOutcome:
-        key = run_key(catalog_info)
-        title = text(catalog_info.name, "name")
-        start, end = read(lambda: (catalog_info.schedule_data.start, catalog_info.schedule_data.end))
-        for moment in (start, end):
-            if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
-                raise SkipEvent("A schedule date is not a datetime with a time zone.")
-        run, _ = course_run_upsert(
-            key=key, title=title, start=start, end=end, hidden=bool(catalog_info.hidden), event_time=event.time
-        )
+        facts = catalog_facts(catalog_info)
+        run, _ = course_run_upsert(key=facts.run_key, event_time=event.time, **facts.run_values())
         if batch is not None:
-            batch.runs[key] = run
+            batch.runs[run.key] = run
         return EventOutcome.APPLIED if run.catalog_event_time == event.time else EventOutcome.STALE
 
     batch = _batch.get()
-    if batch is not None and batch.deferred:
-        with suppress(SkipEvent):
-            batch.runs_find([run_key(catalog_info)])
-            if run_key(catalog_info) not in batch.runs:
-                _deferred_apply(batch)  # outside this event's savepoint: its skip must not undo them
+    if batch is not None:
+        try:
+            key = run_key(catalog_info)
+        except SkipEvent:
+            key = ""  # applied alone: skipped there, with the reason
+        batch.runs_find([key])
+        if key in batch.runs:
+            return event_apply(event=event, apply=apply, family="catalog", data=catalog_info)
+        _deferred_apply(batch)  # outside this event's savepoint: its skip must not undo them
     return event_apply(event=event, apply=apply)

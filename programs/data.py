@@ -1,6 +1,20 @@
 """Plain values the programs app hands to callers."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class CatalogChange:
+    """A Studio catalog change to a stored run, for ``services.course_runs_catalog_apply``."""
+
+    key: str
+    title: str
+    start: datetime | None
+    end: datetime | None
+    hidden: bool
+    event_time: datetime
+    history_source: str = ""
 
 
 @dataclass(frozen=True)

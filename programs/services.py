@@ -16,9 +16,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
 from core.db import retry_on_integrity_error
-from core.history import history_bulk_delete, history_source
+from core.history import history_bulk_delete, history_snapshot, history_snapshots_insert, history_source
 from core.records import change_is_stale
-from programs.data import SyncResult
+from programs.data import CatalogChange, SyncResult
 from programs.discovery import (
     DiscoveryClient,
     DiscoveryError,
@@ -110,6 +110,60 @@ def course_run_upsert(
 
     # Concurrent first writes of one key: a lost unique-key race, or a deadlock on MySQL/MariaDB.
     return retry_on_integrity_error(write)
+
+
+def course_runs_catalog_apply(changes: Sequence[CatalogChange]) -> list[bool | str | None]:
+    """Catalog changes to stored runs, in order, in a few statements (the event consumer's batches).
+
+    Each as ``course_run_upsert(key=, title=, start=, end=, hidden=, event_time=)`` would apply it
+    after the changes before it: ``True`` applied; ``False`` stale (older than the run's
+    ``catalog_event_time``); the reason (a string) when the dates are out of order, which changes
+    nothing; ``None`` for a key with no stored run (the caller creates runs with
+    ``course_run_upsert``). A removed run is restored. The runs are locked, written with one
+    ``bulk_update``, and each applied change leaves a history row naming its ``history_source``.
+    Must run inside a transaction.
+    """
+    keys = sorted({change.key for change in changes})
+    runs = {
+        run.key: run
+        for start in range(0, len(keys), 500)
+        for run in CourseRun.objects.select_for_update().filter(key__in=keys[start : start + 500]).order_by("pk")
+    }
+    changed: dict[str, CourseRun] = {}
+    snapshots: list[tuple[CourseRun, str, str, dict[str, Any]]] = []
+    results: list[bool | str | None] = []
+    for change in changes:
+        run = runs.get(change.key)
+        if run is None or change_is_stale(stored_time=run.catalog_event_time, incoming_time=change.event_time):
+            results.append(None if run is None else False)
+            continue
+        given: dict[str, Any] = {
+            "title": change.title,
+            "start": change.start,
+            "end": change.end,
+            "hidden": change.hidden,
+        }
+        try:
+            _check_dates(given, run)
+        except ValidationError as exc:
+            results.append(str(exc.detail))
+            continue
+        given |= {"catalog_event_time": change.event_time, "removed_at": None}
+        differing = {name: value for name, value in given.items() if getattr(run, name) != value}
+        if differing:  # as course_run_upsert: a change that changes nothing writes nothing
+            for name, value in differing.items():
+                setattr(run, name, value)
+            changed[run.key] = run
+            snapshots.append((run, "~", change.history_source, history_snapshot(run)))
+        results.append(True)
+    if changed:
+        now = timezone.now()
+        for run in changed.values():
+            run.modified = now
+        fields = ["title", "start", "end", "hidden", "catalog_event_time", "removed_at", "modified"]
+        CourseRun.objects.bulk_update(list(changed.values()), fields, batch_size=500)
+        history_snapshots_insert(CourseRun, snapshots)
+    return results
 
 
 def _check_dates(given: dict[str, Any], run: CourseRun) -> None:

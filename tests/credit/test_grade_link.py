@@ -65,8 +65,8 @@ def test_a_failing_credit_receiver_never_undoes_the_grade(
     def broken(**kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("credit is down")
 
-    monkeypatch.setattr("credit.receivers.grade_requirement_update", broken)
+    monkeypatch.setattr("credit.receivers.grade_requirements_update", broken)
     with django_capture_on_commit_callbacks(execute=True):
         assert record_grade(issuer, "0.95").status_code == status.HTTP_201_CREATED
-    assert "grade_recorded_receiver_failed" in caplog.messages
+    assert "grades_recorded_receiver_failed" in caplog.messages
     assert Grade.objects.get().percent_grade == Decimal("0.95")

@@ -65,7 +65,12 @@ def catalog(db: None) -> None:
 def _stream() -> list[tuple[Any, str, Any, datetime]]:
     """(applier, argument name, data, event time) in arrival order."""
     minutes = [T0 + timedelta(minutes=n) for n in range(30)]
-    cert, enrol, grade = certificate_event_apply, enrollment_event_apply, grade_event_apply
+    cert, enrol, grade, catalog = (
+        certificate_event_apply,
+        enrollment_event_apply,
+        grade_event_apply,
+        catalog_event_apply,
+    )
     return [
         (enrol, "enrollment", enrollment_data(ANA, RUN), minutes[1]),
         (cert, "certificate", certificate_data(ANA, RUN), minutes[2]),
@@ -86,12 +91,16 @@ def _stream() -> list[tuple[Any, str, Any, datetime]]:
         (grade, "grade", grade_data(3003, RUN, percent=0.4, passed=False), minutes[9]),
         (grade, "grade", grade_data(4040, RUN, percent=0.9, passed=True), minutes[9]),  # unknown learner: skipped
         (cert, "certificate", certificate_data(BEN, NEW_RUN), minutes[10]),  # run not known yet: skipped
-        (catalog_event_apply, "catalog_info", catalog_data(NEW_RUN, name="New", start=T0), minutes[10]),
+        (catalog, "catalog_info", catalog_data(NEW_RUN, name="New", start=T0), minutes[10]),  # creates the run
         (cert, "certificate", certificate_data(BEN, NEW_RUN, mode="honor"), minutes[11]),  # now known
         (cert, "certificate", certificate_data(ANA, RUN, mode="no-such-mode"), minutes[12]),  # skipped
         (cert, "certificate", certificate_data(IMPOSTOR, RUN), minutes[12]),  # identity conflict: skipped
         (enrol, "enrollment", enrollment_data(CLA, RUN, mode="honor"), minutes[13]),
         (cert, "certificate", certificate_data(ANA, RUN), minutes[14]),  # awarded again
+        (catalog, "catalog_info", catalog_data(RUN, name="Renamed", start=T0, hidden=True), minutes[15]),
+        (catalog, "catalog_info", catalog_data(RUN, name="Older", start=T0), minutes[14]),  # stale
+        (catalog, "catalog_info", catalog_data(RUN, name="Bad", start=T0, end=T0 - timedelta(days=1)), minutes[16]),
+        (catalog, "catalog_info", catalog_data(NEW_RUN, name="New again", start=T0), minutes[17]),
     ]
 
 
@@ -135,12 +144,15 @@ def _state() -> dict[str, Any]:
             CreditRequirementStatus.objects.values_list("learner__username", "requirement__name", "status", "reason")
         ),
         "outcomes": sorted(AppliedEvent.objects.values_list("event_id", "outcome")),
-        "runs": sorted(CourseRun.objects.values_list("key", "title")),
+        "runs": sorted(CourseRun.objects.values_list("key", "title", "start", "end", "hidden", "catalog_event_time")),
+        "run_history": sorted(
+            CourseRun.history.values_list("key", "title", "hidden", "history_type", "history_source")  # type: ignore[attr-defined]
+        ),
     }
 
 
 def test_a_batch_leaves_the_records_that_one_event_at_a_time_leaves(
-    catalog: None, django_capture_on_commit_callbacks: Any
+    catalog: None, django_capture_on_commit_callbacks: Any, caplog: Any
 ) -> None:
     events = _stream()
     ids = [uuid1() for _ in events]
@@ -154,9 +166,10 @@ def test_a_batch_leaves_the_records_that_one_event_at_a_time_leaves(
     transaction.savepoint_rollback(rollback)
 
     assert CourseRunCredential.objects.count() == 0
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level("WARNING"):
         _apply_all(events, ids, batch=True)
     batched = _state()
+    assert "event_batch_written_one_by_one" not in caplog.messages  # written as a batch, not by the fallback
 
     assert batched == one_by_one
     # What the stream was built to cover happened.
@@ -165,6 +178,7 @@ def test_a_batch_leaves_the_records_that_one_event_at_a_time_leaves(
     assert one_by_one["credentials"][0][:4] == ("ana", RUN, "awarded", "verified")
     assert ("ben", NEW_RUN, "awarded", "honor") in [row[:4] for row in one_by_one["credentials"]]
     assert one_by_one["pending"] == []
+    assert (RUN, "Renamed", T0, None, True) in [row[:5] for row in one_by_one["runs"]]
     assert ("ben", "grade", "satisfied", {"final_grade": 0.85}) in one_by_one["credit"]
 
 
