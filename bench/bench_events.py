@@ -10,11 +10,10 @@ minutes here; the issue's figure is for 100,000); ``EVENT_BUS_REDIS_CONNECTION_U
 (default ``redis://127.0.0.1:6379/0``, a topic of its own, deleted afterwards). On PostgreSQL:
 ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/cs_bench BENCH_EVENTS=100000 .venv/bin/python bench/run.py events``.
 
-Measured (2 cores, load average 15-19 from other work, PostgreSQL 15, 5,000 events, batches of 200):
-31 events/s, CPU per 1,000 events 6.9 s consumer + 1.9 s backend (one event per transaction before:
-17 events/s); replay 633 events/s (0.3 s consumer CPU per 1,000); RSS growth 2 MB. The consumer's own
-CPU bounds it to about 150 events/s on a free core: the writers' 12-21 queries per event (half of them
-savepoints) cost more than the commit did. See docs/decisions/0011.
+Measured (2 cores, load average under 1, PostgreSQL 15, 100,000 events, batches of 200, d123310):
+1,624 events/s, CPU per 1,000 events 0.49 s consumer + 0.11 s backend; replay 4,496 events/s; RSS
+growth 1.5 MB. Before the batch writes (events.batches; 314ccd8, 2,000 events): 138 events/s, 5.20 s +
+1.53 s. See docs/performance.rst, "Event consumption", and docs/decisions/0011.
 """
 
 import os
