@@ -4,9 +4,10 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import QuerySet
 
 T = TypeVar("T")
 
@@ -27,6 +28,18 @@ def chunked(values: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+def rows_lock(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """``queryset`` locked for an update that changes no key column until the transaction ends.
+
+    PostgreSQL: ``FOR NO KEY UPDATE``, which still excludes other lockers and writers of the rows but
+    not the ``FOR KEY SHARE`` lock another transaction's foreign-key check takes on the rows its
+    inserts reference (at its commit: Django's foreign keys are deferred). A batch of events
+    inserting credentials of a run then does not wait for (nor deadlock with) another that locked
+    that run or learner to update it. Other databases: ``FOR UPDATE``.
+    """
+    return queryset.select_for_update(no_key=connection.features.has_select_for_no_key_update)
 
 
 def is_deadlock(exc: BaseException) -> bool:

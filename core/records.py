@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.db import chunked
+from core.db import chunked, rows_lock
 from core.history import history_snapshot, history_snapshots_insert
 
 M = TypeVar("M", bound=models.Model)
@@ -117,7 +117,7 @@ def _records_lock(model: type[M], keys: set[tuple[int, int]]) -> dict[tuple[int,
         wanted = Q()
         for run, learners in learners_by_run.items():
             wanted |= Q(course_run_id=run, learner_id__in=learners)
-        for row in model._default_manager.select_for_update().filter(wanted).order_by("pk"):
+        for row in rows_lock(model._default_manager.filter(wanted)).order_by("pk"):
             found[(row.learner_id, row.course_run_id)] = row  # type: ignore[attr-defined]
     return found
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError
 from django.db.models import Q
 
-from core.db import chunked, retry_on_integrity_error
+from core.db import chunked, retry_on_integrity_error, rows_lock
 from core.exceptions import InvalidLearnerIdentity, LearnerIdentityConflict
 from core.identifiers import is_lms_user_id, is_storable_email, username_invalid_reason
 from core.models import EMAIL_MAX_LENGTH, User
@@ -140,7 +140,7 @@ def _rows_lock(accounts: Sequence[LearnerAccount]) -> tuple[dict[str, User], dic
     by_name: dict[str, User] = {}
     by_id: dict[int, User] = {}
     for pk_batch in chunked(sorted(pks), _CHUNK):
-        for user in User.objects.select_for_update().filter(pk__in=pk_batch).order_by("pk"):
+        for user in rows_lock(User.objects.filter(pk__in=pk_batch)).order_by("pk"):
             by_name[user.username] = user
             if user.lms_user_id is not None:
                 by_id[user.lms_user_id] = user

@@ -126,7 +126,17 @@ def _deferred_apply(batch: EventBatch) -> None:
         log.warning("event_batch_written_one_by_one", extra={"events": len(deferred), "error": repr(error)[:300]})
         for item in deferred:
             batch.applied_ids.discard(item.event.id)
-            _batch_event_apply(batch, item.event, item.apply)
+            try:
+                _batch_event_apply(batch, item.event, item.apply)
+            except Exception as event_error:
+                if is_database_unavailable(event_error):
+                    raise
+                # As the bus library does for a receiver's error: logged with the event, rolled back
+                # alone (its savepoint), acknowledged with the batch; a replay once fixed applies it.
+                log.exception(
+                    "event_apply_failed",
+                    extra={"event_id": str(item.event.id), "event_type": item.event.type, "error": repr(event_error)},
+                )
         return
     for item, (outcome, reason) in zip(deferred, results, strict=True):
         if outcome == EventOutcome.SKIPPED:

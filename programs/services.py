@@ -15,7 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
-from core.db import retry_on_integrity_error
+from core.db import retry_on_integrity_error, rows_lock
 from core.history import history_bulk_delete, history_snapshot, history_snapshots_insert, history_source
 from core.records import change_is_stale
 from programs.data import CatalogChange, SyncResult
@@ -127,7 +127,7 @@ def course_runs_catalog_apply(changes: Sequence[CatalogChange]) -> list[bool | s
     runs = {
         run.key: run
         for start in range(0, len(keys), 500)
-        for run in CourseRun.objects.select_for_update().filter(key__in=keys[start : start + 500]).order_by("pk")
+        for run in rows_lock(CourseRun.objects.filter(key__in=keys[start : start + 500])).order_by("pk")
     }
     changed: dict[str, CourseRun] = {}
     snapshots: list[tuple[CourseRun, str, str, dict[str, Any]]] = []

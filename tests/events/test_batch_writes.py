@@ -7,12 +7,13 @@ from the same starting rows; the records, their history, the outcomes, the pendi
 credit requirement statuses must be the same.
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid1
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from openedx_events.learning.signals import (
     CERTIFICATE_CREATED,
@@ -21,6 +22,8 @@ from openedx_events.learning.signals import (
 )
 
 import events.batches
+import events.services
+from core.api import LearnerAccount, learners_get_or_create_many
 from core.models import User
 from credentials_status.models import CourseRunCredential, Grade
 from credit import api as credit_api
@@ -35,7 +38,9 @@ from events.services import (
     event_batch,
     grade_event_apply,
 )
+from programs.api import CatalogChange, course_runs_catalog_apply
 from programs.models import CourseRun
+from tests.concurrency import skip_unless_on
 from tests.credit.conftest import COURSE_KEY, TWO_REQUIREMENTS
 from tests.credit.factories import CreditCourseFactory
 from tests.events.lms import catalog_data, certificate_data, enrollment_data, grade_data, user_data
@@ -226,3 +231,76 @@ def test_a_batch_write_that_fails_for_another_reason_than_the_database_falls_bac
     assert CourseRunCredential.objects.get().status == "awarded"
     outcomes = dict(AppliedEvent.objects.values_list("event_id", "outcome"))
     assert outcomes == {ids[0]: "applied", ids[1]: "applied", ids[2]: "skipped"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_records_of_a_run_and_learner_another_batch_is_updating_can_be_inserted_meanwhile() -> None:
+    """Runs in CI on PostgreSQL only (marked ``postgres``: MariaDB takes no key-share locks).
+
+    A batch locks the runs it changes (catalog) and the learners it names (identity) until it commits.
+    Another batch inserting records of that run and learner checks its foreign keys at its commit
+    with a key-share lock on them: it must not wait for the first (``FOR NO KEY UPDATE``,
+    ``core.db.rows_lock``). With ``FOR UPDATE`` it waited, and two consumers of one group deadlocked.
+    """
+    skip_unless_on("postgresql")
+    run = CourseRunFactory(key=RUN, course__key="edX+DemoX", course__organization__key="edX")
+    learner = User.objects.create(username="ana", lms_user_id=3001, email="ana@example.com")
+    errors: list[BaseException] = []
+
+    def other_batch() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting fails the test, never hangs it
+                Enrollment.objects.create(learner=learner, course_run=run, mode="audit")
+        except BaseException as exc:  # reported to the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        changed = course_runs_catalog_apply(
+            [CatalogChange(key=RUN, title="Renamed", start=None, end=None, hidden=False, event_time=T0)]
+        )
+        [found] = learners_get_or_create_many(
+            accounts=[LearnerAccount(username="ana", lms_user_id=3001, email="ana@new.example.com")]
+        )
+        thread = threading.Thread(target=other_batch)
+        thread.start()
+        thread.join(10)
+    assert errors == []
+    assert changed == [True] and found == learner
+    assert Enrollment.objects.filter(learner=learner, course_run=run).exists()
+    assert CourseRun.objects.get(key=RUN).title == "Renamed"
+
+
+def test_an_event_that_fails_alone_after_the_fallback_is_logged_and_the_others_are_applied(
+    catalog: None, monkeypatch: Any, caplog: Any
+) -> None:
+    """A bug that fails the batch write and then one event's own write does not stop the consumer."""
+
+    def broken(changes: Any) -> Any:
+        raise ValueError("a bug in the batch writer")
+
+    upsert = events.services.enrollment_upsert
+
+    def broken_for_ben(**kwargs: Any) -> Any:
+        if kwargs["learner"].username == "ben":
+            raise ValueError("a bug in the one-record writer")
+        return upsert(**kwargs)
+
+    monkeypatch.setattr(events.batches, "enrollments_apply", broken)
+    monkeypatch.setattr(events.services, "enrollment_upsert", broken_for_ben)
+    events_ = [
+        (enrollment_event_apply, "enrollment", enrollment_data(BEN, RUN), T0),
+        (enrollment_event_apply, "enrollment", enrollment_data(ANA, RUN), T0),
+    ]
+    ids = [uuid1() for _ in events_]
+    with caplog.at_level("WARNING"):
+        _apply_all(events_, ids, batch=True)
+
+    failed = [record for record in caplog.records if record.getMessage() == "event_apply_failed"]
+    assert [record.event_id for record in failed] == [str(ids[0])]  # type: ignore[attr-defined]
+    assert list(Enrollment.objects.values_list("learner__username", flat=True)) == ["ana"]
+    assert dict(AppliedEvent.objects.values_list("event_id", "outcome")) == {ids[1]: "applied"}
