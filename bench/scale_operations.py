@@ -3,7 +3,9 @@
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 from django.contrib.auth.models import Group
 from django.db.models import Count, Max, Min
@@ -21,6 +23,7 @@ READER = "bench-scale-reader"
 ADMIN = "bench-scale-admin"
 BULK_ITEMS = 1_000
 ENROLL_LEARNERS, ENROLL_RUNS = 500, 10  # bulk enrollment of 5,000 pairs
+EVENT_BATCH = 200  # EVENT_BUS_BATCH_SIZE's default
 
 Call = Callable[[], object]
 
@@ -98,6 +101,9 @@ def operations(rng: random.Random, calls: int) -> Operations:
 
         return call
 
+    def events(batch: list[User], run_keys: list[str]) -> Call:
+        return _event_batch(batch, run_keys)
+
     def retire(learner: User) -> Call:
         return lambda: learner_retire(
             lms_user_id=learner.lms_user_id, original_username=learner.username, retired_by="scale benchmark"
@@ -112,6 +118,7 @@ def operations(rng: random.Random, calls: int) -> Operations:
         for n, batch in enumerate(_learner_batches(rng, bounds["low"], bounds["high"], ENROLL_LEARNERS, 4))
     ]
     bulk_learners = _bulk_learners(rng, bounds["low"], bounds["high"])
+    event_learners = _learner_batches(rng, bounds["low"], bounds["high"], EVENT_BATCH, calls + 1)
     ops = Operations(learner_count=bounds["n"])
     ops.items = [
         ("learner_cert_status C=10", [cert_status(u, 0) for u in sample], cert_status(first, 0)),
@@ -148,12 +155,101 @@ def operations(rng: random.Random, calls: int) -> Operations:
             [bulk_enroll(*b) for b in enroll_batches[1:]],
             bulk_enroll(*enroll_batches[0]),
         ),
+        # Cold: a consumer batch for new learners each time; warm: new events for the same learners.
+        (
+            f"event consumer batch of {EVENT_BATCH} events",
+            [events(b, run_keys) for b in event_learners[1:]],
+            events(event_learners[0], run_keys),
+        ),
         # Each retirement takes a learner of its own (the last ones of the sample), warm ones too.
         ("retirement of one learner", [retire(u) for u in learners[calls : calls * 2]], _each(
             [retire(u) for u in learners[calls * 2 : calls * 4]]
         )),
     ]  # fmt: skip
     return ops
+
+
+def _event_batch(batch: list[User], run_keys: list[str]) -> Call:
+    """One batch of the event consumer, applied as ``events.bus`` applies one read from the bus (without
+    Redis and Avro, whose cost does not grow with the data): an enrollment, a certificate and a grade
+    event in turn, one per learner, on open runs. Each call sends new events, later than the last."""
+    from itertools import count
+
+    from opaque_keys.edx.keys import CourseKey
+    from openedx_events.learning.data import (
+        CertificateData,
+        CourseData,
+        CourseEnrollmentData,
+        PersistentCourseGradeData,
+        UserData,
+        UserPersonalData,
+    )
+
+    from events.facts import EventRef
+    from events.services import certificate_event_apply, enrollment_event_apply, event_batch, grade_event_apply
+
+    calls = count()
+
+    def call() -> object:
+        at = timezone.now() + timedelta(seconds=next(calls))
+        applied = []
+        for n, learner in enumerate(batch):
+            course = CourseData(course_key=CourseKey.from_string(run_keys[n % len(run_keys)]))
+            pii = UserPersonalData(username=learner.username, email=learner.email, name="")
+            user = UserData(id=learner.lms_user_id, is_active=True, pii=pii)
+            if n % 3 == 0:
+                applied.append(
+                    (
+                        enrollment_event_apply,
+                        "enrollment",
+                        CourseEnrollmentData(
+                            user=user, course=course, mode="verified", is_active=True, creation_date=at
+                        ),
+                        "org.openedx.learning.course.enrollment.changed.v1",
+                    )
+                )
+            elif n % 3 == 1:
+                applied.append(
+                    (
+                        certificate_event_apply,
+                        "certificate",
+                        CertificateData(
+                            user=user,
+                            course=course,
+                            mode="verified",
+                            grade="0.9",
+                            download_url="",
+                            name="",
+                            current_status="downloadable",
+                        ),
+                        "org.openedx.learning.certificate.created.v1",
+                    )
+                )
+            else:
+                applied.append(
+                    (
+                        grade_event_apply,
+                        "grade",
+                        PersistentCourseGradeData(
+                            user_id=learner.lms_user_id,
+                            course=course,
+                            course_edited_timestamp=at,
+                            course_version="",
+                            grading_policy_hash="",
+                            percent_grade=0.9,
+                            letter_grade="Pass",
+                            passed_timestamp=at,
+                        ),
+                        "org.openedx.learning.course.persistent_grade_summary.changed.v1",
+                    )
+                )
+        refs = [EventRef(id=uuid4(), type=event_type, time=at) for *_, event_type in applied]
+        with event_batch(ref.id for ref in refs):
+            for (apply, name, data, _), ref in zip(applied, refs, strict=True):
+                apply(event=ref, **{name: data})
+        return None
+
+    return call
 
 
 def _each(calls: list[Call]) -> Call:

@@ -8,6 +8,7 @@ Errors are the DRF exception classes of ``credit.exceptions`` (re-exported here)
 them propagate and the client gets the right status and JSON body.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -57,6 +58,7 @@ __all__ = [
     "UserIsNotEligible",
     "check_keys_exist",
     "create_credit_request",
+    "credit_course_keys",
     "get_credit_provider_info",
     "get_credit_providers",
     "get_credit_request_status",
@@ -148,6 +150,11 @@ def is_user_eligible_for_credit(username: str, course_key: object) -> bool:
 def is_credit_course(course_key: object) -> bool:
     """True when the course is configured for credit and enabled."""
     return selectors.credit_course_is_enabled(course_key=str(course_key))
+
+
+def credit_course_keys(course_keys: Iterable[str]) -> set[str]:
+    """Which of these course run keys are enabled credit courses (``is_credit_course`` for many, one query)."""
+    return selectors.enabled_credit_course_keys(course_keys=course_keys)
 
 
 # --- Providers and requests --------------------------------------------------------------------

@@ -213,14 +213,11 @@ def _grades_write(runs: Mapping[str, Any], plans: Sequence[Planned]) -> None:
         values = {"percent_grade": facts.percent, "letter_grade": facts.letter, "verified": False}
         changes.append(_change(plan, runs, values))
     _outcomes_set(plans, grades_apply(changes))
-    credit_courses: dict[str, bool] = {}
-    for plan in plans:
+    passed = [plan for plan in plans if plan.outcome == EventOutcome.APPLIED and plan.facts.passed]  # type: ignore[union-attr]
+    credit_courses = credit_api.credit_course_keys(plan.facts.run_key for plan in passed) if passed else set()  # type: ignore[union-attr]
+    for plan in passed:
         facts = plan.facts  # type: ignore[assignment]
-        if plan.outcome != EventOutcome.APPLIED or not facts.passed:
-            continue
-        if facts.run_key not in credit_courses:
-            credit_courses[facts.run_key] = credit_api.is_credit_course(facts.run_key)
-        if credit_courses[facts.run_key]:
+        if facts.run_key in credit_courses:
             grade_requirements_satisfy(learner=plan.learner, course_run_key=facts.run_key, percent=facts.percent)  # type: ignore[arg-type]
 
 

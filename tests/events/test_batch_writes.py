@@ -9,6 +9,7 @@ credit requirement statuses must be the same.
 
 import threading
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import uuid1
 
@@ -54,6 +55,7 @@ T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 ANA = user_data(lms_user_id=3001, username="ana")
 BEN = user_data(lms_user_id=3002, username="ben", email="Ben@Example.com")
 CLA = user_data(lms_user_id=3003, username="cla")
+DEE = user_data(lms_user_id=3004, username="dee")
 IMPOSTOR = user_data(lms_user_id=3999, username="ben")  # ben's username under another LMS user id
 
 
@@ -64,7 +66,15 @@ def catalog(db: None) -> None:
     CreditCourseFactory(course_key=COURSE_KEY, enabled=True)
     credit_api.set_credit_requirements(COURSE_KEY, TWO_REQUIREMENTS)
     PendingEnrollment.objects.create(email="ben@example.com", course_run=CourseRun.objects.get(key=RUN), mode="audit")
-    User.objects.create(username="cla", lms_user_id=3003, email="cla@example.com")
+    cla = User.objects.create(username="cla", lms_user_id=3003, email="cla@example.com")
+    # Records stored before the stream, which it updates (the batch writers' path for stored rows).
+    old = T0 - timedelta(days=1)
+    run = CourseRun.objects.get(key=RUN)
+    Grade.objects.create(learner=cla, course_run=run, percent_grade="0.3", source="ingest", source_time=old)
+    dee = User.objects.create(username="dee", lms_user_id=3004, email="dee@example.com")
+    CourseRunCredential.objects.create(
+        learner=dee, course_run=run, status="awarded", type="verified", source="ingest", source_time=old
+    )
 
 
 def _stream() -> list[tuple[Any, str, Any, datetime]]:
@@ -100,6 +110,7 @@ def _stream() -> list[tuple[Any, str, Any, datetime]]:
         (cert, "certificate", certificate_data(BEN, NEW_RUN, mode="honor"), minutes[11]),  # now known
         (cert, "certificate", certificate_data(ANA, RUN, mode="no-such-mode"), minutes[12]),  # skipped
         (cert, "certificate", certificate_data(IMPOSTOR, RUN), minutes[12]),  # identity conflict: skipped
+        (cert, "certificate", certificate_data(DEE, RUN, status="notpassing"), minutes[12]),  # stored: revoked
         (enrol, "enrollment", enrollment_data(CLA, RUN, mode="honor"), minutes[13]),
         (cert, "certificate", certificate_data(ANA, RUN), minutes[14]),  # awarded again
         (catalog, "catalog_info", catalog_data(RUN, name="Renamed", start=T0, hidden=True), minutes[15]),
@@ -170,7 +181,7 @@ def test_a_batch_leaves_the_records_that_one_event_at_a_time_leaves(
     one_by_one = _state()
     transaction.savepoint_rollback(rollback)
 
-    assert CourseRunCredential.objects.count() == 0
+    assert CourseRunCredential.objects.count() == 1  # dee's, from the fixture
     with django_capture_on_commit_callbacks(execute=True), caplog.at_level("WARNING"):
         _apply_all(events, ids, batch=True)
     batched = _state()
@@ -183,6 +194,12 @@ def test_a_batch_leaves_the_records_that_one_event_at_a_time_leaves(
     assert one_by_one["credentials"][0][:4] == ("ana", RUN, "awarded", "verified")
     assert ("ben", NEW_RUN, "awarded", "honor") in [row[:4] for row in one_by_one["credentials"]]
     assert one_by_one["pending"] == []
+    assert ("dee", RUN, "revoked") in [row[:3] for row in one_by_one["credentials"]]
+    assert ("cla", RUN, Decimal("0.4000")) in [row[:3] for row in one_by_one["grades"]]
+    # A stored record the batch updated keeps its creation time, and so does its new history row.
+    grade = Grade.objects.get(learner__username="cla")
+    assert grade.created < grade.modified
+    assert {row.created for row in grade.history.all()} == {grade.created}  # type: ignore[attr-defined]
     assert (RUN, "Renamed", T0, None, True) in [row[:5] for row in one_by_one["runs"]]
     assert ("ben", "grade", "satisfied", {"final_grade": 0.85}) in one_by_one["credit"]
 
@@ -205,7 +222,8 @@ def test_a_batch_writes_its_learner_records_in_a_few_statements(catalog: None) -
 
     small, large = statements(0, 4), statements(4, 40)
     assert large == small, (small, large)
-    assert Enrollment.objects.count() == CourseRunCredential.objects.count() == Grade.objects.count() == 44
+    # 44 learners, each with an enrollment, a credential and a grade (and the fixture's credential and grade).
+    assert Enrollment.objects.count() == CourseRunCredential.objects.count() - 1 == Grade.objects.count() - 1 == 44
 
 
 def test_a_batch_write_that_fails_for_another_reason_than_the_database_falls_back_to_one_event_at_a_time(
@@ -228,7 +246,7 @@ def test_a_batch_write_that_fails_for_another_reason_than_the_database_falls_bac
     # The enrollment written by the batch before the failure was rolled back with it, then written again once.
     assert list(Enrollment.objects.values_list("learner__username", "source")) == [("ana", "event")]
     assert Enrollment.history.count() == 1  # type: ignore[attr-defined]
-    assert CourseRunCredential.objects.get().status == "awarded"
+    assert CourseRunCredential.objects.get(learner__username="ana").status == "awarded"
     outcomes = dict(AppliedEvent.objects.values_list("event_id", "outcome"))
     assert outcomes == {ids[0]: "applied", ids[1]: "applied", ids[2]: "skipped"}
 
