@@ -109,39 +109,26 @@ def _course_status(
     excluded_completions = [status for run, status in pairs if status.excluded and qualifies(run)]
     removed_completions = [status for run, status in pairs if status.removed and not status.excluded and qualifies(run)]
 
-    if completed_in:
-        progress = CourseProgress.COMPLETED
-    elif any(status.learner.status != LearnerRunStatus.NOT_ENROLLED for status in statuses):
-        progress = CourseProgress.IN_PROGRESS
-    else:
-        progress = CourseProgress.NOT_STARTED
-
+    progress = _progress(completed_in, statuses)
     course_ref = CourseRef(key=course.key, title=course.title)
-    types = tuple(program.applicable_seat_types)
     step = _next_step(
-        course_ref, counting, completed_in, [s for s in counting if pending(s)], types, tuple(accepted), now
+        course_ref,
+        counting,
+        completed_in,
+        [s for s in counting if pending(s)],
+        tuple(program.applicable_seat_types),
+        tuple(accepted),
+        now,
     )
     named = _named_counting_run(counting, completed_in, now)
-    for code, completions in (
-        (ProgramWarningCode.COMPLETED_EXCLUDED_RUN, excluded_completions),
-        (ProgramWarningCode.COMPLETED_REMOVED_RUN, removed_completions),
-    ):
-        for status in completions:
-            warnings.append(
-                ProgramWarning(
-                    code=code,
-                    course_run_key=status.key,
-                    program_title=program.title,
-                    program_status=program.status,
-                    applicable_seat_types=types,
-                    accepted_certificate_types=tuple(accepted),
-                    course=course_ref,
-                    run=reason_run(status, now),
-                    counting_run=reason_run(named, now) if named else None,
-                    course_completed=bool(completed_in),
-                    next_step=step,
-                )
-            )
+    warnings.extend(
+        _completion_warning(code, status, program, course_ref, accepted, named, bool(completed_in), step, now)
+        for code, completions in (
+            (ProgramWarningCode.COMPLETED_EXCLUDED_RUN, excluded_completions),
+            (ProgramWarningCode.COMPLETED_REMOVED_RUN, removed_completions),
+        )
+        for status in completions
+    )
     return ProgramCourseStatus(
         course_uuid=course.uuid,
         key=course.key,
@@ -149,6 +136,41 @@ def _course_status(
         status=progress,
         completed_only_in_excluded_run=not completed_in and bool(excluded_completions),
         course_runs=statuses,
+        next_step=step,
+    )
+
+
+def _progress(completed_in: list[ProgramRunStatus], statuses: list[ProgramRunStatus]) -> CourseProgress:
+    if completed_in:
+        return CourseProgress.COMPLETED
+    if any(status.learner.status != LearnerRunStatus.NOT_ENROLLED for status in statuses):
+        return CourseProgress.IN_PROGRESS
+    return CourseProgress.NOT_STARTED
+
+
+def _completion_warning(
+    code: ProgramWarningCode,
+    status: ProgramRunStatus,
+    program: ProgramFacts,
+    course_ref: CourseRef,
+    accepted: list[str],
+    named: ProgramRunStatus | None,
+    course_completed: bool,
+    step: NextStep,
+    now: datetime,
+) -> ProgramWarning:
+    """The warning for a completion in a run that does not count (excluded, or removed by the LMS)."""
+    return ProgramWarning(
+        code=code,
+        course_run_key=status.key,
+        program_title=program.title,
+        program_status=program.status,
+        applicable_seat_types=tuple(program.applicable_seat_types),
+        accepted_certificate_types=tuple(accepted),
+        course=course_ref,
+        run=reason_run(status, now),
+        counting_run=reason_run(named, now) if named else None,
+        course_completed=course_completed,
         next_step=step,
     )
 

@@ -279,55 +279,14 @@ def pending_enrollments_realize_many(*, learners: Iterable[User]) -> list[Enroll
 
     An email held by several of these learners goes to the one with the lowest primary key.
     """
-    owner: dict[str, User] = {}
-    for learner in sorted(learners, key=lambda row: row.pk):
-        email = _normalise_email(learner.email)
-        if email and email not in owner:
-            owner[email] = learner
+    owner = _email_owners(learners)
     if not owner:
         return []
-    now = timezone.now()
     with transaction.atomic():
-        # Locked in (email, pk) order across chunks, so two realisations never wait on each other in a cycle.
-        pending: list[PendingEnrollment] = []
-        for batch in chunked(sorted(owner), CHUNK // 2):
-            pending.extend(
-                PendingEnrollment.objects.select_for_update().filter(email__in=batch).order_by("email", "pk")
-            )
+        pending = _pending_lock(owner)
         if not pending:
             return []
-        run_ids = sorted({row.course_run_id for row in pending})
-        existing: dict[tuple[int, int], Enrollment] = {}
-        for id_batch in chunked(sorted({owner[row.email].pk for row in pending}), CHUNK // 2):
-            for locked in Enrollment.objects.select_for_update().filter(
-                learner_id__in=id_batch, course_run_id__in=run_ids
-            ):
-                existing[(locked.learner_id, locked.course_run_id)] = locked
-        to_create: list[Enrollment] = []
-        reactivated: list[Enrollment] = []
-        for row in pending:
-            learner = owner[row.email]
-            enrollment = existing.get((learner.pk, row.course_run_id))
-            if enrollment is None:
-                to_create.append(
-                    Enrollment(
-                        learner=learner,
-                        course_run_id=row.course_run_id,
-                        mode=row.mode,
-                        is_active=True,
-                        license_uuid=row.license_uuid,
-                        enterprise_customer_uuid=row.enterprise_customer_uuid,
-                    )
-                )
-            elif not enrollment.is_active:
-                enrollment.is_active = True
-                enrollment.mode = row.mode
-                enrollment.license_uuid = row.license_uuid or enrollment.license_uuid
-                enrollment.enterprise_customer_uuid = (
-                    row.enterprise_customer_uuid or enrollment.enterprise_customer_uuid
-                )
-                enrollment.modified = now
-                reactivated.append(enrollment)
+        to_create, reactivated = _pending_convert(pending, owner, _owner_enrollments_lock(pending, owner))
         if reactivated:
             Enrollment.objects.bulk_update(
                 reactivated,
@@ -349,6 +308,71 @@ def pending_enrollments_realize_many(*, learners: Iterable[User]) -> list[Enroll
         },
     )
     return [*reactivated, *created]
+
+
+def _email_owners(learners: Iterable[User]) -> dict[str, User]:
+    """The learner each (normalised) email's pending enrollments go to: the lowest primary key holding it."""
+    owner: dict[str, User] = {}
+    for learner in sorted(learners, key=lambda row: row.pk):
+        email = _normalise_email(learner.email)
+        if email and email not in owner:
+            owner[email] = learner
+    return owner
+
+
+def _pending_lock(owner: dict[str, User]) -> list[PendingEnrollment]:
+    """The pending rows of these emails, locked in (email, pk) order across chunks, so that two
+    realisations never wait on each other in a cycle."""
+    pending: list[PendingEnrollment] = []
+    for batch in chunked(sorted(owner), CHUNK // 2):
+        pending.extend(PendingEnrollment.objects.select_for_update().filter(email__in=batch).order_by("email", "pk"))
+    return pending
+
+
+def _owner_enrollments_lock(
+    pending: list[PendingEnrollment], owner: dict[str, User]
+) -> dict[tuple[int, int], Enrollment]:
+    """The owners' stored enrollments in the pending rows' runs, locked; by (learner id, run id)."""
+    run_ids = sorted({row.course_run_id for row in pending})
+    existing: dict[tuple[int, int], Enrollment] = {}
+    for id_batch in chunked(sorted({owner[row.email].pk for row in pending}), CHUNK // 2):
+        for locked in Enrollment.objects.select_for_update().filter(learner_id__in=id_batch, course_run_id__in=run_ids):
+            existing[(locked.learner_id, locked.course_run_id)] = locked
+    return existing
+
+
+def _pending_convert(
+    pending: list[PendingEnrollment], owner: dict[str, User], existing: dict[tuple[int, int], Enrollment]
+) -> tuple[list[Enrollment], list[Enrollment]]:
+    """(enrollments to create, stored inactive ones reactivated in memory) for the pending rows.
+
+    An active enrollment the learner holds already stays as it is.
+    """
+    now = timezone.now()
+    to_create: list[Enrollment] = []
+    reactivated: list[Enrollment] = []
+    for row in pending:
+        learner = owner[row.email]
+        enrollment = existing.get((learner.pk, row.course_run_id))
+        if enrollment is None:
+            to_create.append(
+                Enrollment(
+                    learner=learner,
+                    course_run_id=row.course_run_id,
+                    mode=row.mode,
+                    is_active=True,
+                    license_uuid=row.license_uuid,
+                    enterprise_customer_uuid=row.enterprise_customer_uuid,
+                )
+            )
+        elif not enrollment.is_active:
+            enrollment.is_active = True
+            enrollment.mode = row.mode
+            enrollment.license_uuid = row.license_uuid or enrollment.license_uuid
+            enrollment.enterprise_customer_uuid = row.enterprise_customer_uuid or enrollment.enterprise_customer_uuid
+            enrollment.modified = now
+            reactivated.append(enrollment)
+    return to_create, reactivated
 
 
 def pending_enrollments_sweep() -> int:

@@ -55,54 +55,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         rows = list(self._read(options["input"]))
         chunk_size = max(1, min(options["chunk_size"], MAX_BULK_ENROLLMENT_PAIRS))
-        prefailed: list[dict[str, Any]] = []
-        valid: list[tuple[dict[str, Any], BulkEnrollmentItem]] = []
-        for number, email, run_key, license_text in rows:
-            base: dict[str, Any] = {
-                "row": number,
-                "email": email,
-                "course_run_key": run_key,
-                "license_uuid": license_text,
-            }
-            try:
-                license_uuid = uuid.UUID(license_text) if license_text else None
-            except ValueError:
-                prefailed.append({**base, "outcome": "failed", "code": "invalid_license_uuid",
-                                  "reason": f"{license_text!r} is not a UUID."})  # fmt: skip
-                continue
-            if not email or not run_key:
-                prefailed.append({**base, "outcome": "failed", "code": "malformed_row",
-                                  "reason": "A row needs an email and a course_run_key."})  # fmt: skip
-                continue
-            problem = _row_problem(email, run_key)
-            if problem:
-                prefailed.append({**base, "outcome": "failed", **problem})
-                continue
-            valid.append((base, BulkEnrollmentItem(email=email, course_run_key=run_key, license_uuid=license_uuid)))
-
-        counts = dict.fromkeys(("enrolled", "pending", "failed", "valid"), 0)
-        order = [number for number, *_ in rows]
-        finished: dict[int, dict[str, Any]] = {}
-        for line in prefailed:
-            finished[int(line["row"])] = line
-            counts["failed"] += 1
-        total = len(valid)
+        prefailed, valid = _rows_check(rows)
         with self._open_output(options["output"]) as handle, logging_redirect_tqdm():
-            writer = csv.DictWriter(handle, fieldnames=RESULT_FIELDS, extrasaction="ignore")
-            writer.writeheader()
-            cursor = 0
-
-            def write_ready(everything: bool = False) -> None:
-                """Write lines in input order: each one once every row before it is done (or all done ones)."""
-                nonlocal cursor
-                while cursor < len(order) and order[cursor] in finished:
-                    writer.writerow(finished.pop(order[cursor]))
-                    cursor += 1
-                if everything:
-                    writer.writerows(finished.pop(row) for row in sorted(finished))
-                handle.flush()
-
-            write_ready()
+            results = _Results(handle, order=[number for number, *_ in rows])
+            for line in prefailed:
+                results.add(line)
+            results.write_ready()
             # The bar writes to the raw stream: Django's OutputWrapper would end every redraw with a newline.
             progress = tqdm(
                 total=len(rows), initial=len(prefailed), unit="row", file=self.stderr._out, disable=False, mininterval=0
@@ -110,46 +68,45 @@ class Command(BaseCommand):
             with progress:
                 if options["dry_run"]:
                     for base, _ in valid:
-                        finished[int(base["row"])] = {**base, "outcome": "valid"}
-                        counts["valid"] += 1
-                    progress.update(total)
-                    write_ready()
-                done = 0
-                for chunk in [] if options["dry_run"] else self._chunks(valid, chunk_size):
-                    try:
-                        with history_source(f"bulk_enroll_csv {options['input'].name}"):
-                            result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
-                    except EnrollmentBackendNotConfigured as exc:
-                        write_ready(everything=True)
-                        raise CommandError(str(exc.detail)) from exc
-                    except Exception as exc:
-                        write_ready(everything=True)
-                        first = min(int(base["row"]) for base, _ in chunk)
-                        raise CommandError(
-                            f"A chunk of {len(chunk)} pairs (first row {first}) failed: {type(exc).__name__}: "
-                            f"{exc}. {done} of {total} pairs were handled and their results are in "
-                            f"{options['output']}; the rows missing there were not recorded. "
-                            "Running the same file again is safe."
-                        ) from exc
-                    for (base, _), outcome in zip(chunk, result.item_outcomes, strict=True):
-                        line = {**base, **_describe(outcome)}
-                        finished[int(base["row"])] = line
-                        counts[line["outcome"]] += 1
-                    done += len(chunk)
-                    progress.update(len(chunk))
-                    write_ready()
+                        results.add({**base, "outcome": "valid"})
+                    progress.update(len(valid))
+                    results.write_ready()
+                else:
+                    self._enroll(valid, chunk_size, results, progress, options)
+        self.stdout.write(self.style.SUCCESS(_summary(len(rows), results.counts, options)))
 
-        if options["dry_run"]:
-            summary = (
-                f"Dry run, nothing enrolled. {len(rows)} rows: {counts['valid']} valid, "
-                f"{counts['failed']} invalid. Results in {options['output']}"
-            )
-        else:
-            summary = (
-                f"{len(rows)} rows: {counts['enrolled']} enrolled, {counts['pending']} pending, "
-                f"{counts['failed']} failed. Results in {options['output']}"
-            )
-        self.stdout.write(self.style.SUCCESS(summary))
+    def _enroll(
+        self,
+        valid: list[tuple[dict[str, Any], BulkEnrollmentItem]],
+        chunk_size: int,
+        results: "_Results",
+        progress: Any,
+        options: dict[str, Any],
+    ) -> None:
+        """The valid rows through ``bulk_enroll``, a chunk at a time; a failing chunk stops the command
+        after the results so far are written."""
+        done = 0
+        for chunk in self._chunks(valid, chunk_size):
+            try:
+                with history_source(f"bulk_enroll_csv {options['input'].name}"):
+                    result = bulk_enroll(items=[item for _, item in chunk], notify=options["notify"])
+            except EnrollmentBackendNotConfigured as exc:
+                results.write_ready(everything=True)
+                raise CommandError(str(exc.detail)) from exc
+            except Exception as exc:
+                results.write_ready(everything=True)
+                first = min(int(base["row"]) for base, _ in chunk)
+                raise CommandError(
+                    f"A chunk of {len(chunk)} pairs (first row {first}) failed: {type(exc).__name__}: "
+                    f"{exc}. {done} of {len(valid)} pairs were handled and their results are in "
+                    f"{options['output']}; the rows missing there were not recorded. "
+                    "Running the same file again is safe."
+                ) from exc
+            for (base, _), outcome in zip(chunk, result.item_outcomes, strict=True):
+                results.add({**base, **_describe(outcome)})
+            done += len(chunk)
+            progress.update(len(chunk))
+            results.write_ready()
 
     def _read(self, path: Path) -> Iterator[tuple[int, str, str, str]]:
         try:
@@ -196,6 +153,68 @@ class Command(BaseCommand):
             chunk.extend(group)
         if chunk:
             yield chunk
+
+
+def _rows_check(
+    rows: list[tuple[int, str, str, str]],
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], BulkEnrollmentItem]]]:
+    """(result lines of the rows that cannot be tried, the others with their items)."""
+    prefailed: list[dict[str, Any]] = []
+    valid: list[tuple[dict[str, Any], BulkEnrollmentItem]] = []
+    for number, email, run_key, license_text in rows:
+        base: dict[str, Any] = {"row": number, "email": email, "course_run_key": run_key, "license_uuid": license_text}
+        try:
+            license_uuid = uuid.UUID(license_text) if license_text else None
+        except ValueError:
+            prefailed.append({**base, "outcome": "failed", "code": "invalid_license_uuid",
+                              "reason": f"{license_text!r} is not a UUID."})  # fmt: skip
+            continue
+        if not email or not run_key:
+            prefailed.append({**base, "outcome": "failed", "code": "malformed_row",
+                              "reason": "A row needs an email and a course_run_key."})  # fmt: skip
+            continue
+        problem = _row_problem(email, run_key)
+        if problem:
+            prefailed.append({**base, "outcome": "failed", **problem})
+            continue
+        valid.append((base, BulkEnrollmentItem(email=email, course_run_key=run_key, license_uuid=license_uuid)))
+    return prefailed, valid
+
+
+class _Results:
+    """The results CSV, written in input order: a line once every row before it is done."""
+
+    def __init__(self, handle: TextIO, *, order: list[int]) -> None:
+        self.handle, self.order, self.cursor = handle, order, 0
+        self.writer = csv.DictWriter(handle, fieldnames=RESULT_FIELDS, extrasaction="ignore")
+        self.writer.writeheader()
+        self.finished: dict[int, dict[str, Any]] = {}
+        self.counts = dict.fromkeys(("enrolled", "pending", "failed", "valid"), 0)
+
+    def add(self, line: dict[str, Any]) -> None:
+        self.finished[int(line["row"])] = line
+        self.counts[line["outcome"]] += 1
+
+    def write_ready(self, everything: bool = False) -> None:
+        """Write the lines whose earlier rows are all done (``everything``: every done line, in row order)."""
+        while self.cursor < len(self.order) and self.order[self.cursor] in self.finished:
+            self.writer.writerow(self.finished.pop(self.order[self.cursor]))
+            self.cursor += 1
+        if everything:
+            self.writer.writerows(self.finished.pop(row) for row in sorted(self.finished))
+        self.handle.flush()
+
+
+def _summary(rows: int, counts: dict[str, int], options: dict[str, Any]) -> str:
+    if options["dry_run"]:
+        return (
+            f"Dry run, nothing enrolled. {rows} rows: {counts['valid']} valid, "
+            f"{counts['failed']} invalid. Results in {options['output']}"
+        )
+    return (
+        f"{rows} rows: {counts['enrolled']} enrolled, {counts['pending']} pending, "
+        f"{counts['failed']} failed. Results in {options['output']}"
+    )
 
 
 def _row_problem(email: str, run_key: str) -> dict[str, str] | None:
