@@ -256,6 +256,13 @@ def requirement_status_set(
         )
         current = CreditRequirementStatus.objects.filter(learner=learner, requirement=requirement).first()
         return StatusOutcome.ENROLLMENT_NOT_CREDIT_ELIGIBLE, current
+    return _status_write(learner, course, requirement, status, reason)
+
+
+def _status_write(
+    learner: User, course: CreditCourse, requirement: CreditRequirement, status: str, reason: dict[str, Any]
+) -> tuple[StatusOutcome, CreditRequirementStatus | None]:
+    """``requirement_status_set``'s write, under the learner's lock, once the requirement and enrollment allow it."""
     with transaction.atomic():
         # One writer per learner at a time, so two requirements satisfied at once cannot both miss
         # the moment every requirement is satisfied.
