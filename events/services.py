@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -209,6 +210,28 @@ def _skipped_record(event: EventRef) -> None:
             )
     except IntegrityError:
         pass  # another consumer recorded it meanwhile
+
+
+def applied_events_prune(*, applied_before: datetime, batch_size: int = 10_000) -> int:
+    """Delete the ``AppliedEvent`` rows of events applied before ``applied_before``; returns how many.
+
+    The bus cannot redeliver an event older than its retention, so its id is no longer needed to
+    recognise a replay (a very late redelivery would still change nothing newer: newer-wins). Deleted
+    ``batch_size`` rows at a time (by ``applied_at``'s index), each batch its own short transaction, so
+    the consumer's inserts never wait long.
+    """
+    deleted = 0
+    while True:
+        pks = list(
+            AppliedEvent.objects.filter(applied_at__lt=applied_before)
+            .order_by("applied_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not pks:
+            break
+        deleted += AppliedEvent.objects.filter(pk__in=pks).delete()[0]
+    log.info("applied_events_pruned", extra={"deleted": deleted, "applied_before": applied_before.isoformat()})
+    return deleted
 
 
 def is_database_unavailable(error: BaseException) -> bool:

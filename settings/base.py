@@ -329,6 +329,8 @@ EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP = env_positive_seconds("EVENT_BUS_RE
 EVENT_BUS_REDIS_STREAM_MAX_LEN = env_int("EVENT_BUS_REDIS_STREAM_MAX_LEN", 10_000)
 EVENT_BUS_DATABASE_RETRY_MAX_SECONDS = env_int("EVENT_BUS_DATABASE_RETRY_MAX_SECONDS", 30)
 EVENT_BUS_BATCH_SIZE = env_int("EVENT_BUS_BATCH_SIZE", 200)
+# Applied events' ids are kept this long (replays within it change nothing), then pruned daily.
+EVENT_BUS_APPLIED_EVENTS_KEEP_DAYS = env_int("EVENT_BUS_APPLIED_EVENTS_KEEP_DAYS", 30, min_value=1)
 EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS = env_str("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", None)
 EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL = env_str("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", None)
 EVENT_BUS_KAFKA_API_KEY = env_str("EVENT_BUS_KAFKA_API_KEY", None)
@@ -399,6 +401,10 @@ CELERY_BEAT_SCHEDULE = {
     "pending-enrollments-sweep": {
         "task": "enrollments.pending_enrollments_sweep",
         "schedule": PENDING_ENROLLMENT_SWEEP_INTERVAL_MINUTES * 60.0,
+    },
+    "applied-events-prune": {
+        "task": "events.applied_events_prune",
+        "schedule": 24 * 60 * 60.0,
     },
 }
 
