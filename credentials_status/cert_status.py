@@ -46,7 +46,7 @@ def learner_cert_status(query: StatusQuery, *, now: datetime | None = None) -> S
 
 
 def learner_cert_statuses(queries: Sequence[StatusQuery], *, now: datetime | None = None) -> list[StatusAnswer]:
-    """One answer per query, in order, with exactly the rules of ``selectors.learner_cert_status``."""
+    """One answer per query, in order, with exactly the rules of ``learner_cert_status``."""
     now = now or timezone.now()
     answers: list[StatusAnswer] = []
     for chunk in _chunks(queries):
