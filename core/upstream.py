@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import requests
@@ -426,38 +427,45 @@ def call_with_retries(
         breaker.record(None)
         return value
 
-    def retry_after(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        return float(getattr(exc, "retry_after", None) or 0.0)
-
     def wait(state: tenacity.RetryCallState) -> float:
-        return min(max(backoff(state), retry_after(state)), breaker.remaining())
-
-    class RetryAfterPastBudget(tenacity.stop.stop_base):
-        """Stop when the upstream asked us to come back only after the time budget ends."""
-
-        def __call__(self, state: tenacity.RetryCallState) -> bool:
-            return retry_after(state) > breaker.remaining()
-
-    def log_retry(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        log.info(
-            "upstream_retry",
-            extra={
-                "upstream": breaker.upstream,
-                "attempt": state.attempt_number,
-                "status": getattr(exc, "status_code", None),
-                "delay_s": round(delay, 3),
-            },
-        )
+        return min(max(backoff(state), _retry_after(state)), breaker.remaining())
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(_is_retryable),
-        stop=tenacity.stop_after_attempt(policy.attempts) | RetryAfterPastBudget(),
+        stop=tenacity.stop_after_attempt(policy.attempts) | _RetryAfterPastBudget(breaker),
         wait=wait,
         sleep=sleep,
-        before_sleep=log_retry,
+        before_sleep=partial(_retry_log, breaker.upstream),
         reraise=True,
     )
     return retrying(attempt)
+
+
+def _retry_after(state: tenacity.RetryCallState) -> float:
+    """The seconds the last error's ``Retry-After`` asked for (0 without one)."""
+    exc = state.outcome.exception() if state.outcome else None
+    return float(getattr(exc, "retry_after", None) or 0.0)
+
+
+class _RetryAfterPastBudget(tenacity.stop.stop_base):
+    """Stop when the upstream asked us to come back only after the time budget ends."""
+
+    def __init__(self, breaker: CircuitBreaker) -> None:
+        self.breaker = breaker
+
+    def __call__(self, state: tenacity.RetryCallState) -> bool:
+        return _retry_after(state) > self.breaker.remaining()
+
+
+def _retry_log(upstream: str, state: tenacity.RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    delay = state.next_action.sleep if state.next_action else 0.0
+    log.info(
+        "upstream_retry",
+        extra={
+            "upstream": upstream,
+            "attempt": state.attempt_number,
+            "status": getattr(exc, "status_code", None),
+            "delay_s": round(delay, 3),
+        },
+    )

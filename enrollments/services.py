@@ -237,17 +237,7 @@ def bulk_enroll(
         duplicate_of[index] = written.duplicate_of.get(first, first)
     duplicate_of.update(written.duplicate_of)
 
-    result = BulkEnrollmentResult(notifications=written.notifications)
-    for index in sorted(outcomes):
-        outcome = outcomes[index]
-        if isinstance(outcome, EnrollmentSuccess):
-            result.successes.append(outcome)
-        elif isinstance(outcome, EnrollmentPending):
-            result.pending.append(outcome)
-        else:
-            result.failures.append(outcome)
-    result.item_outcomes = [outcomes[duplicate_of.get(index, index)] for index in range(len(items))]
-
+    result = _bulk_result(outcomes, duplicate_of, len(items), written)
     if notify and result.notifications:
         notices = enrollment_notices(notifications=result.notifications)  # ids: no email in the task message
         task_enqueue_on_commit(bulk_enrollment_notify_task, notices=notices)
@@ -261,6 +251,23 @@ def bulk_enroll(
             "failures": len(result.failures),
         },
     )
+    return result
+
+
+def _bulk_result(
+    outcomes: dict[int, Outcome], duplicate_of: dict[int, int], item_count: int, written: BackendResult
+) -> BulkEnrollmentResult:
+    """The outcomes sorted into the result's lists (request order), and one outcome per item, repeats included."""
+    result = BulkEnrollmentResult(notifications=written.notifications)
+    for index in sorted(outcomes):
+        outcome = outcomes[index]
+        if isinstance(outcome, EnrollmentSuccess):
+            result.successes.append(outcome)
+        elif isinstance(outcome, EnrollmentPending):
+            result.pending.append(outcome)
+        else:
+            result.failures.append(outcome)
+    result.item_outcomes = [outcomes[duplicate_of.get(index, index)] for index in range(item_count)]
     return result
 
 
