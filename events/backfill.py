@@ -192,6 +192,40 @@ def learners_changed_since(since: datetime) -> list[str]:
     return sorted(set(User.objects.filter(changed).values_list("username", flat=True)))
 
 
+def _lms_fetch(
+    client: LmsClient,
+    jobs: list[tuple[str, str]],
+    report: BackfillReport,
+    *,
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[tuple[str, Any]], list[str], list[str]]:
+    """The LMS's rows for these ``("learner", username)`` and ``("run", key)`` jobs, at most ``workers``
+    calls at once; and the learners and runs it answered for. A failed job goes to ``report.failures``."""
+    guard = CallGuard(
+        max_failures=settings.LMS_CIRCUIT_BREAKER_FAILURES, budget_seconds=_BUDGET_SECONDS, clock=time.monotonic
+    )
+    rows: list[tuple[str, Any]] = []
+    answered: dict[str, list[str]] = {"learner": [], "run": []}
+
+    def fetch(job: tuple[str, str]) -> list[tuple[str, Any]]:
+        scope, name = job
+        return _learner_fetch(client, guard, name) if scope == "learner" else _run_fetch(client, guard, name)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [(job, pool.submit(fetch, job)) for job in jobs]
+        for done, (job, future) in enumerate(futures, start=1):
+            try:
+                rows.extend(future.result())
+                answered[job[0]].append(job[1])
+            except UpstreamError as exc:
+                report.failures.append(f"{job[0]} {job[1]}: {exc}")
+                log.warning("backfill_lms_failed", extra={"scope": job[0], "target": job[1], "error": str(exc)})
+            if progress is not None:
+                progress(done, len(jobs))
+    return rows, answered["learner"], answered["run"]
+
+
 def backfill_from_lms(
     *,
     client: LmsClient,
@@ -213,31 +247,9 @@ def backfill_from_lms(
     usernames = sorted(set(usernames))
     course_run_keys = sorted(set(course_run_keys))
     report = BackfillReport(learners=len(usernames), course_runs=len(course_run_keys))
-    guard = CallGuard(
-        max_failures=settings.LMS_CIRCUIT_BREAKER_FAILURES, budget_seconds=_BUDGET_SECONDS, clock=time.monotonic
-    )
     read_at = timezone.now()
     jobs: list[tuple[str, str]] = [("learner", name) for name in usernames] + [("run", key) for key in course_run_keys]
-    rows: list[tuple[str, Any]] = []
-    answered_learners: list[str] = []
-    answered_runs: list[str] = []
-
-    def fetch(job: tuple[str, str]) -> list[tuple[str, Any]]:
-        scope, name = job
-        return _learner_fetch(client, guard, name) if scope == "learner" else _run_fetch(client, guard, name)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [(job, pool.submit(fetch, job)) for job in jobs]
-        for done, (job, future) in enumerate(futures, start=1):
-            try:
-                rows.extend(future.result())
-                (answered_learners if job[0] == "learner" else answered_runs).append(job[1])
-            except UpstreamError as exc:
-                report.failures.append(f"{job[0]} {job[1]}: {exc}")
-                log.warning("backfill_lms_failed", extra={"scope": job[0], "target": job[1], "error": str(exc)})
-            if progress is not None:
-                progress(done, len(jobs))
-
+    rows, answered_learners, answered_runs = _lms_fetch(client, jobs, report, workers=workers, progress=progress)
     facts = _lms_facts(rows)
     here = _here_values(usernames=answered_learners, course_run_keys=answered_runs)
     in_scope = {
