@@ -65,7 +65,7 @@ _READERS: dict[str, Callable[[EventRef, Any], Facts]] = {
 
 @dataclass(frozen=True)
 class Deferred:
-    """An event kept for its batch's write: its family (``certificate``, ``enrollment``, ``grade``) and data.
+    """An event kept for its batch's write: its family (``certificate``, ``enrollment``, ``grade``, ``catalog``), data.
 
     ``apply`` is the one-event path, used when the batch's write fails for another reason than the
     database (``events.services``).
