@@ -39,13 +39,14 @@ class RedisEventConsumer(_LibraryRedisEventConsumer):
     The library reads, applies and acknowledges one message at a time, and acknowledges a message
     whatever happened to it. This loop reads up to the batch size with one ``XREADGROUP`` (this
     consumer's pending entries first, as the library does at start), applies the batch in one
-    transaction (``events.services.event_batch``: one savepoint per event, one replay query and one
-    insert of ``AppliedEvent`` rows per batch), and acknowledges the whole batch with one ``XACK``
-    after the commit. An event the library cannot decode, or whose receivers fail for another reason
-    than the database, is logged as the library does (``record_event_consuming_error``), rolled back
-    alone and acknowledged with its batch. A database outage anywhere in the batch, the commit
-    included, rolls the whole batch back: it stays unacknowledged (a consumer killed meanwhile
-    re-reads it at restart) until the database answers, then is applied again from the start.
+    transaction (``events.services.event_batch``: one replay query, the learner records and catalog
+    changes written together by ``events.batches``, one insert of ``AppliedEvent`` rows), and
+    acknowledges the whole batch with one ``XACK`` after the commit. An event the library cannot
+    decode, or whose receivers fail for another reason than the database, is logged as the library
+    does (``record_event_consuming_error``), rolled back alone and acknowledged with its batch. A
+    database outage anywhere in the batch, the commit included, rolls the whole batch back: it stays
+    unacknowledged (a consumer killed meanwhile re-reads it at restart) until the database answers,
+    then is applied again from the start.
     """
 
     # Set by the library's __init__; typed here for mypy.
