@@ -154,7 +154,7 @@ def is_credit_course(course_key: object) -> bool:
 
 def credit_course_keys(course_keys: Iterable[str]) -> set[str]:
     """Which of these course run keys are enabled credit courses (``is_credit_course`` for many, one query)."""
-    return selectors.enabled_credit_course_keys(course_keys=course_keys)
+    return set(selectors.enabled_credit_courses(course_keys=course_keys))
 
 
 # --- Providers and requests --------------------------------------------------------------------

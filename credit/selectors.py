@@ -37,14 +37,14 @@ def credit_course_is_enabled(*, course_key: str) -> bool:
     return CreditCourse.objects.filter(course_key=parse_credit_course_key(course_key).key, enabled=True).exists()
 
 
-def enabled_credit_course_keys(*, course_keys: Iterable[str]) -> set[str]:
-    """Which of these (canonical) course run keys are enabled credit courses: one query per 500 keys."""
+def enabled_credit_courses(*, course_keys: Iterable[str]) -> dict[str, CreditCourse]:
+    """The enabled credit courses among these (canonical) course run keys, by key: one query per 500 keys."""
     keys = sorted(set(course_keys))
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        batch = CreditCourse.objects.filter(course_key__in=keys[start : start + 500], enabled=True)
-        found.update(batch.values_list("course_key", flat=True))
-    return found
+    return {
+        course.course_key: course
+        for start in range(0, len(keys), 500)
+        for course in CreditCourse.objects.filter(course_key__in=keys[start : start + 500], enabled=True)
+    }
 
 
 def _requirement_item(requirement: CreditRequirement) -> Requirement:

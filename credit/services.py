@@ -55,7 +55,7 @@ from credit.models import (
     CreditRequirementStatus,
     RequirementStatus,
 )
-from credit.selectors import learner_is_currently_eligible
+from credit.selectors import enabled_credit_courses, learner_is_currently_eligible
 from credit.signature import shared_secret_keys, signature, signature_is_valid, signing_key
 from enrollments import api as enrollments_api
 
@@ -434,12 +434,7 @@ def grade_requirements_update(*, grades: Sequence[tuple[str, str, Decimal | floa
 
     One query finds which of the runs are enabled credit courses; grades of other runs cost nothing more.
     """
-    keys = sorted({course_run_key for _, course_run_key, _ in grades})
-    courses = {
-        course.course_key: course
-        for start in range(0, len(keys), 500)
-        for course in CreditCourse.objects.filter(course_key__in=keys[start : start + 500], enabled=True)
-    }
+    courses = enabled_credit_courses(course_keys=(course_run_key for _, course_run_key, _ in grades))
     for username, course_run_key, percent_grade in grades:
         if course_run_key in courses:
             _grade_requirement_apply(courses[course_run_key], username=username, percent_grade=percent_grade)
