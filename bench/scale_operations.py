@@ -175,77 +175,45 @@ def _event_batch(batch: list[User], run_keys: list[str]) -> Call:
     event in turn, one per learner, on open runs. Each call sends new events, later than the last."""
     from itertools import count
 
-    from opaque_keys.edx.keys import CourseKey
-    from openedx_events.learning.data import (
-        CertificateData,
-        CourseData,
-        CourseEnrollmentData,
-        PersistentCourseGradeData,
-        UserData,
-        UserPersonalData,
+    from openedx_events.learning.signals import (
+        CERTIFICATE_CREATED,
+        COURSE_ENROLLMENT_CHANGED,
+        PERSISTENT_GRADE_SUMMARY_CHANGED,
     )
 
     from events.facts import EventRef
     from events.services import certificate_event_apply, enrollment_event_apply, event_batch, grade_event_apply
+    from tests.events.lms import certificate_data, enrollment_data, grade_data, user_data
 
     calls = count()
 
+    def event(n: int, learner: User) -> tuple[Callable[..., object], str, object, str]:
+        """(applier, its data's argument name, the data, the event type) of the learner's event."""
+        run_key = run_keys[n % len(run_keys)]
+        user = user_data(lms_user_id=learner.lms_user_id, username=learner.username, email=learner.email)  # type: ignore[arg-type]
+        if n % 3 == 0:
+            return (
+                enrollment_event_apply,
+                "enrollment",
+                enrollment_data(user, run_key),
+                COURSE_ENROLLMENT_CHANGED.event_type,
+            )
+        if n % 3 == 1:
+            return (
+                certificate_event_apply,
+                "certificate",
+                certificate_data(user, run_key),
+                CERTIFICATE_CREATED.event_type,
+            )
+        grade = grade_data(learner.lms_user_id, run_key, percent=0.9, passed=True)  # type: ignore[arg-type]
+        return grade_event_apply, "grade", grade, PERSISTENT_GRADE_SUMMARY_CHANGED.event_type
+
     def call() -> object:
         at = timezone.now() + timedelta(seconds=next(calls))
-        applied = []
-        for n, learner in enumerate(batch):
-            course = CourseData(course_key=CourseKey.from_string(run_keys[n % len(run_keys)]))
-            pii = UserPersonalData(username=learner.username, email=learner.email, name="")
-            user = UserData(id=learner.lms_user_id, is_active=True, pii=pii)
-            if n % 3 == 0:
-                applied.append(
-                    (
-                        enrollment_event_apply,
-                        "enrollment",
-                        CourseEnrollmentData(
-                            user=user, course=course, mode="verified", is_active=True, creation_date=at
-                        ),
-                        "org.openedx.learning.course.enrollment.changed.v1",
-                    )
-                )
-            elif n % 3 == 1:
-                applied.append(
-                    (
-                        certificate_event_apply,
-                        "certificate",
-                        CertificateData(
-                            user=user,
-                            course=course,
-                            mode="verified",
-                            grade="0.9",
-                            download_url="",
-                            name="",
-                            current_status="downloadable",
-                        ),
-                        "org.openedx.learning.certificate.created.v1",
-                    )
-                )
-            else:
-                applied.append(
-                    (
-                        grade_event_apply,
-                        "grade",
-                        PersistentCourseGradeData(
-                            user_id=learner.lms_user_id,
-                            course=course,
-                            course_edited_timestamp=at,
-                            course_version="",
-                            grading_policy_hash="",
-                            percent_grade=0.9,
-                            letter_grade="Pass",
-                            passed_timestamp=at,
-                        ),
-                        "org.openedx.learning.course.persistent_grade_summary.changed.v1",
-                    )
-                )
-        refs = [EventRef(id=uuid4(), type=event_type, time=at) for *_, event_type in applied]
+        events = [event(n, learner) for n, learner in enumerate(batch)]
+        refs = [EventRef(id=uuid4(), type=event_type, time=at) for *_, event_type in events]
         with event_batch(ref.id for ref in refs):
-            for (apply, name, data, _), ref in zip(applied, refs, strict=True):
+            for (apply, name, data, _), ref in zip(events, refs, strict=True):
                 apply(event=ref, **{name: data})
         return None
 
