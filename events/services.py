@@ -415,7 +415,8 @@ def catalog_event_apply(*, event: EventRef, catalog_info: Any) -> EventOutcome |
             key = run_key(catalog_info)
         except SkipEvent:
             key = ""  # applied alone: skipped there, with the reason
-        batch.runs_find([key])
+        if key:
+            batch.runs_find([key])
         if key in batch.runs:
             return event_apply(event=event, apply=apply, family="catalog", data=catalog_info)
         _deferred_apply(batch)  # outside this event's savepoint: its skip must not undo them
