@@ -65,9 +65,10 @@ def record_changes_apply(
     the time a status moved). One result per change: ``True`` applied, ``False`` stale, ``None`` a
     ``needs_existing`` change that found no record.
 
-    The stored records are locked (``SELECT ... FOR UPDATE``, in primary-key order), then written
-    with one ``bulk_update`` and one ``bulk_create`` per 500 rows, and one history row per applied
-    change (with its own ``history_source``) inserted in bulk. Must run inside a transaction. A
+    The stored records are locked (``core.db.rows_lock``, in primary-key order), then written with
+    one insert of the new rows and one ``INSERT ... ON CONFLICT (id) DO UPDATE`` of the stored ones
+    per 500 rows, and one history row per applied change (with its own ``history_source``) inserted
+    in bulk. Must run inside a transaction. A
     record a concurrent writer inserts meanwhile fails the insert with ``IntegrityError``: the
     caller runs the changes again, and then finds it.
     """
