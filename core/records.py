@@ -43,7 +43,7 @@ class RecordChange:
     """
 
     learner: Any  # core.models.User
-    course_run: Any  # programs.models.CourseRun
+    course_run: Any  # a stored run: its ``id`` and ``key`` (programs.api.RunIdentity)
     changed_at: datetime
     values: Mapping[str, Any]
     history_source: str = ""
@@ -51,7 +51,7 @@ class RecordChange:
 
     @property
     def key(self) -> tuple[int, int]:
-        return self.learner.pk, self.course_run.pk
+        return self.learner.pk, self.course_run.id
 
 
 def record_changes_apply(
@@ -85,7 +85,9 @@ def record_changes_apply(
             if change.needs_existing:
                 results.append(None)
                 continue
-            row = created[change.key] = rows[change.key] = model(learner=change.learner, course_run=change.course_run)
+            row = created[change.key] = rows[change.key] = model(
+                learner=change.learner, course_run_id=change.course_run.id
+            )
             history_type = "+"
         elif change_is_stale(stored_time=row.source_time, incoming_time=change.changed_at):  # type: ignore[attr-defined]
             results.append(False)
@@ -155,3 +157,64 @@ def _rows_write(model: type[M], created: dict[tuple[int, int], M], updated: dict
                 for pk, learner, run in stored:
                     if (learner, run) in missing:
                         missing[(learner, run)].pk = pk
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One of a learner's records (a ``SourcedRecord``) or one of its history rows, as read for support.
+
+    ``values``: the record's own fields that were asked for; ``at`` and ``history_type``: the history
+    row's time and ``+``/``~``/``-`` (``None`` and ``""`` for a record as stored now).
+    """
+
+    course_run_id: int | None
+    course_run_key: str
+    values: Mapping[str, Any]
+    source: str
+    source_time: datetime | None = None
+    changed_by: str = ""
+    at: datetime | None = None
+    history_type: str = ""
+
+
+def learner_record_rows(model: type[models.Model], *, learner_id: int, fields: Sequence[str]) -> list[RecordRow]:
+    """The learner's records of ``model`` with their provenance and ``fields``: one query."""
+    rows = model._default_manager.filter(learner_id=learner_id).values(  # type: ignore[misc]
+        "course_run_id", "course_run__key", "source", "source_time", "changed_by", *fields
+    )
+    return [
+        RecordRow(
+            course_run_id=row["course_run_id"],
+            course_run_key=row["course_run__key"],
+            values={name: row[name] for name in fields},
+            source=row["source"],
+            source_time=row["source_time"],
+            changed_by=row["changed_by"],
+        )
+        for row in rows
+    ]
+
+
+def learner_history_rows(
+    model: type[models.Model], *, learner_id: int, fields: Sequence[str], limit: int
+) -> list[RecordRow]:
+    """The learner's first ``limit`` history rows of ``model``, oldest first, with ``fields``: one query.
+
+    ``source`` is the history row's ``history_source`` (core.history); a run no longer stored has
+    the key ``""``.
+    """
+    history = model.history.filter(learner_id=learner_id)  # type: ignore[attr-defined]
+    rows = history.order_by("history_date", "history_id")[:limit].values(
+        "course_run_id", "course_run__key", "history_source", "history_date", "history_type", *fields
+    )
+    return [
+        RecordRow(
+            course_run_id=row["course_run_id"],
+            course_run_key=row["course_run__key"] or "",
+            values={name: row[name] for name in fields},
+            source=row["history_source"],
+            at=row["history_date"],
+            history_type=row["history_type"],
+        )
+        for row in rows
+    ]

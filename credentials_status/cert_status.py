@@ -28,8 +28,8 @@ from credentials_status.data import (
 )
 from credentials_status.models import CertificateType, CourseRunCredential, Grade
 from credentials_status.status import credential_is_visible, run_status
-from enrollments.models import Enrollment
-from programs.models import CourseRun
+from enrollments.api import active_enrollments_in
+from programs.api import course_runs_read
 
 CHUNK_IDS = 2000
 
@@ -194,8 +194,9 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
     in the chunk's courses and runs, and their grades in those runs: at most four statements."""
     run_uuids = {u for q in queries for u in q.course_run_uuids}
     run_keys = {k for q in queries for k in q.course_run_keys}
+    course_uuids = {u for q in queries for u in q.course_uuids}
     scope = (
-        Q(course_run__course__uuid__in={u for q in queries for u in q.course_uuids})
+        Q(course_run__course__uuid__in=course_uuids)
         | Q(course_run__uuid__in=run_uuids)
         | Q(course_run__key__in=run_keys)
     )
@@ -210,20 +211,19 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
         for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in credential_rows:
             records.credentials[learner_id].append(_Credential(_Run(run_id, run_uuid, run_key, course_uuid), *fields))
         if incomplete_asked:
-            enrollment_rows = Enrollment.objects.filter(scope, learner_id__in=learner_ids, is_active=True).values_list(
-                "learner_id", *_RUN_FIELDS, "mode", "is_active"
-            )
-            for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in enrollment_rows:
-                records.enrollments[learner_id].append(
-                    _Enrollment(_Run(run_id, run_uuid, run_key, course_uuid), *fields)
-                )
+            for row in active_enrollments_in(
+                learner_ids=learner_ids,
+                course_uuids=course_uuids,
+                course_run_uuids=run_uuids,
+                course_run_keys=run_keys,
+            ):
+                run = _Run(row.course_run_id, row.course_run_uuid, row.course_run_key, row.course_uuid)
+                records.enrollments[row.learner_id].append(_Enrollment(run, row.mode, row.is_active))
     # Unknown learners need the requested runs too: their include_incomplete answer is the one a
     # learner without records gets, so it does not tell whether the learner exists.
     if (run_uuids or run_keys) and incomplete_asked:
-        for row in CourseRun.objects.filter(Q(uuid__in=run_uuids) | Q(key__in=run_keys)).values_list(
-            "pk", "uuid", "key", "course__uuid"
-        ):
-            run = _Run(*row)
+        for found in course_runs_read(uuids=run_uuids, keys=run_keys):
+            run = _Run(found.id, found.uuid, found.key, found.course_uuid)
             records.requested_by_uuid[run.uuid] = records.requested_by_key[run.key] = run
     run_ids = {c.run.pk for learner_records in records.credentials.values() for c in learner_records.rows}
     run_ids |= {e.run.pk for learner_records in records.enrollments.values() for e in learner_records.rows}

@@ -6,6 +6,10 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from programs.data import CourseFacts, ProgramFacts, RunFacts
+
+__all__ = ["CourseFacts", "ProgramFacts", "RunFacts"]  # the catalog side of a program status, read by programs
+
 
 class LearnerRunStatus(StrEnum):
     """A learner's standing in one course run, strongest first (see ``status.run_status``)."""
@@ -117,39 +121,6 @@ class CourseProgress(StrEnum):
     COMPLETED = "completed"
     IN_PROGRESS = "in_progress"
     NOT_STARTED = "not_started"
-
-
-@dataclass(frozen=True)
-class RunFacts:
-    id: int
-    uuid: UUID
-    key: str
-    title: str
-    start: datetime | None
-    end: datetime | None
-    removed: bool = False
-
-
-@dataclass(frozen=True)
-class CourseFacts:
-    uuid: UUID
-    key: str
-    title: str
-    runs: tuple[RunFacts, ...] = ()
-
-
-@dataclass(frozen=True)
-class ProgramFacts:
-    """A program as the reconciliation sees it: ordered courses, every run of them, exclusions."""
-
-    id: int
-    uuid: UUID
-    title: str
-    type: str
-    status: str
-    applicable_seat_types: tuple[str, ...] = ()
-    courses: tuple[CourseFacts, ...] = ()
-    excluded_run_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

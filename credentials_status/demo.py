@@ -18,7 +18,7 @@ from core.roles import Role
 from core.services import learner_get_or_create
 from credentials_status.services import course_run_credential_upsert, grade_upsert
 from enrollments.api import enrollment_upsert
-from programs.models import CourseRun
+from programs.api import course_run_ensure
 
 
 def load_demo() -> str:
@@ -66,7 +66,7 @@ def load_demo() -> str:
     )
     enrollment_upsert(
         learner=learner_get_or_create(username="sam", lms_user_id=1003),
-        course_run=CourseRun.objects.get(key="course-v1:edX+DemoX+1T2024"),
+        course_run=course_run_ensure(key="course-v1:edX+DemoX+1T2024"),
         mode="verified",
     )
     support = learner_get_or_create(username="support", email="support@example.com")

@@ -3,136 +3,32 @@
 (learner_cert_status and its bulk form live in ``credentials_status.cert_status``.)
 """
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import NamedTuple
+from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from core.models import User
+from core.records import RecordRow, learner_history_rows, learner_record_rows
 from core.selectors import learner_find
 from credentials_status.data import (
-    CourseFacts,
     CredentialFacts,
     EnrollmentFacts,
     GradeData,
     LearnerRecords,
     ProgramFacts,
     ProgramStatusAnswer,
-    RunFacts,
 )
 from credentials_status.exceptions import ProgramNotFound
-from credentials_status.models import CourseRunCredential, Grade
+from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
 from credentials_status.program_status import reconcile_program_status
-from enrollments.models import Enrollment
-from programs.models import CourseRun, Program, ProgramCourse, ProgramExcludedCourseRun
+from enrollments.api import learner_enrollment_states
+from programs.api import program_facts_by_uuid, program_facts_holding_runs
 
 # --- Learner program status ---------------------------------------------------------------------
-
-
-def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
-    """The queried programs (by title), their ordered courses, every run and the exclusions.
-
-    Three queries: the programs with their courses (one row per course, a program without courses
-    still one row), the runs, and the exclusions; for a single program the exclusions come with the
-    runs, so the learner program status reads its program in two.
-    """
-    programs, links = _programs_with_courses(programs_query)
-    if not programs:
-        return []
-    course_ids = {link.course_id for course_links in links.values() for link in course_links}
-    runs_by_course, excluded = _runs_and_exclusions(course_ids, list(programs))
-    return [
-        ProgramFacts(
-            id=program_id,
-            uuid=program.uuid,
-            title=program.title,
-            type=program.type,
-            status=program.status,
-            applicable_seat_types=tuple(program.applicable_seat_types or ()),
-            courses=tuple(
-                CourseFacts(uuid=link.uuid, key=link.key, title=link.title, runs=tuple(runs_by_course[link.course_id]))
-                for link in links[program_id]
-            ),
-            excluded_run_ids=frozenset(excluded[program_id]),
-        )
-        for program_id, program in programs.items()
-    ]
-
-
-class _ProgramRow(NamedTuple):
-    uuid: UUID
-    title: str
-    type: str
-    status: str
-    applicable_seat_types: list[str] | None
-
-
-class _CourseLink(NamedTuple):
-    course_id: int
-    uuid: UUID
-    key: str
-    title: str
-
-
-def _programs_with_courses(
-    programs_query: QuerySet[Program],
-) -> tuple[dict[int, _ProgramRow], dict[int, list[_CourseLink]]]:
-    """The programs by pk, in title order, and each one's courses in program order: one joined query."""
-    # Plain tuples, not model instances: a big program has hundreds of runs.
-    rows = programs_query.order_by("title", "pk", "program_courses__position").values_list(
-        "pk",
-        "uuid",
-        "title",
-        "type",
-        "status",
-        "applicable_seat_types",
-        "program_courses__course_id",
-        "program_courses__course__uuid",
-        "program_courses__course__key",
-        "program_courses__course__title",
-    )
-    programs: dict[int, _ProgramRow] = {}
-    links: dict[int, list[_CourseLink]] = defaultdict(list)
-    for program_id, uuid, title, type_, status, seat_types, course_id, course_uuid, course_key, course_title in rows:
-        programs.setdefault(program_id, _ProgramRow(uuid, title, type_, status, seat_types))
-        if course_id is not None:
-            links[program_id].append(_CourseLink(course_id, course_uuid, course_key, course_title))
-    return programs, links
-
-
-def _runs_and_exclusions(
-    course_ids: set[int], program_ids: list[int]
-) -> tuple[dict[int, list[RunFacts]], dict[int, set[int]]]:
-    """The courses' runs by course, by start, and the runs each program excludes.
-
-    For one program the exclusion flag comes with each run (``Exists``): one query; for several, the
-    exclusions are a second one.
-    """
-    runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
-    excluded: dict[int, set[int]] = defaultdict(set)
-    single_program = program_ids[0] if len(program_ids) == 1 else None
-    if single_program is None:
-        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=program_ids).values_list(
-            "program_id", "courserun_id"
-        ):
-            excluded[program_id].add(run_id)
-    run_rows = CourseRun.objects.filter(course_id__in=course_ids).order_by("start", "key")
-    fields = ["course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at"]
-    if single_program is not None:
-        exclusion = ProgramExcludedCourseRun.objects.filter(program_id=single_program, courserun_id=OuterRef("pk"))
-        run_rows = run_rows.annotate(excluded=Exists(exclusion))
-        fields.append("excluded")
-    for course_id, run_id, uuid, key, title, start, end, removed_at, *flag in run_rows.values_list(*fields):
-        runs_by_course[course_id].append(
-            RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
-        )
-        if single_program is not None and flag[0]:
-            excluded[single_program].add(run_id)
-    return runs_by_course, excluded
 
 
 def learner_records(
@@ -148,7 +44,8 @@ def learner_records(
     """
     if learner is None:
         return LearnerRecords(lms_user_id=lms_user_id, username=username)
-    scope = Q() if course_uuids is None else Q(course_run__course__uuid__in=list(course_uuids))
+    uuids = None if course_uuids is None else list(course_uuids)
+    scope = Q() if uuids is None else Q(course_run__course__uuid__in=uuids)
     credentials = {
         run_id: CredentialFacts(status=status, type=type_, certificate_available_date=available)
         for run_id, status, type_, available in CourseRunCredential.objects.filter(scope, learner=learner).values_list(
@@ -157,9 +54,7 @@ def learner_records(
     }
     enrollments = {
         run_id: EnrollmentFacts(mode=mode, is_active=is_active)
-        for run_id, mode, is_active in Enrollment.objects.filter(scope, learner=learner).values_list(
-            "course_run_id", "mode", "is_active"
-        )
+        for run_id, (mode, is_active) in learner_enrollment_states(learner_id=learner.pk, course_uuids=uuids).items()
     }
     grades = {
         run_id: GradeData(letter, percent, verified)
@@ -178,10 +73,10 @@ def learner_records(
 
 def program_by_uuid(program_uuid: UUID) -> ProgramFacts:
     """The program's facts; ``ProgramNotFound`` when no program has this uuid."""
-    found = program_facts(Program.objects.filter(uuid=program_uuid))
-    if not found:
+    found = program_facts_by_uuid(program_uuid=program_uuid)
+    if found is None:
         raise ProgramNotFound()
-    return found[0]
+    return found
 
 
 def learner_program_status(
@@ -221,11 +116,59 @@ def learner_programs(
     touched_runs = set(records.credentials) | {run_id for run_id, e in records.enrollments.items() if e.is_active}
     if not touched_runs:
         return []
-    program_ids = (
-        ProgramCourse.objects.filter(course__course_runs__in=touched_runs, course__course_runs__removed_at__isnull=True)
-        .values_list("program_id", flat=True)
-        .distinct()
-    )
     now = now or timezone.now()
-    programs = program_facts(Program.objects.filter(pk__in=program_ids))
+    programs = program_facts_holding_runs(run_ids=touched_runs)
     return [reconcile_program_status(program, records, now) for program in programs]
+
+
+# --- Reads for other apps (through credentials_status.api): plain values -------------------------
+
+
+def credential_held(*, learner_id: int, course_run_id: int) -> bool:
+    """Whether the learner holds a credential (of any status) in the run: one query."""
+    return CourseRunCredential.objects.filter(learner_id=learner_id, course_run_id=course_run_id).exists()
+
+
+def credential_type_held(*, username: str, course_run_key: str) -> str | None:
+    """The type of the learner's credential in the run; ``None`` when none is held."""
+    return (
+        CourseRunCredential.objects.filter(learner__username=username, course_run__key=course_run_key)
+        .values_list("type", flat=True)
+        .first()
+    )
+
+
+def awarded_credentials_of(*, usernames: Collection[str]) -> list[tuple[str, str, str, str]]:
+    """``(username, run key, status, type)`` of these learners' awarded credentials."""
+    rows = CourseRunCredential.objects.filter(learner__username__in=list(usernames), status=CredentialStatus.AWARDED)
+    return list(rows.values_list("learner__username", "course_run__key", "status", "type"))
+
+
+def grades_in_runs(*, course_run_keys: Collection[str]) -> list[tuple[str, str, Decimal, str]]:
+    """``(username, run key, percent, letter)`` of every grade in these runs."""
+    rows = Grade.objects.filter(course_run__key__in=list(course_run_keys))
+    return list(rows.values_list("learner__username", "course_run__key", "percent_grade", "letter_grade"))
+
+
+_CREDENTIAL_FIELDS = ("status", "type")
+_GRADE_FIELDS = ("percent_grade", "letter_grade")
+
+
+def learner_credential_records(*, learner_id: int) -> list[RecordRow]:
+    """The learner's credentials with their provenance (the support console): one query."""
+    return learner_record_rows(CourseRunCredential, learner_id=learner_id, fields=_CREDENTIAL_FIELDS)
+
+
+def learner_grade_records(*, learner_id: int) -> list[RecordRow]:
+    """The learner's grades with their provenance: one query."""
+    return learner_record_rows(Grade, learner_id=learner_id, fields=_GRADE_FIELDS)
+
+
+def learner_credential_history(*, learner_id: int, limit: int) -> list[RecordRow]:
+    """The learner's first ``limit`` credential history rows, oldest first: one query."""
+    return learner_history_rows(CourseRunCredential, learner_id=learner_id, fields=_CREDENTIAL_FIELDS, limit=limit)
+
+
+def learner_grade_history(*, learner_id: int, limit: int) -> list[RecordRow]:
+    """The learner's first ``limit`` grade history rows, oldest first: one query."""
+    return learner_history_rows(Grade, learner_id=learner_id, fields=_GRADE_FIELDS, limit=limit)

@@ -14,7 +14,7 @@ from core.models import User
 from enrollments.data import EnrollmentNotification
 from enrollments.models import PendingEnrollment
 from enrollments.selectors import CHUNK
-from programs.models import CourseRun
+from programs.api import course_runs_read
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,7 @@ def enrollment_notifications_load(*, notices: Sequence[Notice]) -> list[tuple[No
             pending_rows[pk] = (email, run_id)
     run_ids = {run_id for n in notices for run_id in n.get("course_run_ids", [])}
     run_ids |= {run_id for _, run_id in pending_rows.values()}
-    runs: dict[int, tuple[str, str]] = {}
-    for batch in chunked(sorted(run_ids), CHUNK):
-        for pk, key, title in CourseRun.objects.filter(pk__in=batch).values_list("pk", "key", "title"):
-            runs[pk] = (key, title)
+    runs = {run.id: (run.key, run.title) for run in course_runs_read(ids=run_ids)}
 
     loaded: list[tuple[Notice, EnrollmentNotification]] = []
     for notice in notices:
@@ -129,7 +126,4 @@ def enrollment_notifications_load(*, notices: Sequence[Notice]) -> list[tuple[No
 
 
 def _course_run_ids(*, keys: Iterable[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for batch in chunked(sorted(set(keys)), CHUNK):
-        ids.update(CourseRun.objects.filter(key__in=batch).values_list("key", "pk"))
-    return ids
+    return {run.key: run.id for run in course_runs_read(keys=keys)}

@@ -1,7 +1,8 @@
-"""Reads for bulk enrollment: whole batches at a time, a few queries per chunk of learners or runs."""
+"""Reads of enrollments: bulk enrollment's batches (a few queries per chunk of learners or runs), and
+what other apps read of enrollments through ``enrollments.api`` (plain values, no model instances)."""
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict
 from datetime import datetime
 from typing import NamedTuple
@@ -9,14 +10,15 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower, Upper
 
 from core.db import chunked
 from core.models import User
+from core.records import RecordRow, learner_history_rows, learner_record_rows
 from enrollments.lms import LmsAccountProfile, LmsClient, missing_settings
 from enrollments.models import Enrollment, PendingEnrollment
-from programs.models import CourseRun
+from programs.api import course_runs_read
 
 # Bounded IN lists: SQLite and Oracle-style limits on bound parameters, and plans stay simple.
 CHUNK = 2000
@@ -83,13 +85,10 @@ def learners_by_lms_user_id(*, lms_user_ids: Iterable[int]) -> dict[int, Learner
 
 
 def course_runs_by_key(*, keys: Iterable[str]) -> dict[str, RunRow]:
-    found: dict[str, RunRow] = {}
-    for batch in chunked(sorted(set(keys)), CHUNK):
-        for pk, key, title, removed_at, end in CourseRun.objects.filter(key__in=batch).values_list(
-            "pk", "key", "title", "removed_at", "end"
-        ):
-            found[key] = RunRow(pk, key, title, removed_at is not None, end)
-    return found
+    return {
+        run.key: RunRow(run.id, run.key, run.title, run.removed_at is not None, run.end)
+        for run in course_runs_read(keys=keys)
+    }
 
 
 def enrollments_by_pair(*, learner_ids: Iterable[int], run_ids: Iterable[int]) -> dict[tuple[int, int], EnrollmentRow]:
@@ -173,3 +172,73 @@ def learner_enrollment_in_run(*, learner_id: int, course_run_key: str) -> tuple[
         .first()
     )
     return (row[0], row[1]) if row else None
+
+
+# --- Reads for other apps (through enrollments.api): plain values --------------------------------
+
+
+class ActiveEnrollment(NamedTuple):
+    """An active enrollment with its run's identifiers, as a status answer reads it."""
+
+    learner_id: int
+    course_run_id: int
+    course_run_uuid: UUID
+    course_run_key: str
+    course_uuid: UUID
+    mode: str
+    is_active: bool
+
+
+def active_enrollments_in(
+    *,
+    learner_ids: Collection[int],
+    course_uuids: Collection[UUID] = (),
+    course_run_uuids: Collection[UUID] = (),
+    course_run_keys: Collection[str] = (),
+) -> list[ActiveEnrollment]:
+    """The learners' active enrollments in these courses and runs: one query (callers bound the lists)."""
+    scope = (
+        Q(course_run__course__uuid__in=list(course_uuids))
+        | Q(course_run__uuid__in=list(course_run_uuids))
+        | Q(course_run__key__in=list(course_run_keys))
+    )
+    rows = Enrollment.objects.filter(scope, learner_id__in=list(learner_ids), is_active=True).values_list(
+        "learner_id",
+        "course_run_id",
+        "course_run__uuid",
+        "course_run__key",
+        "course_run__course__uuid",
+        "mode",
+        "is_active",
+    )
+    return [ActiveEnrollment(*row) for row in rows]
+
+
+def learner_enrollment_states(
+    *, learner_id: int, course_uuids: Collection[UUID] | None = None
+) -> dict[int, tuple[str, bool]]:
+    """``(mode, is_active)`` of the learner's enrollments (in these courses, or all), by run id: one query."""
+    rows = Enrollment.objects.filter(learner_id=learner_id)
+    if course_uuids is not None:
+        rows = rows.filter(course_run__course__uuid__in=list(course_uuids))
+    return {
+        run_id: (mode, is_active) for run_id, mode, is_active in rows.values_list("course_run_id", "mode", "is_active")
+    }
+
+
+def enrollments_of(*, usernames: Collection[str], course_run_keys: Collection[str]) -> list[tuple[str, str, str, bool]]:
+    """``(username, run key, mode, is_active)`` of every enrollment of these learners or in these runs."""
+    rows = Enrollment.objects.filter(
+        Q(learner__username__in=list(usernames)) | Q(course_run__key__in=list(course_run_keys))
+    ).values_list("learner__username", "course_run__key", "mode", "is_active")
+    return list(rows)
+
+
+def learner_enrollment_records(*, learner_id: int) -> list[RecordRow]:
+    """The learner's enrollments with their provenance (the support console): one query."""
+    return learner_record_rows(Enrollment, learner_id=learner_id, fields=("mode", "is_active"))
+
+
+def learner_enrollment_history(*, learner_id: int, limit: int) -> list[RecordRow]:
+    """The learner's first ``limit`` enrollment history rows, oldest first: one query."""
+    return learner_history_rows(Enrollment, learner_id=learner_id, fields=("mode", "is_active"), limit=limit)

@@ -35,8 +35,7 @@ from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.notifications import enrollment_notices
 from enrollments.selectors import CHUNK, course_runs_by_key, learners_by_email, pending_emails_page
 from enrollments.tasks import bulk_enrollment_notify_task, pending_enrollments_realize_task
-from programs.api import InvalidCourseRunKey, course_run_ensure, parse_course_run_key
-from programs.models import CourseRun
+from programs.api import InvalidCourseRunKey, RunIdentity, course_run_ensure, parse_course_run_key
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ log = logging.getLogger(__name__)
 def enrollment_upsert(
     *,
     learner: User,
-    course_run: CourseRun,
+    course_run: RunIdentity,
     mode: str,
     is_active: bool = True,
     license_uuid: UUID | None = None,
@@ -69,12 +68,12 @@ def enrollment_upsert(
         defaults["license_uuid"] = license_uuid
 
     def write() -> tuple[Enrollment, bool]:
-        stored = Enrollment.objects.select_for_update().filter(learner=learner, course_run=course_run).first()
+        stored = Enrollment.objects.select_for_update().filter(learner=learner, course_run_id=course_run.id).first()
         if stored is not None and change_is_stale(stored_time=stored.source_time, incoming_time=now):
             log.info("enrollment_change_stale", extra={"learner_id": learner.pk, "course_run_key": course_run.key})
             return stored, False
         if stored is None:  # a concurrent first write fails the insert; retry_on_integrity_error reads it then
-            return Enrollment.objects.create(learner=learner, course_run=course_run, **defaults), True
+            return Enrollment.objects.create(learner=learner, course_run_id=course_run.id, **defaults), True
         for name, value in defaults.items():
             setattr(stored, name, value)
         stored.save(update_fields=[*defaults, "modified"])  # the row is locked already: no second read

@@ -28,18 +28,19 @@ from core.history import history_source
 from core.models import RecordSource
 from credentials_status.api import (
     CertificateType,
-    CourseRunCredential,
     CredentialStatus,
-    Grade,
+    awarded_credentials_of,
     course_run_credential_upsert,
+    credential_type_held,
     grade_upsert,
+    grades_in_runs,
 )
 from enrollments.api import (
     CallGuard,
-    Enrollment,
     LmsClient,
     UpstreamError,
     enrollment_upsert,
+    enrollments_of,
     lms_call_with_retries,
 )
 from events.batches import passing_grade_credit_apply
@@ -167,21 +168,11 @@ def _here_values(*, usernames: Sequence[str], course_run_keys: Sequence[str]) ->
     """What this service holds in the scope checked: the learners' certificates and enrollments, the runs'
     grades and enrollments. A revoked credential counts as none (the LMS lists no passing certificate)."""
     values: dict[RecordKey, str] = {}
-    learner_scope = Q(learner__username__in=usernames)
-    run_scope = Q(course_run__key__in=course_run_keys)
-    for credential in CourseRunCredential.objects.filter(learner_scope, status=CredentialStatus.AWARDED).values_list(
-        "learner__username", "course_run__key", "status", "type"
-    ):
-        values[(RecordKind.CERTIFICATE, credential[0], credential[1])] = _certificate_value(
-            credential[2], credential[3]
-        )
-    for username, run_key, mode, is_active in Enrollment.objects.filter(learner_scope | run_scope).values_list(
-        "learner__username", "course_run__key", "mode", "is_active"
-    ):
+    for username, run_key, status, type_ in awarded_credentials_of(usernames=usernames):
+        values[(RecordKind.CERTIFICATE, username, run_key)] = _certificate_value(status, type_)
+    for username, run_key, mode, is_active in enrollments_of(usernames=usernames, course_run_keys=course_run_keys):
         values[(RecordKind.ENROLLMENT, username, run_key)] = _enrollment_value(mode, is_active)
-    for username, run_key, percent, letter in Grade.objects.filter(run_scope).values_list(
-        "learner__username", "course_run__key", "percent_grade", "letter_grade"
-    ):
+    for username, run_key, percent, letter in grades_in_runs(course_run_keys=course_run_keys):
         values[(RecordKind.GRADE, username, run_key)] = _grade_value(percent, letter)
     return values
 
@@ -280,14 +271,14 @@ def _drift_apply(drift: Drift, facts: _LmsFacts, *, read_at: datetime, changed_b
     try:
         if drift.kind == RecordKind.CERTIFICATE:
             if drift.lms is None:
-                held = CourseRunCredential.objects.get(
-                    learner__username=drift.username, course_run__key=drift.course_run_key
-                )
+                held_type = credential_type_held(username=drift.username, course_run_key=drift.course_run_key)
+                if held_type is None:
+                    return False  # revoked or removed here since the check
                 course_run_credential_upsert(
                     username=drift.username,
                     course_run_key=drift.course_run_key,
                     status=CredentialStatus.REVOKED,
-                    type=held.type,
+                    type=held_type,
                     **common,
                 )
                 return True

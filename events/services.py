@@ -32,7 +32,7 @@ from rest_framework.exceptions import APIException
 from core.api import LearnerAccount, learner_find, learner_get_or_create
 from core.history import history_source
 from core.models import RecordSource
-from credentials_status.api import CourseRunCredential, CredentialStatus, course_run_credential_upsert, grade_upsert
+from credentials_status.api import CredentialStatus, course_run_credential_upsert, credential_held, grade_upsert
 from enrollments.api import enrollment_upsert, pending_enrollments_realize
 from events.batches import Deferred, deferred_read, passing_grade_credit_apply, planned_write
 from events.facts import (
@@ -45,8 +45,7 @@ from events.facts import (
     run_key,
 )
 from events.models import AppliedEvent, EventOutcome
-from programs.api import course_run_upsert
-from programs.models import CourseRun
+from programs.api import RunIdentity, course_run_upsert, course_runs_read
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class EventBatch:
 
     applied_ids: set[UUID]
     rows: list[AppliedEvent] = field(default_factory=list)
-    runs: dict[str, CourseRun] = field(default_factory=dict)
+    runs: dict[str, RunIdentity] = field(default_factory=dict)
     deferred: list[Deferred] = field(default_factory=list)
 
     def record(self, event: EventRef, outcome: EventOutcome) -> None:
@@ -75,10 +74,9 @@ class EventBatch:
 
     def runs_find(self, keys: Iterable[str]) -> None:
         """Add the stored runs of these keys to ``runs`` (one query for those not there yet)."""
-        missing = sorted(set(keys) - set(self.runs))
-        for start in range(0, len(missing), 500):
-            for run in CourseRun.objects.filter(key__in=missing[start : start + 500]):
-                self.runs[run.key] = run
+        missing = set(keys) - set(self.runs)
+        if missing:
+            self.runs.update((run.key, run) for run in course_runs_read(keys=missing))
 
 
 _batch: ContextVar[EventBatch | None] = ContextVar("events_batch", default=None)
@@ -290,14 +288,14 @@ def _event_apply_once(event: EventRef, apply: Callable[[], EventOutcome]) -> Eve
 
 
 # --- What each event family changes ------------------------------------------------------------
-def _known_run(key: str) -> CourseRun:
+def _known_run(key: str) -> RunIdentity:
     """The catalog's run of this key; a run this service does not know is skipped."""
     batch = _batch.get()
     if batch is not None:
         batch.runs_find([key])
         run = batch.runs.get(key)
     else:
-        run = CourseRun.objects.filter(key=key).first()
+        run = next(iter(course_runs_read(keys=[key])), None)
     if run is None:
         raise SkipEvent(f"Unknown course run {key!r}.")
     return run
@@ -331,9 +329,9 @@ def certificate_event_apply(*, event: EventRef, certificate: Any) -> EventOutcom
     return event_apply(event=event, apply=apply, family="certificate", data=certificate)
 
 
-def _credential_held(account: LearnerAccount, run: CourseRun) -> bool:
+def _credential_held(account: LearnerAccount, run: RunIdentity) -> bool:
     learner = learner_find(lms_user_id=account.lms_user_id) or learner_find(username=account.username)
-    return learner is not None and CourseRunCredential.objects.filter(learner=learner, course_run=run).exists()
+    return learner is not None and credential_held(learner_id=learner.pk, course_run_id=run.id)
 
 
 def enrollment_event_apply(*, event: EventRef, enrollment: Any) -> EventOutcome | None:

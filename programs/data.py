@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple, Protocol
+from uuid import UUID
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,86 @@ class SyncResult:
     changes_truncated: bool = False
     dry_run: bool = False
     discovery_requests: int = 0
+
+
+class RunIdentity(Protocol):
+    """What another app's writer needs of a course run: a stored run (model) or a ``CourseRunRow``."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def key(self) -> str: ...
+
+
+class CourseRunRow(NamedTuple):
+    """A stored course run as other apps read it (``selectors.course_runs_read``)."""
+
+    id: int
+    key: str
+    uuid: UUID
+    title: str
+    course_uuid: UUID
+    start: datetime | None
+    end: datetime | None
+    removed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProgramSummary:
+    """A program as a list shows it."""
+
+    uuid: UUID
+    title: str
+    type: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ExclusionOrigin:
+    """Since when a program excludes a run and what excluded it (a history row's source)."""
+
+    program_uuid: UUID
+    run_key: str
+    since: datetime | None  # None: excluded before history was kept
+    source: str
+
+    @property
+    def line(self) -> str:
+        """``excluded since 2024-05-02 by Discovery sync #42``, as the console shows it."""
+        if self.since is None:
+            return "excluded since before history was kept"
+        return f"excluded since {self.since:%Y-%m-%d} by {self.source or 'an unrecorded change'}"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    id: int
+    uuid: UUID
+    key: str
+    title: str
+    start: datetime | None
+    end: datetime | None
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    uuid: UUID
+    key: str
+    title: str
+    runs: tuple[RunFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgramFacts:
+    """A program as the reconciliation sees it: ordered courses, every run of them, exclusions."""
+
+    id: int
+    uuid: UUID
+    title: str
+    type: str
+    status: str
+    applicable_seat_types: tuple[str, ...] = ()
+    courses: tuple[CourseFacts, ...] = ()
+    excluded_run_ids: frozenset[int] = frozenset()

@@ -1,11 +1,23 @@
 """Reads of the catalog and programs, built for the API: query count independent of the answer's size."""
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from core.db import chunked
+from programs.data import (
+    CourseFacts,
+    CourseRunRow,
+    ExclusionOrigin,
+    ProgramFacts,
+    ProgramSummary,
+    RunFacts,
+)
 from programs.models import (
     Course,
     CourseRun,
@@ -15,6 +27,9 @@ from programs.models import (
     ProgramExcludedCourseRun,
     SyncRun,
 )
+
+# Bounded IN lists: SQLite's limit on bound parameters, and plans stay simple.
+CHUNK = 2000
 
 
 def program_list(
@@ -117,3 +132,188 @@ def sync_run_get(*, sync_run_id: int) -> SyncRun | None:
 
 def sync_run_list() -> QuerySet[SyncRun]:
     return SyncRun.objects.order_by("-queued_at", "-id")
+
+
+# --- Reads for other apps (through programs.api): plain values, no model instances ---------------
+
+_RUN_ROW_FIELDS = ("pk", "key", "uuid", "title", "course__uuid", "start", "end", "removed_at")
+
+
+def course_runs_read(
+    *, ids: Iterable[int] = (), keys: Iterable[str] = (), uuids: Iterable[UUID] = ()
+) -> list[CourseRunRow]:
+    """The stored runs having any of these ids, keys or uuids: one query per ``CHUNK`` identifiers."""
+    asked: list[tuple[str, object]] = [("pk", value) for value in set(ids)]
+    asked += [("key", value) for value in set(keys)]
+    asked += [("uuid", value) for value in set(uuids)]
+    found: dict[int, CourseRunRow] = {}
+    for batch in chunked(asked, CHUNK):
+        by_field: dict[str, list[object]] = defaultdict(list)
+        for field_name, value in batch:
+            by_field[field_name].append(value)
+        wanted = Q()
+        for field_name, values in by_field.items():
+            wanted |= Q(**{f"{field_name}__in": values})
+        for row in CourseRun.objects.filter(wanted).values_list(*_RUN_ROW_FIELDS):
+            found[row[0]] = CourseRunRow(*row)
+    return list(found.values())
+
+
+def program_summaries() -> list[ProgramSummary]:
+    """Every program, by title."""
+    rows = Program.objects.order_by("title", "pk").values_list("uuid", "title", "type", "status")
+    return [ProgramSummary(*row) for row in rows]
+
+
+def exclusion_origins(*, program_uuids: Iterable[UUID]) -> dict[UUID, list[ExclusionOrigin]]:
+    """The current exclusions of these programs with their origin, by program uuid, run keys in order.
+
+    The origin is the latest ``+`` history row of the exclusion (an exclusion removed and added again
+    is excluded since it came back). Two queries, whatever the number of programs and runs.
+    """
+    rows = list(
+        ProgramExcludedCourseRun.objects.filter(program__uuid__in=list(program_uuids))
+        .order_by("program_id", "courserun__key")
+        .values_list("program_id", "courserun_id", "program__uuid", "courserun__key")
+    )
+    if not rows:
+        return {}
+    added: dict[tuple[int, int], tuple[datetime, str]] = {}
+    history = ProgramExcludedCourseRun.history.filter(  # type: ignore[attr-defined]
+        program_id__in={row[0] for row in rows}, history_type="+"
+    ).order_by("history_date", "history_id")
+    for program_id, run_id, date, source in history.values_list(
+        "program_id", "courserun_id", "history_date", "history_source"
+    ):
+        added[(program_id, run_id)] = (date, source)
+    origins: dict[UUID, list[ExclusionOrigin]] = {}
+    for program_id, run_id, program_uuid, run_key in rows:
+        since, source = added.get((program_id, run_id), (None, ""))
+        origins.setdefault(program_uuid, []).append(
+            ExclusionOrigin(program_uuid=program_uuid, run_key=run_key, since=since, source=source)
+        )
+    return origins
+
+
+# --- Programs as a learner's status reconciles them ----------------------------------------------
+
+
+def program_facts_by_uuid(*, program_uuid: UUID) -> ProgramFacts | None:
+    """The program's facts (``program_facts``); ``None`` when no program has this uuid."""
+    found = program_facts(Program.objects.filter(uuid=program_uuid))
+    return found[0] if found else None
+
+
+def program_facts_holding_runs(*, run_ids: Collection[int]) -> list[ProgramFacts]:
+    """The facts of every program with one of these runs among its courses' runs (excluded ones
+    included; a run the LMS deleted counts for none), by title: four queries."""
+    program_ids = (
+        ProgramCourse.objects.filter(
+            course__course_runs__in=list(run_ids), course__course_runs__removed_at__isnull=True
+        )
+        .values_list("program_id", flat=True)
+        .distinct()
+    )
+    return program_facts(Program.objects.filter(pk__in=program_ids))
+
+
+def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
+    """The queried programs (by title), their ordered courses, every run and the exclusions.
+
+    Three queries: the programs with their courses (one row per course, a program without courses
+    still one row), the runs, and the exclusions; for a single program the exclusions come with the
+    runs, so the learner program status reads its program in two.
+    """
+    programs, links = _programs_with_courses(programs_query)
+    if not programs:
+        return []
+    course_ids = {link.course_id for course_links in links.values() for link in course_links}
+    runs_by_course, excluded = _runs_and_exclusions(course_ids, list(programs))
+    return [
+        ProgramFacts(
+            id=program_id,
+            uuid=program.uuid,
+            title=program.title,
+            type=program.type,
+            status=program.status,
+            applicable_seat_types=tuple(program.applicable_seat_types or ()),
+            courses=tuple(
+                CourseFacts(uuid=link.uuid, key=link.key, title=link.title, runs=tuple(runs_by_course[link.course_id]))
+                for link in links[program_id]
+            ),
+            excluded_run_ids=frozenset(excluded[program_id]),
+        )
+        for program_id, program in programs.items()
+    ]
+
+
+class _ProgramRow(NamedTuple):
+    uuid: UUID
+    title: str
+    type: str
+    status: str
+    applicable_seat_types: list[str] | None
+
+
+class _CourseLink(NamedTuple):
+    course_id: int
+    uuid: UUID
+    key: str
+    title: str
+
+
+def _programs_with_courses(
+    programs_query: QuerySet[Program],
+) -> tuple[dict[int, _ProgramRow], dict[int, list[_CourseLink]]]:
+    """The programs by pk, in title order, and each one's courses in program order: one joined query."""
+    # Plain tuples, not model instances: a big program has hundreds of runs.
+    rows = programs_query.order_by("title", "pk", "program_courses__position").values_list(
+        "pk",
+        "uuid",
+        "title",
+        "type",
+        "status",
+        "applicable_seat_types",
+        "program_courses__course_id",
+        "program_courses__course__uuid",
+        "program_courses__course__key",
+        "program_courses__course__title",
+    )
+    programs: dict[int, _ProgramRow] = {}
+    links: dict[int, list[_CourseLink]] = defaultdict(list)
+    for program_id, uuid, title, type_, status, seat_types, course_id, course_uuid, course_key, course_title in rows:
+        programs.setdefault(program_id, _ProgramRow(uuid, title, type_, status, seat_types))
+        if course_id is not None:
+            links[program_id].append(_CourseLink(course_id, course_uuid, course_key, course_title))
+    return programs, links
+
+
+def _runs_and_exclusions(
+    course_ids: set[int], program_ids: list[int]
+) -> tuple[dict[int, list[RunFacts]], dict[int, set[int]]]:
+    """The courses' runs by course, by start, and the runs each program excludes.
+
+    For one program the exclusion flag comes with each run (``Exists``): one query; for several, the
+    exclusions are a second one.
+    """
+    runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
+    excluded: dict[int, set[int]] = defaultdict(set)
+    single_program = program_ids[0] if len(program_ids) == 1 else None
+    if single_program is None:
+        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=program_ids).values_list(
+            "program_id", "courserun_id"
+        ):
+            excluded[program_id].add(run_id)
+    run_rows = CourseRun.objects.filter(course_id__in=course_ids).order_by("start", "key")
+    fields = ["course_id", "pk", "uuid", "key", "title", "start", "end", "removed_at"]
+    if single_program is not None:
+        exclusion = ProgramExcludedCourseRun.objects.filter(program_id=single_program, courserun_id=OuterRef("pk"))
+        run_rows = run_rows.annotate(excluded=Exists(exclusion))
+        fields.append("excluded")
+    for course_id, run_id, uuid, key, title, start, end, removed_at, *flag in run_rows.values_list(*fields):
+        runs_by_course[course_id].append(
+            RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
+        )
+        if single_program is not None and flag[0]:
+            excluded[single_program].add(run_id)
+    return runs_by_course, excluded

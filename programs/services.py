@@ -1,7 +1,7 @@
 """Writes to the catalog: LMS run ingest, local programs and their exclusions, Discovery sync runs."""
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from enum import Enum
@@ -15,7 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.exceptions import ValidationError
 
-from core.db import retry_on_integrity_error, rows_lock
+from core.db import chunked, retry_on_integrity_error, rows_lock
 from core.history import history_bulk_delete, history_snapshot, history_snapshots_insert, history_source
 from core.records import change_is_stale
 from programs.data import CatalogChange, SyncResult
@@ -47,7 +47,7 @@ from programs.models import (
     SyncRun,
     SyncStatus,
 )
-from programs.selectors import exclusions_outside_program_courses, runs_a_program_may_not_exclude
+from programs.selectors import CHUNK, exclusions_outside_program_courses, runs_a_program_may_not_exclude
 from programs.sync import CatalogSource, Progress, program_sync
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,19 @@ class Unset(Enum):
 
 
 UNSET = Unset.UNSET
+
+
+def course_runs_lock(*, run_ids: Iterable[int]) -> None:
+    """Lock these runs' rows (``core.db.rows_lock``, in key order) until the transaction ends.
+
+    Writers that must take turns per run use it: bulk enrollments touching a run read the existing
+    enrollments and pending rows *after* taking the lock, so ``created`` is decided from what is
+    really there, even when two identical requests arrive together. Other writers of the runs'
+    records (the event consumer) do not wait for it on PostgreSQL. Must run inside ``transaction.atomic()``. SQLite
+    ignores the lock (it allows one writer at a time anyway).
+    """
+    for batch in chunked(sorted(set(run_ids)), CHUNK):
+        list(rows_lock(CourseRun.objects.filter(pk__in=batch)).order_by("pk").values_list("pk", flat=True))
 
 
 def course_run_upsert(

@@ -1,19 +1,22 @@
 """Reads of the support console that the learner status APIs do not already offer."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.models import User
+from core.records import RecordRow
 from core.selectors import LMS_USER_ID_TEXT
-from credentials_status.api import CourseRunCredential, Grade
-from enrollments.api import Enrollment
-from programs.models import ProgramExcludedCourseRun
+from credentials_status.api import (
+    learner_credential_history,
+    learner_credential_records,
+    learner_grade_history,
+    learner_grade_records,
+)
+from enrollments.api import learner_enrollment_history, learner_enrollment_records
 
 MAX_SEARCH_RESULTS = 25
 
@@ -51,53 +54,6 @@ def learner_search(text: str) -> list[User]:
 
 
 @dataclass(frozen=True)
-class ExclusionOrigin:
-    """Since when a program excludes a run and what excluded it (a history row's source)."""
-
-    program_uuid: UUID
-    run_key: str
-    since: datetime | None  # None: excluded before history was kept
-    source: str
-
-    @property
-    def line(self) -> str:
-        """``excluded since 2024-05-02 by Discovery sync #42``, as the console shows it."""
-        if self.since is None:
-            return "excluded since before history was kept"
-        return f"excluded since {self.since:%Y-%m-%d} by {self.source or 'an unrecorded change'}"
-
-
-def exclusion_origins(*, program_uuids: Iterable[UUID]) -> dict[UUID, list[ExclusionOrigin]]:
-    """The current exclusions of these programs with their origin, by program uuid, run keys in order.
-
-    The origin is the latest ``+`` history row of the exclusion (an exclusion removed and added again
-    is excluded since it came back). Two queries, whatever the number of programs and runs.
-    """
-    rows = list(
-        ProgramExcludedCourseRun.objects.filter(program__uuid__in=list(program_uuids))
-        .order_by("program_id", "courserun__key")
-        .values_list("program_id", "courserun_id", "program__uuid", "courserun__key")
-    )
-    if not rows:
-        return {}
-    added: dict[tuple[int, int], tuple[datetime, str]] = {}
-    history = ProgramExcludedCourseRun.history.filter(  # type: ignore[attr-defined]
-        program_id__in={row[0] for row in rows}, history_type="+"
-    ).order_by("history_date", "history_id")
-    for program_id, run_id, date, source in history.values_list(
-        "program_id", "courserun_id", "history_date", "history_source"
-    ):
-        added[(program_id, run_id)] = (date, source)
-    origins: dict[UUID, list[ExclusionOrigin]] = {}
-    for program_id, run_id, program_uuid, run_key in rows:
-        since, source = added.get((program_id, run_id), (None, ""))
-        origins.setdefault(program_uuid, []).append(
-            ExclusionOrigin(program_uuid=program_uuid, run_key=run_key, since=since, source=source)
-        )
-    return origins
-
-
-@dataclass(frozen=True)
 class TimelineEvent:
     """One change of a learner's record: what happened, to which run, when, and what made it."""
 
@@ -115,17 +71,14 @@ def learner_record_timeline(*, learner: User, limit: int = 100) -> list[Timeline
     enrollment's mode) is not an event. Three queries.
     """
     events: list[TimelineEvent] = []
-    credentials = CourseRunCredential.history.filter(learner=learner)  # type: ignore[attr-defined]
-    enrollments = Enrollment.history.filter(learner=learner)  # type: ignore[attr-defined]
-    grades = Grade.history.filter(learner=learner)  # type: ignore[attr-defined]
-    last: dict[tuple[str, int], Any] = {}
+    rows_read = limit * 5
+    last: dict[tuple[str, int | None], Any] = {}
     for kind, rows, state in (
-        ("credential", credentials, lambda row: row.status),
-        ("enrollment", enrollments, lambda row: "enrolled" if row.is_active else "unenrolled"),
-        ("grade", grades, lambda row: row.percent_grade),
+        ("credential", learner_credential_history, lambda row: row.values["status"]),
+        ("enrollment", learner_enrollment_history, lambda row: "enrolled" if row.values["is_active"] else "unenrolled"),
+        ("grade", learner_grade_history, lambda row: row.values["percent_grade"]),
     ):
-        ordered = rows.select_related("course_run").order_by("history_date", "history_id")
-        for row in ordered[: limit * 5]:
+        for row in rows(learner_id=learner.pk, limit=rows_read):
             value = state(row)
             key = (kind, row.course_run_id)
             if row.history_type == "-" or last.get(key, object()) == value:
@@ -134,16 +87,16 @@ def learner_record_timeline(*, learner: User, limit: int = 100) -> list[Timeline
             last[key] = value
             if kind == "grade":
                 name = "grade recorded" if first else "grade changed"
-                detail = f"{row.letter_grade} {float(value) * 100:.0f}%".strip()
+                detail = f"{row.values['letter_grade']} {float(value) * 100:.0f}%".strip()
             else:
-                name, detail = str(value), row.type if kind == "credential" else row.mode
+                name, detail = str(value), row.values["type"] if kind == "credential" else row.values["mode"]
             events.append(
                 TimelineEvent(
-                    at=row.history_date,
+                    at=row.at,  # type: ignore[arg-type]  # every history row has its time
                     event=name,
-                    run_key=row.course_run.key if row.course_run else "",
+                    run_key=row.course_run_key,
                     detail=detail,
-                    source=row.history_source,
+                    source=row.source,
                 )
             )
     events.sort(key=lambda event: event.at, reverse=True)
@@ -164,30 +117,20 @@ class LearnerRecord:
 
 def learner_records(learner: User) -> list[LearnerRecord]:
     """The learner's credentials, grades and enrollments with their source and time, by run; three queries."""
+
+    def record(kind: str, row: RecordRow, state: str) -> LearnerRecord:
+        return LearnerRecord(kind, row.course_run_key, state.strip(), row.source, row.source_time, row.changed_by)
+
     records = [
-        LearnerRecord("certificate", c.course_run.key, f"{c.status} {c.type}", c.source, c.source_time, c.changed_by)
-        for c in CourseRunCredential.objects.filter(learner=learner).select_related("course_run")
+        record("certificate", row, f"{row.values['status']} {row.values['type']}")
+        for row in learner_credential_records(learner_id=learner.pk)
     ]
     records += [
-        LearnerRecord(
-            "grade",
-            g.course_run.key,
-            f"{g.percent_grade} {g.letter_grade}".strip(),
-            g.source,
-            g.source_time,
-            g.changed_by,
-        )
-        for g in Grade.objects.filter(learner=learner).select_related("course_run")
+        record("grade", row, f"{row.values['percent_grade']} {row.values['letter_grade']}")
+        for row in learner_grade_records(learner_id=learner.pk)
     ]
     records += [
-        LearnerRecord(
-            "enrollment",
-            e.course_run.key,
-            f"{e.mode} {'active' if e.is_active else 'inactive'}",
-            e.source,
-            e.source_time,
-            e.changed_by,
-        )
-        for e in Enrollment.objects.filter(learner=learner).select_related("course_run")
+        record("enrollment", row, f"{row.values['mode']} {'active' if row.values['is_active'] else 'inactive'}")
+        for row in learner_enrollment_records(learner_id=learner.pk)
     ]
     return sorted(records, key=lambda record: (record.course_run_key, record.kind))

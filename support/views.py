@@ -26,8 +26,8 @@ from enrollments.api import LmsClient
 from enrollments.exceptions import EnrollmentBackendNotConfigured
 from events.backfill import backfill_from_lms
 from learner_portal.views import lms_sign_in_enabled
-from programs.models import Program
-from support.selectors import exclusion_origins, learner_record_timeline, learner_records, learner_search
+from programs.api import exclusion_origins, program_summaries
+from support.selectors import learner_record_timeline, learner_records, learner_search
 
 
 class SupportLoginView(LoginView):
@@ -145,8 +145,7 @@ class LearnerLmsCheckView(ConsoleView):
 
 class ProgramListView(ConsoleView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        programs = Program.objects.order_by("title").values("uuid", "title", "type", "status")
-        return render(request, "support/programs.html", {"programs": programs})
+        return render(request, "support/programs.html", {"programs": program_summaries()})
 
 
 class ProgramView(ConsoleView):

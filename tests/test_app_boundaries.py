@@ -1,6 +1,7 @@
 """App boundaries (ADR 0015): ``make quality`` runs import-linter with ``.importlinter``; a new import of
 another app's models, services or selectors (anything but its ``api.py``) fails it."""
 
+import importlib
 import shutil
 import subprocess
 import sys
@@ -49,3 +50,27 @@ def test_a_new_cross_app_model_import_breaks_the_contracts(tmp_path):
 
     assert result.returncode != 0
     assert "credit.boundary_probe -> programs.models" in result.stdout
+
+
+def test_no_exception_to_the_contracts_is_left():
+    """The cross-app ORM reads once listed as known exceptions are selectors of the owning apps now."""
+    assert "ignore_imports" not in (ROOT / ".importlinter").read_text()
+
+
+def test_no_api_hands_out_an_orm_model():
+    """An app's ``api.py`` offers functions and plain values: a model re-exported there would let another
+    app query the owner's tables through the door the contracts leave open. (``core`` is the shared
+    base: its ``User`` is every app's.)"""
+    from django.db import models
+
+    handed_out = []
+    for app in APPS:
+        if app == "core" or not (ROOT / app / "api.py").exists():
+            continue
+        module = importlib.import_module(f"{app}.api")
+        for name in getattr(module, "__all__", dir(module)):
+            value = getattr(module, name)
+            if isinstance(value, type) and issubclass(value, models.Model):
+                handed_out.append(f"{app}.api.{name}")
+
+    assert handed_out == []

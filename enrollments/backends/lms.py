@@ -30,7 +30,7 @@ from core.api import LearnerAccount, LearnerIdentityConflict, User, learners_get
 from core.db import chunked
 from core.upstream import CircuitBreaker, RetryPolicy, call_with_retries
 from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
-from enrollments.backends.writes import course_runs_lock, enrollment_rows_upsert, pending_rows_insert
+from enrollments.backends.writes import enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
     EnrollmentNotification,
@@ -54,7 +54,7 @@ from enrollments.selectors import (
     learners_by_lms_user_id,
     pending_pairs,
 )
-from programs.api import course_run_ensure
+from programs.api import course_run_ensure, course_runs_lock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -359,7 +359,7 @@ class LmsEnrollmentBackend:
             runs[run_key] = RunRow(made.pk, made.key, made.title)
 
         with transaction.atomic():
-            # Concurrent bulk enrollments of these runs take turns from here on (see writes.course_runs_lock).
+            # Concurrent bulk enrollments of these runs take turns from here on (programs.services.course_runs_lock).
             course_runs_lock(run_ids=[run.pk for run in runs.values()])
             enrolled, enrollments_written = self._mirror_enrollments(
                 result, to_enroll, enroll_answers, runs, learner_ids, learner_emails, learner_lms_ids

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.history import history_record_pks
 from core.models import User
 from enrollments.backends.base import BackendResult, PreparedPair, first_pair_per_learner
-from enrollments.backends.writes import BATCH_SIZE, course_runs_lock, enrollment_rows_upsert, pending_rows_insert
+from enrollments.backends.writes import BATCH_SIZE, enrollment_rows_upsert, pending_rows_insert
 from enrollments.data import (
     EnrollmentFailure,
     EnrollmentNotification,
@@ -32,6 +32,7 @@ from enrollments.selectors import (
     learners_by_lms_user_id,
     pending_pairs,
 )
+from programs.api import course_runs_lock
 
 log = logging.getLogger(__name__)
 

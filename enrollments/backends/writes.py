@@ -4,26 +4,12 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from core.db import chunked, rows_lock
+from core.db import chunked
 from core.history import history_bulk_record, history_record_pks
 from enrollments.models import Enrollment, PendingEnrollment
 from enrollments.selectors import CHUNK
-from programs.models import CourseRun
 
 BATCH_SIZE = 1000
-
-
-def course_runs_lock(*, run_ids: Iterable[int]) -> None:
-    """Lock these runs' rows (``core.db.rows_lock``, in key order) until the transaction ends.
-
-    Bulk enrollments touching a run write one after the other: each reads the existing enrollments
-    and pending rows *after* taking the lock, so ``created`` is decided from what is really there,
-    even when two identical requests arrive together. Other writers of the runs' records (the event
-    consumer) do not wait for it on PostgreSQL. Must run inside ``transaction.atomic()``. SQLite
-    ignores the lock (it allows one writer at a time anyway).
-    """
-    for batch in chunked(sorted(set(run_ids)), CHUNK):
-        list(rows_lock(CourseRun.objects.filter(pk__in=batch)).order_by("pk").values_list("pk", flat=True))
 
 
 def enrollment_rows_upsert(rows: list[Enrollment]) -> None:
