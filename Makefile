@@ -78,7 +78,7 @@ SCALE_DB ?= postgres://postgres@127.0.0.1:5432
 bench-scale: $(VENV)/.test-installed ## Growth benchmark: 1,000 vs 1,000,000 generated learners on PostgreSQL (~20 min; not in CI)
 	@for n in 1000 1000000; do \
 		db=cs_scale_$$n; url=$(SCALE_DB)/$$db; \
-		if ! psql "$$url" -Atc "select 1 from core_user where username like 'scale\_%' limit 1" 2>/dev/null | grep -q 1; then \
+		if ! psql "$$url" -Atc "select 1 from core_user where email like '%.scale.example' limit 1" 2>/dev/null | grep -q 1; then \
 			psql "$(SCALE_DB)/postgres" -qc "drop database if exists $$db" -c "create database $$db" && \
 			DATABASE_URL=$$url DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py migrate -v0 && \
 			DATABASE_URL=$$url DJANGO_SETTINGS_MODULE=settings.test $(BIN)/python manage.py generate_scale_dataset --learners $$n; \

@@ -17,7 +17,7 @@ from core.models import User
 from credentials_status.models import CourseRunCredential
 from privacy.services import learner_retire
 from programs.models import Course, CourseRun, Program, ProgramSource
-from scale.dataset import USERNAME_PREFIX
+from scale.dataset import generated_learners
 
 READER = "bench-scale-reader"
 ADMIN = "bench-scale-admin"
@@ -40,9 +40,7 @@ def _ok(response: Any, status: int = 200) -> Any:
 
 
 def operations(rng: random.Random, calls: int) -> Operations:
-    bounds = User.objects.filter(username__startswith=USERNAME_PREFIX).aggregate(
-        low=Min("id"), high=Max("id"), n=Count("id")
-    )
+    bounds = generated_learners().aggregate(low=Min("id"), high=Max("id"), n=Count("id"))
     if not bounds["n"]:
         raise SystemExit("No generated learners here: run generate_scale_dataset first.")
     learner_ids = rng.sample(range(bounds["low"], bounds["high"] + 1), min(bounds["n"], calls * 4 + 2))
@@ -250,7 +248,7 @@ def _learner_batches(rng: random.Random, low: int, high: int, size: int, count: 
     batches = []
     for _ in range(count):
         chosen = rng.sample(range(low, high + 1), size)
-        learners = User.objects.filter(id__in=chosen, retired_at=None, username__startswith=USERNAME_PREFIX)
+        learners = generated_learners().filter(id__in=chosen, retired_at=None)
         batch = list(learners.exclude(email=""))
         batches.append(batch)
     return batches

@@ -7,12 +7,22 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
 from django.db.models import Count, F
 
+from core.identifiers import is_storable_email, username_invalid_reason
 from core.models import User
 from credentials_status.models import CourseRunCredential, Grade
 from credit.models import CreditEligibility, CreditRequirementStatus
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.models import CourseRun, Program, ProgramCourse, ProgramExcludedCourseRun
-from scale.dataset import USERNAME_PREFIX, Shape, _check_foreign_keys, _row_foreign_key_checks_off, generate
+from scale.dataset import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    Shape,
+    _check_foreign_keys,
+    _row_foreign_key_checks_off,
+    generate,
+    generated_learners,
+    learner_name,
+)
 from tests.factories import CredentialFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +36,7 @@ def dataset():
 
 
 def test_counts_follow_the_shape(dataset):
-    learners = User.objects.filter(username__startswith=USERNAME_PREFIX)
+    learners = generated_learners()
     assert learners.count() == 120
     assert CourseRun.objects.count() == 40 * 5
     assert Program.objects.count() == 12
@@ -39,6 +49,25 @@ def test_counts_follow_the_shape(dataset):
     # Every learner has an LMS id and an email; no two share either.
     assert learners.exclude(lms_user_id=None).values("lms_user_id").distinct().count() == 120
     assert learners.values("email").distinct().count() == 120
+
+
+def test_learners_have_names_as_a_site_has_them(dataset):
+    """Usernames the LMS accepts, varied the way a site's are: no shared prefix that would put the same
+    trigrams in every row (the name searches of bench/scale.py would all be worst cases)."""
+    learners = list(generated_learners().values_list("username", "email", "full_name"))
+    assert all(username_invalid_reason(username) is None for username, _, _ in learners)
+    assert all(is_storable_email(email) for _, email, _ in learners)
+    most_shared = Counter(username[:4] for username, _, _ in learners).most_common(1)[0][1]
+    assert most_shared <= len(learners) // 10
+    assert all(" " in full_name and "Learner" not in full_name for _, _, full_name in learners)
+
+
+def test_learner_names_stay_distinct_past_the_name_pairs():
+    """Past every first and last name pair a number is appended: still one username and email per learner."""
+    numbers = range(0, 3 * len(FIRST_NAMES) * len(LAST_NAMES) + 500, 7)
+    names = [learner_name(number) for number in numbers]
+    assert len({name.username for name in names}) == len({name.email for name in names}) == len(names)
+    assert not set(FIRST_NAMES) & set(LAST_NAMES)
 
 
 def test_every_certificate_has_its_enrollment_and_a_passing_grade(dataset):
@@ -81,7 +110,7 @@ def test_learners_take_runs_of_programs(dataset):
 
 
 def test_the_service_answers_for_a_generated_learner_and_keeps_writing(dataset, jwt_client):
-    learner = User.objects.filter(username__startswith=USERNAME_PREFIX).order_by("id").first()
+    learner = generated_learners().order_by("id").first()
     runs = list(CourseRunCredential.objects.filter(learner=learner).select_related("course_run__course"))
     reader = jwt_client("support", roles=["learner_status_readers"])
     response = reader.post(
@@ -121,11 +150,11 @@ def test_command_refuses_a_database_with_other_learners(capsys):
     UserFactory(username="real_learner")
     with pytest.raises(CommandError, match="--into-existing-data"):
         call_command("generate_scale_dataset", "--learners", "3")
-    assert not User.objects.filter(username__startswith=USERNAME_PREFIX).exists()
+    assert not generated_learners().exists()
     call_command(
         "generate_scale_dataset", "--learners", "3", "--courses", "10", "--programs", "2", "--into-existing-data"
     )
-    assert User.objects.filter(username__startswith=USERNAME_PREFIX).count() == 3
+    assert generated_learners().count() == 3
     assert "rows in" in capsys.readouterr().out
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.models import User
-from scale.dataset import USERNAME_PREFIX, Shape, generate
+from scale.dataset import Shape, generate, generated_learners
 
 
 def _positive(text: str) -> int:
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        others = User.objects.exclude(username__startswith=USERNAME_PREFIX).filter(is_staff=False).exists()
+        others = User.objects.filter(is_staff=False).exclude(pk__in=generated_learners().values("pk")).exists()
         if others and not options["into_existing_data"]:
             raise CommandError(
                 "This database holds learners this command did not generate; pass --into-existing-data "
