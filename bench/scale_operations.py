@@ -68,7 +68,9 @@ def operations(rng: random.Random, calls: int) -> Operations:
 
     def bulk(batch: list[User]) -> Call:
         courses = _course_uuids(batch)
-        body = [{"username": u.username, "courses": courses[u.id]} for u in batch if u.id in courses]
+        # At most ten courses each: the endpoint takes 10,000 in all, and a data set benchmarked again holds
+        # the enrollments earlier runs added.
+        body = [{"username": u.username, "courses": courses[u.id][:10]} for u in batch if u.id in courses]
         return lambda: _ok(api.post("/api/credentials/v1/bulk_learner_cert_status/", body, format="json"))
 
     def program_status(learner: User) -> Call:
