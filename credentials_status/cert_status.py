@@ -10,12 +10,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Field
+from django.db.models.options import Options
 from django.utils import timezone
 
+from core.db import columns_read, in_list
 from core.models import User
 from credentials_status.data import (
     STATUS_RANK,
@@ -143,10 +146,6 @@ class _LearnerRecords(Generic[Record]):
         return [self.rows[position] for position in self._index.positions(query)]
 
 
-# Only the columns the answer needs: no model instances on this hot path (issue 17).
-_RUN_FIELDS = ("course_run_id", "course_run__uuid", "course_run__key", "course_run__course__uuid")
-
-
 class _Learner(NamedTuple):
     pk: int
     username: str
@@ -183,10 +182,17 @@ def _learner_of(query: StatusQuery, by_name: dict[str, _Learner], by_id: dict[in
 def _learners_read(queries: list[StatusQuery]) -> list[_Learner]:
     names = {q.username for q in queries if q.username}
     ids = {q.lms_user_id for q in queries if q.lms_user_id is not None}
-    rows = User.objects.filter(Q(username__in=names) | Q(lms_user_id__in=ids)).values_list(
-        "pk", "username", "lms_user_id"
-    )
-    return [_Learner(*row) for row in rows]
+    user = _Tables.user()
+    wanted, params = [], []
+    for column, values in ((user.column("username"), names), (user.column("lms_user_id"), ids)):
+        if values:
+            sql, values_params = in_list(column, values)
+            wanted.append(sql)
+            params += values_params
+    if not wanted:
+        return []
+    sql = f"SELECT {user.select('id', 'username', 'lms_user_id')} FROM {user.table} WHERE {' OR '.join(wanted)}"  # noqa: S608
+    return [_Learner(*row) for row in columns_read(sql, params, user.fields("id", "username", "lms_user_id"))]
 
 
 def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkRecords:
@@ -195,20 +201,12 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
     run_uuids = {u for q in queries for u in q.course_run_uuids}
     run_keys = {k for q in queries for k in q.course_run_keys}
     course_uuids = {u for q in queries for u in q.course_uuids}
-    scope = (
-        Q(course_run__course__uuid__in=course_uuids)
-        | Q(course_run__uuid__in=run_uuids)
-        | Q(course_run__key__in=run_keys)
-    )
     incomplete_asked = any(q.include_incomplete for q in queries)
     records = _ChunkRecords()
     if learner_ids:
-        credential_rows = (
-            CourseRunCredential.objects.filter(scope, learner_id__in=learner_ids)
-            .order_by("course_run__course__key", "course_run__start", "course_run__key")
-            .values_list("learner_id", *_RUN_FIELDS, "status", "type", "certificate_available_date")
-        )
-        for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in credential_rows:
+        for learner_id, run_id, run_uuid, run_key, course_uuid, *fields in _credential_rows(
+            learner_ids, course_uuids, run_uuids, run_keys
+        ):
             records.credentials[learner_id].append(_Credential(_Run(run_id, run_uuid, run_key, course_uuid), *fields))
         if incomplete_asked:
             for row in active_enrollments_in(
@@ -228,11 +226,105 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
     run_ids = {c.run.pk for learner_records in records.credentials.values() for c in learner_records.rows}
     run_ids |= {e.run.pk for learner_records in records.enrollments.values() for e in learner_records.rows}
     if run_ids:
-        for learner_id, run_id, letter, percent, verified in Grade.objects.filter(
-            learner_id__in=learner_ids, course_run_id__in=run_ids
-        ).values_list("learner_id", "course_run_id", "letter_grade", "percent_grade", "verified"):
+        grade = _Tables.grade()
+        learners_sql, learner_params = in_list(grade.column("learner"), learner_ids)
+        runs_sql, run_params = in_list(grade.column("course_run"), run_ids)
+        names = ("learner", "course_run", "letter_grade", "percent_grade", "verified")
+        sql = f"SELECT {grade.select(*names)} FROM {grade.table} WHERE {learners_sql} AND {runs_sql}"  # noqa: S608
+        for learner_id, run_id, letter, percent, verified in columns_read(
+            sql, learner_params + run_params, grade.fields(*names)
+        ):
             records.grades[learner_id][run_id] = GradeData(letter, percent, verified)
     return records
+
+
+# The chunk's reads are hand-written statements (core.db.columns_read): building the ORM's joined filter
+# of OR-ed IN lists took twenty times longer than the database took to run it (issue 17). They select
+# the columns the answer needs only: no model instances on this hot path. Only identifiers from the
+# models' metadata (quoted) are put into the text; every value is a parameter (hence the S608 waivers).
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A model's table as the statements below name it: quoted table, qualified columns, the fields."""
+
+    meta: "Options[Any]"
+
+    @property
+    def table(self) -> str:
+        return connection.ops.quote_name(self.meta.db_table)
+
+    def field(self, name: str) -> "Field[Any, Any]":
+        return self.meta.get_field(name)  # type: ignore[return-value]
+
+    def column(self, name: str) -> str:
+        return f"{self.table}.{connection.ops.quote_name(self.field(name).column or name)}"
+
+    def select(self, *names: str) -> str:
+        return ", ".join(self.column(name) for name in names)
+
+    def fields(self, *names: str) -> "list[Field[Any, Any]]":
+        return [self.field(name) for name in names]
+
+
+class _Tables:
+    """The tables of a status answer, reached through the credential's foreign keys (no other app's models)."""
+
+    @staticmethod
+    def user() -> _Table:
+        return _Table(User._meta)
+
+    @staticmethod
+    def credential() -> _Table:
+        return _Table(CourseRunCredential._meta)
+
+    @staticmethod
+    def grade() -> _Table:
+        return _Table(Grade._meta)
+
+    @staticmethod
+    def run() -> _Table:
+        return _Table(CourseRunCredential._meta.get_field("course_run").related_model._meta)  # type: ignore[union-attr]
+
+    @staticmethod
+    def course() -> _Table:
+        run = CourseRunCredential._meta.get_field("course_run").related_model
+        return _Table(run._meta.get_field("course").related_model._meta)  # type: ignore[union-attr]
+
+
+def _credential_rows(
+    learner_ids: list[int], course_uuids: set[UUID], run_uuids: set[UUID], run_keys: set[str]
+) -> list[tuple[Any, ...]]:
+    """``(learner id, run id, run uuid, run key, course uuid, status, type, certificate_available_date)``
+    of the learners' credentials in these courses and runs, by course key, run start and run key."""
+    credential, run, course = _Tables.credential(), _Tables.run(), _Tables.course()
+    scope, params = [], []
+    for table, name, values in ((course, "uuid", course_uuids), (run, "uuid", run_uuids), (run, "key", run_keys)):
+        if values:
+            sql, values_params = in_list(table.column(name), values, table.field(name))
+            scope.append(sql)
+            params += values_params
+    if not scope:
+        return []
+    learners_sql, learner_params = in_list(credential.column("learner"), learner_ids)
+    columns = [
+        (credential, "learner"),
+        (credential, "course_run"),
+        (run, "uuid"),
+        (run, "key"),
+        (course, "uuid"),
+        (credential, "status"),
+        (credential, "type"),
+        (credential, "certificate_available_date"),
+    ]
+    sql = (
+        f"SELECT {', '.join(table.column(name) for table, name in columns)} FROM {credential.table}"  # noqa: S608
+        f" INNER JOIN {run.table} ON {credential.column('course_run')} = {run.column('id')}"
+        f" INNER JOIN {course.table} ON {run.column('course')} = {course.column('id')}"
+        f" WHERE {learners_sql} AND ({' OR '.join(scope)})"
+        f" ORDER BY {course.column('key')} ASC, {run.column('start')} ASC, {run.column('key')} ASC"
+    )
+    return columns_read(sql, learner_params + params, [table.field(name) for table, name in columns])
 
 
 def _answer(query: StatusQuery, learner: _Learner | None, records: _ChunkRecords, now: datetime) -> StatusAnswer:

@@ -1,0 +1,67 @@
+"""core.db.columns_read gives what the ORM's values_list gives, on every database CI runs (issue 17).
+
+The learner status reads are hand-written statements; their values must still be what the ORM would
+return: UUIDs (text on SQLite, native on PostgreSQL and MariaDB), aware datetimes and missing ones,
+decimals at their field's places, booleans stored as integers, and text as stored.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from core.db import columns_read, in_list
+from credentials_status.models import CourseRunCredential, Grade
+from tests.factories import CourseRunFactory, CredentialFactory, GradeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _select(model, names, where_column, values, field=None):
+    table = connection.ops.quote_name(model._meta.db_table)
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
+    condition, params = in_list(f"{table}.{connection.ops.quote_name(where_column)}", values, field)
+    return columns_read(f"SELECT {columns} FROM {table} WHERE {condition} ORDER BY {table}.id", params, fields)  # noqa: S608
+
+
+def test_credentials_read_as_the_orm_reads_them():
+    learner = UserFactory()
+    available = datetime(2027, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    CredentialFactory(learner=learner, certificate_available_date=available, type="professional")
+    CredentialFactory(learner=learner, certificate_available_date=None, status="revoked")
+    names = ["id", "learner", "course_run", "status", "type", "certificate_available_date", "created"]
+
+    rows = _select(CourseRunCredential, names, "learner_id", [learner.pk])
+
+    expected = (
+        CourseRunCredential.objects.filter(learner=learner)
+        .order_by("id")
+        .values_list("id", "learner_id", "course_run_id", "status", "type", "certificate_available_date", "created")
+    )
+    assert rows == list(expected)
+    assert rows[0][5] == available and rows[0][5].tzinfo is not None and rows[1][5] is None
+
+
+def test_grades_read_as_the_orm_reads_them():
+    learner = UserFactory()
+    for percent, verified in ((Decimal("0.9"), True), (Decimal("1"), False), (Decimal("0.0001"), True)):
+        GradeFactory(learner=learner, percent_grade=percent, verified=verified, letter_grade="Pass ✓")
+
+    rows = _select(Grade, ["learner", "percent_grade", "letter_grade", "verified"], "learner_id", [learner.pk])
+
+    expected = Grade.objects.filter(learner=learner).order_by("id")
+    assert rows == list(expected.values_list("learner_id", "percent_grade", "letter_grade", "verified"))
+    assert [str(row[1]) for row in rows] == ["0.9000", "1.0000", "0.0001"]
+    assert [row[3] for row in rows] == [True, False, True]
+
+
+def test_uuids_go_in_and_come_out_as_the_orm_takes_and_gives_them():
+    runs = [CourseRunFactory() for _ in range(3)]
+    uuid_field = runs[0]._meta.get_field("uuid")
+    model = type(runs[0])
+
+    rows = _select(model, ["uuid", "key"], "uuid", [runs[0].uuid, runs[2].uuid], uuid_field)
+
+    assert rows == [(runs[0].uuid, runs[0].key), (runs[2].uuid, runs[2].key)]
