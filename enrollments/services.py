@@ -465,4 +465,6 @@ def enrollment_ingest(
             )
         learner = found
     run = course_run_ensure(key=course_run_key)
-    return enrollment_upsert(learner=learner, course_run=run, mode=mode, is_active=is_active)
+    enrollment, created = enrollment_upsert(learner=learner, course_run=run, mode=mode, is_active=is_active)
+    enrollment.course_run = run  # the answer names the run: no second read of it
+    return enrollment, created

@@ -54,3 +54,14 @@ def test_enrollment_ingest_refuses_other_roles(jwt_client, api_client):
     body = {"username": "ana", "course_run_key": RUN_KEY}
     assert api_client.post(URL, body, format="json").status_code == 401
     assert jwt_client("ana").post(URL, body, format="json").status_code == 403
+
+
+def test_a_new_enrollment_in_a_stored_run_costs_thirteen_statements(issuer, django_assert_max_num_queries):
+    """The answer names the run the writer was given: it is not read again (one statement more before)."""
+    issuer.post(URL, {"username": "ana", "course_run_key": RUN_KEY}, format="json")  # the run and the token's user
+
+    with django_assert_max_num_queries(13):
+        response = issuer.post(URL, {"username": "ben", "course_run_key": RUN_KEY}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["course_run_key"] == RUN_KEY
