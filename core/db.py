@@ -121,3 +121,15 @@ def in_list(
     """``column IN (%s, ...)`` and its parameters (prepared by ``field`` when given); ``values`` not empty."""
     params = [field.get_db_prep_value(value, connection) for value in values] if field is not None else list(values)
     return f"{column} IN ({', '.join(['%s'] * len(params))})", params
+
+
+def any_in(conditions: "Iterable[tuple[str, Collection[Any], models.Field[Any, Any] | None]]") -> tuple[str, list[Any]]:
+    """``(a IN (...) OR b IN (...))`` of the ``(column, values, field)`` conditions whose values are not
+    empty, and its parameters; ``("", [])`` when every list is empty (nothing can match)."""
+    parts, params = [], []
+    for column, values, field in conditions:
+        if values:
+            sql, values_params = in_list(column, values, field)
+            parts.append(sql)
+            params += values_params
+    return (f"({' OR '.join(parts)})", params) if parts else ("", [])

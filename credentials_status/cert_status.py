@@ -18,7 +18,7 @@ from django.db.models import Field
 from django.db.models.options import Options
 from django.utils import timezone
 
-from core.db import columns_read, in_list
+from core.db import any_in, columns_read, in_list
 from core.models import User
 from credentials_status.data import (
     STATUS_RANK,
@@ -182,17 +182,12 @@ def _learner_of(query: StatusQuery, by_name: dict[str, _Learner], by_id: dict[in
 def _learners_read(queries: list[StatusQuery]) -> list[_Learner]:
     names = {q.username for q in queries if q.username}
     ids = {q.lms_user_id for q in queries if q.lms_user_id is not None}
-    user = _Tables.user()
-    wanted, params = [], []
-    for column, values in ((user.column("username"), names), (user.column("lms_user_id"), ids)):
-        if values:
-            sql, values_params = in_list(column, values)
-            wanted.append(sql)
-            params += values_params
+    wanted, params = any_in([(_USERS.column("username"), names, None), (_USERS.column("lms_user_id"), ids, None)])
     if not wanted:
         return []
-    sql = f"SELECT {user.select('id', 'username', 'lms_user_id')} FROM {user.table} WHERE {' OR '.join(wanted)}"  # noqa: S608
-    return [_Learner(*row) for row in columns_read(sql, params, user.fields("id", "username", "lms_user_id"))]
+    columns = ("id", "username", "lms_user_id")
+    sql = f"SELECT {_USERS.select(*columns)} FROM {_USERS.table} WHERE {wanted}"  # noqa: S608
+    return [_Learner(*row) for row in columns_read(sql, params, _USERS.fields(*columns))]
 
 
 def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkRecords:
@@ -226,13 +221,12 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
     run_ids = {c.run.pk for learner_records in records.credentials.values() for c in learner_records.rows}
     run_ids |= {e.run.pk for learner_records in records.enrollments.values() for e in learner_records.rows}
     if run_ids:
-        grade = _Tables.grade()
-        learners_sql, learner_params = in_list(grade.column("learner"), learner_ids)
-        runs_sql, run_params = in_list(grade.column("course_run"), run_ids)
+        learners_sql, learner_params = in_list(_GRADES.column("learner"), learner_ids)
+        runs_sql, run_params = in_list(_GRADES.column("course_run"), run_ids)
         names = ("learner", "course_run", "letter_grade", "percent_grade", "verified")
-        sql = f"SELECT {grade.select(*names)} FROM {grade.table} WHERE {learners_sql} AND {runs_sql}"  # noqa: S608
+        sql = f"SELECT {_GRADES.select(*names)} FROM {_GRADES.table} WHERE {learners_sql} AND {runs_sql}"  # noqa: S608
         for learner_id, run_id, letter, percent, verified in columns_read(
-            sql, learner_params + run_params, grade.fields(*names)
+            sql, learner_params + run_params, _GRADES.fields(*names)
         ):
             records.grades[learner_id][run_id] = GradeData(letter, percent, verified)
     return records
@@ -267,29 +261,13 @@ class _Table:
         return [self.field(name) for name in names]
 
 
-class _Tables:
-    """The tables of a status answer, reached through the credential's foreign keys (no other app's models)."""
-
-    @staticmethod
-    def user() -> _Table:
-        return _Table(User._meta)
-
-    @staticmethod
-    def credential() -> _Table:
-        return _Table(CourseRunCredential._meta)
-
-    @staticmethod
-    def grade() -> _Table:
-        return _Table(Grade._meta)
-
-    @staticmethod
-    def run() -> _Table:
-        return _Table(CourseRunCredential._meta.get_field("course_run").related_model._meta)  # type: ignore[union-attr]
-
-    @staticmethod
-    def course() -> _Table:
-        run = CourseRunCredential._meta.get_field("course_run").related_model
-        return _Table(run._meta.get_field("course").related_model._meta)  # type: ignore[union-attr]
+# The tables of a status answer; the catalog's reached through the credential's foreign keys (no other
+# app's models imported).
+_USERS = _Table(User._meta)
+_CREDENTIALS = _Table(CourseRunCredential._meta)
+_GRADES = _Table(Grade._meta)
+_RUNS = _Table(_CREDENTIALS.field("course_run").related_model._meta)  # type: ignore[union-attr]
+_COURSES = _Table(_RUNS.field("course").related_model._meta)  # type: ignore[union-attr]
 
 
 def _credential_rows(
@@ -297,32 +275,32 @@ def _credential_rows(
 ) -> list[tuple[Any, ...]]:
     """``(learner id, run id, run uuid, run key, course uuid, status, type, certificate_available_date)``
     of the learners' credentials in these courses and runs, by course key, run start and run key."""
-    credential, run, course = _Tables.credential(), _Tables.run(), _Tables.course()
-    scope, params = [], []
-    for table, name, values in ((course, "uuid", course_uuids), (run, "uuid", run_uuids), (run, "key", run_keys)):
-        if values:
-            sql, values_params = in_list(table.column(name), values, table.field(name))
-            scope.append(sql)
-            params += values_params
+    scope, params = any_in(
+        [
+            (_COURSES.column("uuid"), course_uuids, _COURSES.field("uuid")),
+            (_RUNS.column("uuid"), run_uuids, _RUNS.field("uuid")),
+            (_RUNS.column("key"), run_keys, None),
+        ]
+    )
     if not scope:
         return []
-    learners_sql, learner_params = in_list(credential.column("learner"), learner_ids)
+    learners_sql, learner_params = in_list(_CREDENTIALS.column("learner"), learner_ids)
     columns = [
-        (credential, "learner"),
-        (credential, "course_run"),
-        (run, "uuid"),
-        (run, "key"),
-        (course, "uuid"),
-        (credential, "status"),
-        (credential, "type"),
-        (credential, "certificate_available_date"),
+        (_CREDENTIALS, "learner"),
+        (_CREDENTIALS, "course_run"),
+        (_RUNS, "uuid"),
+        (_RUNS, "key"),
+        (_COURSES, "uuid"),
+        (_CREDENTIALS, "status"),
+        (_CREDENTIALS, "type"),
+        (_CREDENTIALS, "certificate_available_date"),
     ]
     sql = (
-        f"SELECT {', '.join(table.column(name) for table, name in columns)} FROM {credential.table}"  # noqa: S608
-        f" INNER JOIN {run.table} ON {credential.column('course_run')} = {run.column('id')}"
-        f" INNER JOIN {course.table} ON {run.column('course')} = {course.column('id')}"
-        f" WHERE {learners_sql} AND ({' OR '.join(scope)})"
-        f" ORDER BY {course.column('key')} ASC, {run.column('start')} ASC, {run.column('key')} ASC"
+        f"SELECT {', '.join(table.column(name) for table, name in columns)} FROM {_CREDENTIALS.table}"  # noqa: S608
+        f" INNER JOIN {_RUNS.table} ON {_CREDENTIALS.column('course_run')} = {_RUNS.column('id')}"
+        f" INNER JOIN {_COURSES.table} ON {_RUNS.column('course')} = {_COURSES.column('id')}"
+        f" WHERE {learners_sql} AND {scope}"
+        f" ORDER BY {_COURSES.column('key')} ASC, {_RUNS.column('start')} ASC, {_RUNS.column('key')} ASC"
     )
     return columns_read(sql, learner_params + params, [table.field(name) for table, name in columns])
 

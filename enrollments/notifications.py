@@ -64,7 +64,9 @@ def enrollment_notices(*, notifications: Sequence[EnrollmentNotification]) -> li
     ``{"learner_id": 7, "course_run_ids": [3, 4]}`` for a learner newly enrolled;
     ``{"pending_enrollment_ids": [11, 12]}`` for an email newly pending in those rows' runs.
     """
-    run_ids = _course_run_ids(keys=[key for n in notifications for key, _ in n.course_runs])
+    run_ids = {
+        run.key: run.id for run in course_runs_read(keys=[key for n in notifications for key, _ in n.course_runs])
+    }
     notices: list[Notice] = [
         {"learner_id": n.learner_id, "course_run_ids": [run_ids[key] for key, _ in n.course_runs if key in run_ids]}
         for n in notifications
@@ -123,7 +125,3 @@ def enrollment_notifications_load(*, notices: Sequence[Notice]) -> list[tuple[No
     if len(loaded) < len(notices):
         log.info("bulk_enrollment_notifications_not_needed", extra={"count": len(notices) - len(loaded)})
     return loaded
-
-
-def _course_run_ids(*, keys: Iterable[str]) -> dict[str, int]:
-    return {run.key: run.id for run in course_runs_read(keys=keys)}

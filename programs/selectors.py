@@ -199,8 +199,8 @@ def exclusion_origins(*, program_uuids: Iterable[UUID]) -> dict[UUID, list[Exclu
 
 
 def program_facts_by_uuid(*, program_uuid: UUID) -> ProgramFacts | None:
-    """The program's facts (``program_facts``); ``None`` when no program has this uuid."""
-    found = program_facts(Program.objects.filter(uuid=program_uuid))
+    """The program's facts (``_program_facts``); ``None`` when no program has this uuid."""
+    found = _program_facts(Program.objects.filter(uuid=program_uuid))
     return found[0] if found else None
 
 
@@ -214,10 +214,10 @@ def program_facts_holding_runs(*, run_ids: Collection[int]) -> list[ProgramFacts
         .values_list("program_id", flat=True)
         .distinct()
     )
-    return program_facts(Program.objects.filter(pk__in=program_ids))
+    return _program_facts(Program.objects.filter(pk__in=program_ids))
 
 
-def program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
+def _program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
     """The queried programs (by title), their ordered courses, every run and the exclusions.
 
     Three queries: the programs with their courses (one row per course, a program without courses

@@ -109,8 +109,9 @@ def learner_name(number: int) -> LearnerName:
     """
     cycle, pair = divmod(number, len(FIRST_NAMES) * len(LAST_NAMES))
     first = FIRST_NAMES[pair % len(FIRST_NAMES)]
-    # Neighbours get different last names too: for a given first name, ``pair // len(FIRST_NAMES)`` runs
-    # over every last name once, as 701 (7 x 100 + 1) and 98 names have no common factor.
+    # Neighbours get different last names too. With ``pair = q * 100 + a`` (``a`` the first name), the index
+    # is ``q * 1401 + 7 * a`` modulo 98: 1401 and 98 share no factor, so for one first name ``q`` runs over
+    # every last name once.
     last = LAST_NAMES[(pair // len(FIRST_NAMES) * 701 + 7 * pair) % len(LAST_NAMES)]
     suffix = str(cycle) if cycle else ""
     username = (f"{first}.{last}", f"{first}_{last}", f"{last}.{first}")[number % 3] + suffix
