@@ -29,8 +29,15 @@ def client_for(username: str, **claims: object) -> "APIClient":
 
 
 def measure(call: Callable[[], object], *, repeat: int) -> tuple[float, float, float]:
-    """(median, p95, max) latency in milliseconds over ``repeat`` calls, after one warm-up call."""
+    """(median, p95, max) latency in milliseconds over ``repeat`` calls, after one warm-up call.
+
+    The process's loaded objects (and the benchmark's data) are frozen after the warm-up, as a gunicorn
+    worker's are once it has loaded the service (``core.startup.loaded_objects_freeze``, settings/wsgi.py).
+    """
+    from core.startup import loaded_objects_freeze
+
     call()
+    loaded_objects_freeze()
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()

@@ -4,11 +4,13 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import Col
+from django.db.models.options import Options
 
 T = TypeVar("T")
 
@@ -83,10 +85,13 @@ def retry_on_integrity_error(write: Callable[[], T], *, attempts: int = 3) -> T:
     raise AssertionError("unreachable")
 
 
-def columns_read(sql: str, params: Sequence[Any], fields: "Sequence[models.Field[Any, Any]]") -> list[tuple[Any, ...]]:
+def columns_read(
+    sql: str, params: Sequence[Any], fields: "Sequence[models.Field[Any, Any] | None]"
+) -> list[tuple[Any, ...]]:
     """The rows of a hand-written ``SELECT`` whose columns are these model fields, in this order, each value
     converted as the ORM converts it on this database (UUIDs from SQLite's text, aware datetimes, booleans
-    from integers, decimals at their field's places).
+    from integers, decimals at their field's places). ``None`` for a computed column: its value as the
+    database driver gives it.
 
     For hot reads whose filter Django takes longer to build than the database to run (issue 17):
     ``sql`` names tables and columns through ``quote_name`` and ``Field.column``; ``params`` go through
@@ -94,6 +99,8 @@ def columns_read(sql: str, params: Sequence[Any], fields: "Sequence[models.Field
     """
     converters = []
     for position, field in enumerate(fields):
+        if field is None:
+            continue
         column = Col(field.model._meta.db_table, field)
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if found:
@@ -133,3 +140,28 @@ def any_in(conditions: "Iterable[tuple[str, Collection[Any], models.Field[Any, A
             parts.append(sql)
             params += values_params
     return (f"({' OR '.join(parts)})", params) if parts else ("", [])
+
+
+@dataclass(frozen=True)
+class Table:
+    """A model's table as a hand-written statement names it (``columns_read``): the quoted table, its
+    qualified quoted columns and the fields behind them. Only identifiers from the model's metadata go
+    into the statement's text; every value is a parameter."""
+
+    meta: "Options[Any]"
+
+    @property
+    def table(self) -> str:
+        return connection.ops.quote_name(self.meta.db_table)
+
+    def field(self, name: str) -> "models.Field[Any, Any]":
+        return self.meta.get_field(name)  # type: ignore[return-value]
+
+    def column(self, name: str) -> str:
+        return f"{self.table}.{connection.ops.quote_name(self.field(name).column or name)}"
+
+    def select(self, *names: str) -> str:
+        return ", ".join(self.column(name) for name in names)
+
+    def fields(self, *names: str) -> "list[models.Field[Any, Any]]":
+        return [self.field(name) for name in names]

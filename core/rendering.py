@@ -11,9 +11,11 @@ field, so formats cannot drift; dates are moved to the current time zone looked 
 Only output serializers of plain objects qualify: no ``SerializerMethodField``, no model managers.
 """
 
+import inspect
+import keyword
 from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -46,22 +48,74 @@ def _object_writer(serializer: serializers.Serializer) -> Writer:
         if isinstance(field, serializers.SerializerMethodField):
             raise TypeError(f"{type(serializer).__name__}.{name}: a method field needs the serializer itself")
         if not field.write_only:
-            attribute = field.source_attrs[0] if len(field.source_attrs) == 1 else None
-            plan.append((name, attribute, field.source_attrs, _writer(field)))
+            plan.append(_Step(name, field.source_attrs, _writer(field), _inline_kind(field)))
+    by_type: dict[type, Writer] = {}
 
     def write(instance: Any, zone: Any) -> dict[str, Any]:
+        kind = type(instance)
+        compiled = by_type.get(kind)
+        if compiled is None:
+            compiled = by_type[kind] = _compiled_writer(plan, kind)
+        return compiled(instance, zone)  # type: ignore[no-any-return]
+
+    return write
+
+
+class _Step(NamedTuple):
+    """One output field: its name, where its value is read, how it is written."""
+
+    name: str
+    source_attrs: list[str]
+    write_value: Writer
+    inline: str | None  # for the builtin-call leaves, an expression that writes the value ``{v}``
+
+
+def _inline_kind(field: fields.Field) -> str | None:
+    # The exact classes whose to_representation is one builtin call (a subclass may change it).
+    if type(field) is fields.CharField or (type(field) is fields.UUIDField and field.uuid_format == "hex_verbose"):
+        return "{v} if type({v}) is str else str({v})"
+    if type(field) is fields.IntegerField:
+        return "int({v})"
+    return None
+
+
+def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
+    """The writer of ``plan`` for instances of ``kind``: one generated function that reads each plain
+    attribute directly and writes builtin leaves inline, as ``dataclasses`` generates its ``__init__``.
+
+    A mapping, a method, a dotted source or a name that is not an identifier goes through DRF's own
+    lookup (``fields.get_attribute``), which also calls what it finds callable.
+    """
+    if issubclass(kind, Mapping):
+        return _generic_writer(plan)
+    namespace: dict[str, Any] = {"get_attribute": fields.get_attribute}
+    entries = []
+    for index, step in enumerate(plan):
+        namespace[f"write_{index}"], namespace[f"source_{index}"] = step.write_value, step.source_attrs
+        attribute = step.source_attrs[0] if len(step.source_attrs) == 1 else ""
+        if attribute.isidentifier() and not keyword.iskeyword(attribute) and _plain_attribute(kind, attribute):
+            read = f"o.{attribute}"
+        else:
+            read = f"get_attribute(o, source_{index})"
+        written = f"({step.inline.format(v=f'v{index}')})" if step.inline else f"write_{index}(v{index}, zone)"
+        entries.append(f"{step.name!r}: None if (v{index} := {read}) is None else {written},")
+    source = "def write(o, zone):\n    return {\n" + "".join(f"        {e}\n" for e in entries) + "    }\n"
+    exec(compile(source, f"<rendering of {kind.__qualname__}>", "exec"), namespace)  # noqa: S102
+    return namespace["write"]  # type: ignore[no-any-return]
+
+
+def _plain_attribute(kind: type, attribute: str) -> bool:
+    """Whether ``kind``'s ``attribute`` is a value to read as is: a data field or a property, not a method."""
+    found = inspect.getattr_static(kind, attribute, None)
+    return not (inspect.isfunction(found) or isinstance(found, staticmethod | classmethod))
+
+
+def _generic_writer(plan: list[_Step]) -> Writer:
+    def write(instance: Any, zone: Any) -> dict[str, Any]:
         answer = {}
-        direct = not isinstance(instance, Mapping)
-        for name, attribute, source_attrs, write_value in plan:
-            # A data class's plain attribute is read directly; DRF's lookup (mappings, dotted sources,
-            # methods to call) serves everything else.
-            if direct and attribute:
-                value = getattr(instance, attribute)
-                if callable(value):
-                    value = fields.get_attribute(instance, source_attrs)
-            else:
-                value = fields.get_attribute(instance, source_attrs)
-            answer[name] = None if value is None else write_value(value, zone)
+        for step in plan:
+            value = fields.get_attribute(instance, step.source_attrs)
+            answer[step.name] = None if value is None else step.write_value(value, zone)
         return answer
 
     return write

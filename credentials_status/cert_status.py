@@ -13,12 +13,9 @@ from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
-from django.db import connection
-from django.db.models import Field
-from django.db.models.options import Options
 from django.utils import timezone
 
-from core.db import any_in, columns_read, in_list
+from core.db import Table, any_in, columns_read, in_list
 from core.models import User
 from credentials_status.data import (
     STATUS_RANK,
@@ -238,36 +235,13 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
 # models' metadata (quoted) are put into the text; every value is a parameter (hence the S608 waivers).
 
 
-@dataclass(frozen=True)
-class _Table:
-    """A model's table as the statements below name it: quoted table, qualified columns, the fields."""
-
-    meta: "Options[Any]"
-
-    @property
-    def table(self) -> str:
-        return connection.ops.quote_name(self.meta.db_table)
-
-    def field(self, name: str) -> "Field[Any, Any]":
-        return self.meta.get_field(name)  # type: ignore[return-value]
-
-    def column(self, name: str) -> str:
-        return f"{self.table}.{connection.ops.quote_name(self.field(name).column or name)}"
-
-    def select(self, *names: str) -> str:
-        return ", ".join(self.column(name) for name in names)
-
-    def fields(self, *names: str) -> "list[Field[Any, Any]]":
-        return [self.field(name) for name in names]
-
-
 # The tables of a status answer; the catalog's reached through the credential's foreign keys (no other
 # app's models imported).
-_USERS = _Table(User._meta)
-_CREDENTIALS = _Table(CourseRunCredential._meta)
-_GRADES = _Table(Grade._meta)
-_RUNS = _Table(_CREDENTIALS.field("course_run").related_model._meta)  # type: ignore[union-attr]
-_COURSES = _Table(_RUNS.field("course").related_model._meta)  # type: ignore[union-attr]
+_USERS = Table(User._meta)
+_CREDENTIALS = Table(CourseRunCredential._meta)
+_GRADES = Table(Grade._meta)
+_RUNS = Table(_CREDENTIALS.field("course_run").related_model._meta)  # type: ignore[union-attr]
+_COURSES = Table(_RUNS.field("course").related_model._meta)  # type: ignore[union-attr]
 
 
 def _credential_rows(

@@ -3,14 +3,15 @@
 (learner_cert_status and its bulk form live in ``credentials_status.cert_status``.)
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
 from django.utils import timezone
 
+from core.db import Table, columns_read, in_list
 from core.models import User
 from core.records import RecordRow, learner_history_rows, learner_record_rows
 from core.selectors import learner_find
@@ -36,30 +37,33 @@ def learner_records(
     *,
     username: str | None = None,
     lms_user_id: int | None = None,
-    course_uuids: Iterable[UUID] | None = None,
+    course_run_ids: Collection[int] | None = None,
 ) -> LearnerRecords:
-    """A learner's credentials, enrollments and grades (in the given courses, or all): three queries.
+    """A learner's credentials, enrollments and grades (in the given runs, or all): three statements,
+    hand-written (``core.db.columns_read``; a program's hundreds of runs are too many for the ORM's
+    filter building and conversion on the hot path, issue 17).
 
     ``learner`` None is a learner unknown to the service: no records, and the identifier asked for.
     """
     if learner is None:
         return LearnerRecords(lms_user_id=lms_user_id, username=username)
-    uuids = None if course_uuids is None else list(course_uuids)
-    scope = Q() if uuids is None else Q(course_run__course__uuid__in=uuids)
+    run_ids = None if course_run_ids is None else list(course_run_ids)
     credentials = {
         run_id: CredentialFacts(status=status, type=type_, certificate_available_date=available)
-        for run_id, status, type_, available in CourseRunCredential.objects.filter(scope, learner=learner).values_list(
-            "course_run_id", "status", "type", "certificate_available_date"
+        for run_id, status, type_, available in _learner_rows(
+            _CREDENTIALS, ("course_run", "status", "type", "certificate_available_date"), learner.pk, run_ids
         )
     }
     enrollments = {
         run_id: EnrollmentFacts(mode=mode, is_active=is_active)
-        for run_id, (mode, is_active) in learner_enrollment_states(learner_id=learner.pk, course_uuids=uuids).items()
+        for run_id, (mode, is_active) in learner_enrollment_states(
+            learner_id=learner.pk, course_run_ids=run_ids
+        ).items()
     }
     grades = {
         run_id: GradeData(letter, percent, verified)
-        for run_id, letter, percent, verified in Grade.objects.filter(scope, learner=learner).values_list(
-            "course_run_id", "letter_grade", "percent_grade", "verified"
+        for run_id, letter, percent, verified in _learner_rows(
+            _GRADES, ("course_run", "letter_grade", "percent_grade", "verified"), learner.pk, run_ids
         )
     }
     return LearnerRecords(
@@ -69,6 +73,24 @@ def learner_records(
         enrollments=enrollments,
         grades=grades,
     )
+
+
+_CREDENTIALS = Table(CourseRunCredential._meta)
+_GRADES = Table(Grade._meta)
+
+
+def _learner_rows(
+    table: Table, names: tuple[str, ...], learner_id: int, run_ids: list[int] | None
+) -> list[tuple[Any, ...]]:
+    """These columns of the learner's rows of ``table`` (in these runs, or all)."""
+    where, params = f"{table.column('learner')} = %s", [learner_id]
+    if run_ids is not None:
+        if not run_ids:
+            return []
+        runs_sql, run_params = in_list(table.column("course_run"), run_ids)
+        where, params = f"{where} AND {runs_sql}", params + run_params
+    sql = f"SELECT {table.select(*names)} FROM {table.table} WHERE {where}"  # noqa: S608
+    return columns_read(sql, params, table.fields(*names))
 
 
 def program_by_uuid(program_uuid: UUID) -> ProgramFacts:
@@ -95,7 +117,10 @@ def learner_program_status(
     program = program_by_uuid(program_uuid)
     learner = learner_find(username=username, lms_user_id=lms_user_id)
     records = learner_records(
-        learner, username=username, lms_user_id=lms_user_id, course_uuids=[c.uuid for c in program.courses]
+        learner,
+        username=username,
+        lms_user_id=lms_user_id,
+        course_run_ids=[run.id for course in program.courses for run in course.runs],
     )
     return reconcile_program_status(program, records, now or timezone.now())
 

@@ -167,3 +167,53 @@ def test_a_method_field_is_refused():
 
     with pytest.raises(TypeError, match="method field"):
         render(WithMethod, object())
+
+
+class _Inner(serializers.Serializer):
+    name = serializers.CharField()
+
+
+class _Shapes(serializers.Serializer):
+    """Sources the generated writers read directly and those they leave to DRF's lookup."""
+
+    plain = serializers.CharField()
+    count = serializers.IntegerField()
+    derived = serializers.CharField()  # a property
+    called = serializers.CharField(source="shout")  # a method: DRF calls it
+    dotted = serializers.CharField(source="inner.name")
+    inner = _Inner(allow_null=True)
+    flag = serializers.BooleanField()
+
+
+class _Item:
+    def __init__(self, plain, count, inner):
+        self.plain, self.count, self.inner, self.flag = plain, count, inner, 1
+
+    @property
+    def derived(self):
+        return self.plain + "!"
+
+    def shout(self):
+        return self.plain.upper()
+
+
+class _Named:
+    def __init__(self, name):
+        self.name = name
+
+
+def test_generated_writers_read_every_kind_of_source_as_drf_does():
+    items = [_Item("ana", 3, _Named("x")), _Item("bo", "4", _Named(7))]
+    mapping = {
+        "plain": "m",
+        "count": 1,
+        "derived": "d",
+        "shout": "S",
+        "inner": {"name": "n"},
+        "flag": True,
+    }
+    for instance in [*items, mapping]:
+        same_bytes(render(_Shapes, instance), _Shapes(instance).data)
+    # The called method is called, not written as its repr; the string count becomes a number.
+    assert render(_Shapes, items[1])["called"] == "BO"
+    assert render(_Shapes, items[1])["count"] == 4

@@ -67,3 +67,22 @@ def test_production_connection_lifetime_can_be_set_to_a_connection_per_request()
     result = load_settings(DATABASE, DATABASE_CONN_MAX_AGE="0")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "0"
+
+
+def test_a_worker_freezes_what_it_loaded_once_the_application_is_ready():
+    # A full collection in the middle of a request walked every object Django and the apps had loaded
+    # (docs/performance.rst, "Garbage collection"); the WSGI module freezes them after loading.
+    import gc
+    import importlib
+    import sys
+
+    gc.unfreeze()
+    sys.modules.pop("settings.wsgi", None)
+    try:
+        module = importlib.import_module("settings.wsgi")
+        frozen = gc.get_freeze_count()
+        assert callable(module.application)
+        assert frozen > 50_000, frozen  # Django, DRF and the apps: a few hundred thousand objects
+    finally:
+        gc.unfreeze()
+        sys.modules.pop("settings.wsgi", None)
