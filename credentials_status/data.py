@@ -1,9 +1,15 @@
-"""Plain values returned by the learner status selectors."""
+"""Plain values returned by the learner status selectors.
+
+The values built once per run or per answered item (a bulk answer holds tens of thousands, a program
+answer a few per run) are ``NamedTuple``s: as immutable and hashable as the frozen data classes, and built
+five times faster, which was a fifth of a bulk status request (issue 17). The rest are frozen data classes.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID
 
 from programs.data import CourseFacts, ProgramFacts, RunFacts
@@ -44,21 +50,18 @@ class RecordedGrade:
     percent_grade: Decimal
 
 
-@dataclass(frozen=True)
-class GradeData:
+class GradeData(NamedTuple):
     letter_grade: str
     percent_grade: Decimal
     verified: bool
 
 
-@dataclass(frozen=True)
-class RunRef:
+class RunRef(NamedTuple):
     uuid: UUID | None
     key: str | None
 
 
-@dataclass(frozen=True)
-class StatusItem:
+class StatusItem(NamedTuple):
     course_uuid: UUID | None
     course_run: RunRef | None
     status: LearnerRunStatus
@@ -123,15 +126,13 @@ class CourseProgress(StrEnum):
     NOT_STARTED = "not_started"
 
 
-@dataclass(frozen=True)
-class CredentialFacts:
+class CredentialFacts(NamedTuple):
     status: str
     type: str
     certificate_available_date: datetime | None = None
 
 
-@dataclass(frozen=True)
-class EnrollmentFacts:
+class EnrollmentFacts(NamedTuple):
     mode: str
     is_active: bool
 
@@ -147,16 +148,14 @@ class LearnerRecords:
     grades: dict[int, GradeData] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class RunLearnerStatus:
+class RunLearnerStatus(NamedTuple):
     status: LearnerRunStatus
     type: str | None = None
     certificate_available_date: datetime | None = None
     grade: GradeData | None = None
 
 
-@dataclass(frozen=True)
-class ProgramRunStatus:
+class ProgramRunStatus(NamedTuple):
     uuid: UUID
     key: str
     title: str

@@ -128,7 +128,9 @@ def pending_emails(*, emails: Iterable[str]) -> set[str]:
     """
     wanted = sorted(set(emails))
     if len(wanted) == 1:
-        return set(wanted) if PendingEnrollment.objects.filter(email=wanted[0]).exists() else set()
+        # Hand-written (core.db.columns_read): the ORM took longer to build this EXISTS than to run it.
+        sql = f"SELECT 1 FROM {_PENDING.table} WHERE {_PENDING.column('email')} = %s LIMIT 1"  # noqa: S608
+        return set(wanted) if columns_read(sql, wanted, [None]) else set()
     found: set[str] = set()
     for batch in chunked(wanted, CHUNK):
         found.update(PendingEnrollment.objects.filter(email__in=batch).values_list("email", flat=True).distinct())
@@ -233,6 +235,7 @@ def learner_enrollment_states(
 
 
 _ENROLLMENTS = Table(Enrollment._meta)
+_PENDING = Table(PendingEnrollment._meta)
 
 
 def enrollments_of(*, usernames: Collection[str], course_run_keys: Collection[str]) -> list[tuple[str, str, str, bool]]:

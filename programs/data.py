@@ -123,8 +123,10 @@ class ExclusionOrigin:
         return f"excluded since {self.since:%Y-%m-%d} by {self.source or 'an unrecorded change'}"
 
 
-@dataclass(frozen=True)
-class RunFacts:
+class RunFacts(NamedTuple):
+    """A run as a program's reconciliation sees it; a tuple, built by the hundred per program read
+    (see credentials_status.data)."""
+
     id: int
     uuid: UUID
     key: str
