@@ -17,6 +17,14 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(selected: list[str]) -> None:
+    available = sorted(p.stem.removeprefix("bench_") for p in (ROOT / "bench").glob("bench_*.py"))
+    if any(name in ("-h", "--help") for name in selected):
+        print(__doc__)
+        print(f"Benchmarks: {', '.join(available)}")
+        return
+    unknown = [name for name in selected if name not in available]
+    if unknown:
+        raise SystemExit(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(available)}")
     workdir = tempfile.mkdtemp(prefix="cs-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ["DJANGO_SETTINGS_MODULE"] = "settings.test"
@@ -28,7 +36,7 @@ def main(selected: list[str]) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    names = selected or sorted(p.stem.removeprefix("bench_") for p in (ROOT / "bench").glob("bench_*.py"))
+    names = selected or available
     print(f"# credentials-status benchmarks ({os.environ['DATABASE_URL'].split(':')[0]}, {os.cpu_count()} cores)")
     print(f"# command: make bench   (or: .venv/bin/python bench/run.py {' '.join(names)})")
     for name in names:
