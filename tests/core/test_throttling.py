@@ -50,6 +50,35 @@ def test_behind_one_proxy_the_address_the_proxy_appended_is_the_client(settings)
     assert call(proxy, "198.51.100.2") != status.HTTP_429_TOO_MANY_REQUESTS
 
 
+def test_a_window_costs_one_small_counter_whatever_the_rate(monkeypatch):
+    # DRF's throttle cached the time of every request of the window in one list, moved whole to and from
+    # the cache at each call: at a busy subscriber's rate, tens of thousands of floats per request.
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"credit_callback": "1000/minute"})
+    clock = iter([6000.0 + i / 100 for i in range(300)])
+    monkeypatch.setattr(ScopedRateThrottle, "timer", lambda self: next(clock))
+    for _ in range(200):
+        assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    # One integer for the client's minute from 6000 s; nothing under DRF's key of the request times.
+    assert cache.get("throttle_credit_callback_203.0.113.7:100") == 200
+    assert cache.get("throttle_credit_callback_203.0.113.7") is None
+
+
+def test_the_budget_is_per_fixed_window_and_retry_after_says_when_it_reopens(monkeypatch):
+    now = {"t": 6030.0}  # half-way through the minute that began at 6000 s
+    monkeypatch.setattr(ScopedRateThrottle, "timer", lambda self: now["t"])
+    assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    refused = APIClient().post(CALLBACK, {}, format="json", REMOTE_ADDR="203.0.113.7")
+    assert refused.status_code == status.HTTP_429_TOO_MANY_REQUESTS
+    assert refused["Retry-After"] == "30"
+    now["t"] = 6059.5
+    assert call("203.0.113.7") == status.HTTP_429_TOO_MANY_REQUESTS
+    now["t"] = 6060.0  # the next window: the whole budget again
+    assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("203.0.113.7") == status.HTTP_429_TOO_MANY_REQUESTS
+
+
 @pytest.mark.parametrize(
     ("trusted", "remote_addr", "forwarded_for", "expected"),
     [
