@@ -6,7 +6,9 @@ current time zone at every date: on a 30-course program status that was most of 
 (issue 17). ``render(SerializerClass, answer)`` reads the same fields, once per class, and gives exactly
 ``SerializerClass(answer).data`` for data classes: every leaf is written by the serializer's own
 field, so formats cannot drift; dates are moved to the current time zone looked up once per answer.
-``tests/core/test_rendering.py`` and the endpoints' tests compare both on the same answers.
+``tests/core/test_rendering.py`` and the endpoints' tests compare both on the same answers. For each class
+of value met, the plan becomes one generated function (``_compiled_writer``), as ``dataclasses`` generates
+``__init__``: a per-field loop cost more than the values it wrote.
 
 Only output serializers of plain objects qualify: no ``SerializerMethodField``, no model managers.
 """
@@ -48,7 +50,8 @@ def _object_writer(serializer: serializers.Serializer) -> Writer:
         if isinstance(field, serializers.SerializerMethodField):
             raise TypeError(f"{type(serializer).__name__}.{name}: a method field needs the serializer itself")
         if not field.write_only:
-            plan.append(_Step(name, field.source_attrs, _writer(field), _inline_kind(field)))
+            leaf = _builtin_leaf(field)
+            plan.append(_Step(name, field.source_attrs, _writer(field), leaf[0] if leaf else None))
     by_type: dict[type, Writer] = {}
 
     def write(instance: Any, zone: Any) -> dict[str, Any]:
@@ -70,12 +73,13 @@ class _Step(NamedTuple):
     inline: str | None  # for the builtin-call leaves, an expression that writes the value ``{v}``
 
 
-def _inline_kind(field: fields.Field) -> str | None:
-    # The exact classes whose to_representation is one builtin call (a subclass may change it).
+def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
+    """For the exact field classes whose ``to_representation`` is one builtin call (a subclass may change
+    it): that call as an expression of ``{v}``, which generated writers inline, and as a writer."""
     if type(field) is fields.CharField or (type(field) is fields.UUIDField and field.uuid_format == "hex_verbose"):
-        return "{v} if type({v}) is str else str({v})"
+        return "{v} if type({v}) is str else str({v})", lambda value, zone: str(value)
     if type(field) is fields.IntegerField:
-        return "int({v})"
+        return "int({v})", lambda value, zone: int(value)
     return None
 
 
@@ -132,12 +136,10 @@ def _writer(field: fields.Field) -> Writer:
         return lambda values, zone: [None if value is None else write_item(value, zone) for value in values]
     if isinstance(field, fields.DateTimeField):
         return _datetime_writer(field)
+    leaf = _builtin_leaf(field)
+    if leaf is not None:
+        return leaf[1]
     write_leaf = field.to_representation
-    # The exact classes whose to_representation is one builtin call (a subclass may change it).
-    if type(field) is fields.CharField or (type(field) is fields.UUIDField and field.uuid_format == "hex_verbose"):
-        return lambda value, zone: str(value)
-    if type(field) is fields.IntegerField:
-        return lambda value, zone: int(value)
     if type(field) is fields.BooleanField:
         return lambda value, zone: value if value is True or value is False else write_leaf(value)
     if type(field) is fields.DecimalField and field.decimal_places is not None:
