@@ -6,14 +6,12 @@
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
 
-from core.db import Table, columns_read, in_list
 from core.models import User
-from core.records import RecordRow, learner_history_rows, learner_record_rows
+from core.records import RecordRow, learner_columns_read, learner_history_rows, learner_record_rows
 from core.selectors import learner_find
 from credentials_status.data import (
     CredentialFacts,
@@ -50,8 +48,11 @@ def learner_records(
     run_ids = None if course_run_ids is None else list(course_run_ids)
     credentials = {
         run_id: CredentialFacts(status=status, type=type_, certificate_available_date=available)
-        for run_id, status, type_, available in _learner_rows(
-            _CREDENTIALS, ("course_run", "status", "type", "certificate_available_date"), learner.pk, run_ids
+        for run_id, status, type_, available in learner_columns_read(
+            CourseRunCredential,
+            ("course_run", "status", "type", "certificate_available_date"),
+            learner_id=learner.pk,
+            course_run_ids=run_ids,
         )
     }
     enrollments = {
@@ -62,8 +63,11 @@ def learner_records(
     }
     grades = {
         run_id: GradeData(letter, percent, verified)
-        for run_id, letter, percent, verified in _learner_rows(
-            _GRADES, ("course_run", "letter_grade", "percent_grade", "verified"), learner.pk, run_ids
+        for run_id, letter, percent, verified in learner_columns_read(
+            Grade,
+            ("course_run", "letter_grade", "percent_grade", "verified"),
+            learner_id=learner.pk,
+            course_run_ids=run_ids,
         )
     }
     return LearnerRecords(
@@ -73,24 +77,6 @@ def learner_records(
         enrollments=enrollments,
         grades=grades,
     )
-
-
-_CREDENTIALS = Table(CourseRunCredential._meta)
-_GRADES = Table(Grade._meta)
-
-
-def _learner_rows(
-    table: Table, names: tuple[str, ...], learner_id: int, run_ids: list[int] | None
-) -> list[tuple[Any, ...]]:
-    """These columns of the learner's rows of ``table`` (in these runs, or all)."""
-    where, params = f"{table.column('learner')} = %s", [learner_id]
-    if run_ids is not None:
-        if not run_ids:
-            return []
-        runs_sql, run_params = in_list(table.column("course_run"), run_ids)
-        where, params = f"{where} AND {runs_sql}", params + run_params
-    sql = f"SELECT {table.select(*names)} FROM {table.table} WHERE {where}"  # noqa: S608
-    return columns_read(sql, params, table.fields(*names))
 
 
 def program_by_uuid(program_uuid: UUID) -> ProgramFacts:

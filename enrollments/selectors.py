@@ -13,9 +13,9 @@ from django.core.cache import cache
 from django.db.models import Q, Value
 from django.db.models.functions import Lower, Upper
 
-from core.db import Table, chunked, columns_read, in_list
+from core.db import Table, chunked, columns_read
 from core.models import User
-from core.records import RecordRow, learner_history_rows, learner_record_rows
+from core.records import RecordRow, learner_columns_read, learner_history_rows, learner_record_rows
 from enrollments.lms import LmsAccountProfile, LmsClient, missing_settings
 from enrollments.models import Enrollment, PendingEnrollment
 from programs.api import course_runs_read
@@ -120,6 +120,9 @@ def pending_pairs(*, emails: Iterable[str], run_ids: Iterable[int]) -> set[tuple
     return found
 
 
+_PENDING = Table(PendingEnrollment._meta)
+
+
 def pending_emails(*, emails: Iterable[str]) -> set[str]:
     """Which of these (normalised) emails have pending enrollments.
 
@@ -221,21 +224,10 @@ def learner_enrollment_states(
 ) -> dict[int, tuple[str, bool]]:
     """``(mode, is_active)`` of the learner's enrollments (in these runs, or all), by run id: one statement,
     hand-written (``core.db.columns_read``) for the program status's hot path (issue 17)."""
-    where, params = f"{_ENROLLMENTS.column('learner')} = %s", [learner_id]
-    if course_run_ids is not None:
-        if not course_run_ids:
-            return {}
-        runs_sql, run_params = in_list(_ENROLLMENTS.column("course_run"), course_run_ids)
-        where, params = f"{where} AND {runs_sql}", params + run_params
-    names = ("course_run", "mode", "is_active")
-    sql = f"SELECT {_ENROLLMENTS.select(*names)} FROM {_ENROLLMENTS.table} WHERE {where}"  # noqa: S608
-    return {
-        run_id: (mode, is_active) for run_id, mode, is_active in columns_read(sql, params, _ENROLLMENTS.fields(*names))
-    }
-
-
-_ENROLLMENTS = Table(Enrollment._meta)
-_PENDING = Table(PendingEnrollment._meta)
+    rows = learner_columns_read(
+        Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id, course_run_ids=course_run_ids
+    )
+    return {run_id: (mode, is_active) for run_id, mode, is_active in rows}
 
 
 def enrollments_of(*, usernames: Collection[str], course_run_keys: Collection[str]) -> list[tuple[str, str, str, bool]]:
