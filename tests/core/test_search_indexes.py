@@ -81,6 +81,28 @@ def test_search_reads_growing_tables_by_index(records, admin_client, name):
     assert _sequential_scans(lambda: SEARCHES[name](admin_client)) == []
 
 
+TRIGRAM_INDEXES = (
+    "core_user_username_trgm_idx",
+    "core_user_email_trgm_idx",
+    "core_user_full_name_trgm_idx",
+    "enrollments_pending_email_trgm_idx",
+)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not IS_POSTGRES, reason="LOUD SKIP: GIN index settings exist on PostgreSQL only (DATABASE_URL=postgres://...)"
+)
+def test_trigram_indexes_keep_a_short_pending_list():
+    # A search reads an index's whole pending list: up to 4 MB by default, which doubled the admin's user
+    # search at a million learners until a vacuum merged it (core.indexes).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)", [list(TRIGRAM_INDEXES)])
+        options = dict(cursor.fetchall())
+    assert set(options) == set(TRIGRAM_INDEXES)
+    assert all(found and "gin_pending_list_limit=64" in found for found in options.values()), options
+
+
 @pytest.mark.parametrize("query", ["ana_lovelace", "ANA@EXAMPLE.ORG", "4242", "lovel", "ace"])
 def test_console_search_finds_by_username_email_lms_id_or_part(records, query):
     assert [u.username for u in learner_search(query)] == ["ana_lovelace"]
