@@ -21,8 +21,8 @@ def learner_find(*, username: str | None = None, lms_user_id: int | None = None)
 
     A hand-written statement (``core.db.columns_read``, the model built with ``Model.from_db`` as the ORM
     builds it): authentication reads the learner at every request, and building the ORM's query took
-    longer than running it (issue 17). The comparison is the column's, as the ORM's ``exact`` is
-    (MariaDB's collation finds ``Ana`` for ``ana``).
+    longer than running it (issue 17). ``=`` compares as the ORM's ``exact`` does: exactly, on every
+    database (identifier columns are binary-collated on MariaDB, ``core.collation``).
     """
     value: int | str
     if lms_user_id is not None:

@@ -309,6 +309,7 @@ def _runs_and_exclusions(
         return runs_by_course, excluded
     names = ("course", "id", "uuid", "key", "title", "start", "end", "removed_at")
     courses_sql, params = in_list(_RUNS.column("course"), course_ids)
+    # Several programs: their exclusions were read above, and the flag column is a constant.
     flag, flag_params = "0", []
     if single_program is not None:
         flag = (
@@ -325,8 +326,8 @@ def _runs_and_exclusions(
         runs_by_course[course_id].append(
             RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
         )
-        if is_excluded:
-            excluded[single_program].add(run_id)  # type: ignore[index]
+        if is_excluded and single_program is not None:
+            excluded[single_program].add(run_id)
     return runs_by_course, excluded
 
 
