@@ -2,11 +2,12 @@
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import QuerySet
@@ -14,6 +15,7 @@ from django.db.models.expressions import Col
 from django.db.models.options import Options
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,20 @@ def columns_read(
     ``sql`` names tables and columns through ``quote_name`` and ``Field.column``; ``params`` go through
     the fields' ``get_db_prep_value``. ``tests/core/test_columns_read.py`` compares it with ``values_list``.
     """
+    return rows_converted(rows_fetched(sql, params), fields)
+
+
+def rows_fetched(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a hand-written statement as the database driver gives them (``columns_read`` converts them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def rows_converted(
+    rows: Iterable[tuple[Any, ...]], fields: "Sequence[models.Field[Any, Any] | None]"
+) -> list[tuple[Any, ...]]:
+    """Driver ``rows`` of a statement whose columns are these fields, converted as ``columns_read`` says."""
     converters = []
     for position, field in enumerate(fields):
         if field is None:
@@ -106,11 +122,8 @@ def columns_read(
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if found:
             converters.append((position, found, column))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     if not converters:
-        return [tuple(row) for row in rows]
+        return list(rows)
     converted = []
     for row in rows:
         values = list(row)
@@ -121,6 +134,13 @@ def columns_read(
             values[position] = value
         converted.append(tuple(values))
     return converted
+
+
+class Subquery(NamedTuple):
+    """A hand-written ``SELECT`` of one column and its parameters, for ``column IN (...)`` in another statement."""
+
+    sql: str
+    params: list[Any]
 
 
 def in_list(
@@ -141,6 +161,43 @@ def any_in(conditions: "Iterable[tuple[str, Collection[Any], models.Field[Any, A
             parts.append(sql)
             params += values_params
     return (f"({' OR '.join(parts)})", params) if parts else ("", [])
+
+
+class BuiltFromRows(Generic[K, T]):
+    """Values built from a hot read's driver rows, remembered while those rows stay the same.
+
+    Some reads return the same rows at nearly every request (a program's courses and runs, at every
+    learner's program status) and cost more in Python to convert and assemble than in the database to
+    find (issue 17). Here the rows are still fetched at every request, then compared with the rows the
+    remembered value was built from: equal rows give the same value, built once; any difference builds
+    it again. Whatever wrote the rows (the ORM, a bulk statement, another process), the next read sees
+    it: there is nothing to invalidate. ``build`` must depend on the rows alone, and callers must not
+    change what it returns. At most ``size`` keys, the least recently built dropped first; one per
+    process (a gunicorn worker's threads share it).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._built: dict[tuple[str, K], tuple[object, T]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, rows: object, build: Callable[[], T]) -> T:
+        """The value ``build()`` gives for these ``rows`` of ``key``: remembered, or built now."""
+        slot = (connection.alias, key)
+        remembered = self._built.get(slot)
+        if remembered is not None and remembered[0] == rows:
+            return remembered[1]
+        value = build()
+        with self._lock:
+            self._built.pop(slot, None)
+            self._built[slot] = (rows, value)
+            while len(self._built) > self._size:
+                del self._built[next(iter(self._built))]
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._built.clear()
 
 
 @dataclass(frozen=True)

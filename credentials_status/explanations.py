@@ -10,9 +10,10 @@ course's ``NextStep``); this module turns them into sentences in the active lang
 Every string here is marked for translation; placeholders are named so translators may reorder them.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext
@@ -40,6 +41,22 @@ def _(message: str) -> str:
 @lru_cache(maxsize=1024)
 def _translated(message: str, language: str | None) -> str:
     return gettext(message)  # ``language`` is part of the key only
+
+
+R = TypeVar("R", bound=Hashable)
+
+
+def _per_language(words: Callable[[R], str]) -> Callable[[R], str]:
+    """``words`` of a reason remembered per (reason, active language). Reasons are frozen values and the
+    words depend on nothing else; learners of one program share the same few reasons (the excluded run
+    they completed, the run that counts instead), and writing each again was about 30 us (issue 17)."""
+    remembered = lru_cache(maxsize=4096)(lambda reason, language: words(reason))
+
+    @wraps(words)
+    def written(reason: R) -> str:
+        return remembered(reason, get_language())  # type: ignore[no-any-return]
+
+    return written
 
 
 # One phrase per certificate type, so a translation never builds an article by rule.
@@ -138,6 +155,7 @@ def _support_advice(warning: ProgramWarning) -> str:
     return f"{where} {complete}"
 
 
+@_per_language
 def warning_for_support(warning: ProgramWarning) -> str:
     """Support's words: the run keys involved and which run counts instead."""
     if warning.code == ProgramWarningCode.PROGRAM_NOT_ACTIVE:
@@ -223,6 +241,7 @@ def _awaiting(run: ReasonRun) -> str:
     return _("Your certificate from %(run)s counts and will be available soon.") % {"run": _run_name(run)}
 
 
+@_per_language
 def warning_for_learner(warning: ProgramWarning) -> str:
     """The learner's words: which certificate does not count, and what to do instead."""
     if warning.code == ProgramWarningCode.PROGRAM_NOT_ACTIVE:
@@ -245,6 +264,7 @@ def warning_for_learner(warning: ProgramWarning) -> str:
     return f"{head} {_what_to_do(warning.next_step)}".strip()
 
 
+@_per_language
 def next_step_for_learner(step: NextStep) -> str:
     """One line: what the learner does next in this course."""
     course = step.course.title

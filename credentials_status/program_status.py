@@ -87,27 +87,23 @@ def _course_status(
     now: datetime,
     warnings: list[ProgramWarning],
 ) -> ProgramCourseStatus:
-    def touched(run: RunFacts) -> bool:
-        return run.id in learner.credentials or run.id in learner.enrollments
-
-    runs = sorted(
-        (run for run in course.runs if not run.removed or touched(run)),
-        key=lambda run: (run.start is None, run.start or now, run.key),
-    )
+    credentials, enrollments = learner.credentials, learner.enrollments
+    # course.runs are in the program's order (by start); a removed run only where the learner has a record.
+    runs = [run for run in course.runs if not run.removed or run.id in credentials or run.id in enrollments]
     statuses = [_run_status(run, program, learner, now) for run in runs]
 
     def qualifies(run: RunFacts) -> bool:
-        credential = learner.credentials.get(run.id)
+        credential = credentials.get(run.id)
         return credential is not None and credential_is_visible(credential, now) and credential.type in accepted
 
     def pending(status: ProgramRunStatus) -> bool:
         return status.learner.status == LearnerRunStatus.PENDING_AVAILABILITY and status.learner.type in accepted
 
-    pairs = list(zip(runs, statuses, strict=True))
+    qualifying = [status for run, status in zip(runs, statuses, strict=True) if qualifies(run)]
     counting = [status for status in statuses if status.counts_toward_program]
-    completed_in = [status for run, status in pairs if status.counts_toward_program and qualifies(run)]
-    excluded_completions = [status for run, status in pairs if status.excluded and qualifies(run)]
-    removed_completions = [status for run, status in pairs if status.removed and not status.excluded and qualifies(run)]
+    completed_in = [status for status in qualifying if status.counts_toward_program]
+    excluded_completions = [status for status in qualifying if status.excluded]
+    removed_completions = [status for status in qualifying if status.removed and not status.excluded]
 
     progress = _progress(completed_in, statuses)
     course_ref = CourseRef(key=course.key, title=course.title)

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
+from core.db import Subquery
 from core.models import User
 from core.records import RecordRow, learner_columns_read, learner_history_rows, learner_record_rows
 from core.selectors import learner_find
@@ -25,7 +26,7 @@ from credentials_status.exceptions import ProgramNotFound
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
 from credentials_status.program_status import reconcile_program_status
 from enrollments.api import learner_enrollment_states
-from programs.api import program_facts_by_uuid, program_facts_holding_runs
+from programs.api import program_facts_by_uuid, program_facts_holding_runs, program_runs_subquery
 
 # --- Learner program status ---------------------------------------------------------------------
 
@@ -35,7 +36,7 @@ def learner_records(
     *,
     username: str | None = None,
     lms_user_id: int | None = None,
-    course_run_ids: Collection[int] | None = None,
+    course_run_ids: Collection[int] | Subquery | None = None,
 ) -> LearnerRecords:
     """A learner's credentials, enrollments and grades (in the given runs, or all): three statements,
     hand-written (``core.db.columns_read``; a program's hundreds of runs are too many for the ORM's
@@ -45,7 +46,7 @@ def learner_records(
     """
     if learner is None:
         return LearnerRecords(lms_user_id=lms_user_id, username=username)
-    run_ids = None if course_run_ids is None else list(course_run_ids)
+    run_ids = course_run_ids if course_run_ids is None or isinstance(course_run_ids, Subquery) else list(course_run_ids)
     credentials = {
         run_id: CredentialFacts(status=status, type=type_, certificate_available_date=available)
         for run_id, status, type_, available in learner_columns_read(
@@ -103,10 +104,7 @@ def learner_program_status(
     program = program_by_uuid(program_uuid)
     learner = learner_find(username=username, lms_user_id=lms_user_id)
     records = learner_records(
-        learner,
-        username=username,
-        lms_user_id=lms_user_id,
-        course_run_ids=[run.id for course in program.courses for run in course.runs],
+        learner, username=username, lms_user_id=lms_user_id, course_run_ids=program_runs_subquery(program_id=program.id)
     )
     return reconcile_program_status(program, records, now or timezone.now())
 

@@ -143,6 +143,15 @@ class CourseFacts:
     title: str
     runs: tuple[RunFacts, ...] = ()
 
+    def __post_init__(self) -> None:
+        # In the order a program lists them: by start, unscheduled ones last, then by key. Sorted once
+        # here, as the facts are built, not for every learner reconciled against them.
+        object.__setattr__(self, "runs", tuple(sorted(self.runs, key=_by_start)))
+
+
+def _by_start(run: RunFacts) -> tuple[bool, datetime, str]:
+    return (run.start is None, run.start or datetime.min, run.key)
+
 
 @dataclass(frozen=True)
 class ProgramFacts:

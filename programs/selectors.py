@@ -3,13 +3,13 @@
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from core.db import Table, chunked, columns_read, in_list
+from core.db import BuiltFromRows, Subquery, Table, chunked, columns_read, in_list, rows_converted, rows_fetched
 from programs.data import (
     CourseFacts,
     CourseRunRow,
@@ -199,9 +199,50 @@ def exclusion_origins(*, program_uuids: Iterable[UUID]) -> dict[UUID, list[Exclu
 
 
 def program_facts_by_uuid(*, program_uuid: UUID) -> ProgramFacts | None:
-    """The program's facts (``_program_facts``); ``None`` when no program has this uuid."""
-    found = _program_facts(Program.objects.filter(uuid=program_uuid))
-    return found[0] if found else None
+    """The program's facts (as ``_program_facts`` builds them); ``None`` when no program has this uuid.
+
+    Two hand-written statements (the program with its courses, then the courses' runs with their
+    exclusion flag), read at every learner's program status. The facts built from their rows are
+    remembered while the rows stay the same (``core.db.BuiltFromRows``): a 30-course program's 300 runs
+    were converted and assembled again for every learner (issue 17).
+    """
+    uuid_sql, uuid_params = in_list(_PROGRAMS.column("uuid"), [program_uuid], _PROGRAMS.field("uuid"))
+    program_rows = rows_fetched(
+        f"SELECT {_PROGRAMS.select(*_PROGRAM_COLUMNS)}, {_LINKS.select(*_LINK_COLUMNS)},"  # noqa: S608
+        f" {_COURSES.select(*_COURSE_COLUMNS)} FROM {_PROGRAMS.table}"
+        f" LEFT JOIN {_LINKS.table} ON {_LINKS.column('program')} = {_PROGRAMS.column('id')}"
+        f" LEFT JOIN {_COURSES.table} ON {_COURSES.column('id')} = {_LINKS.column('course')}"
+        f" WHERE {uuid_sql} ORDER BY {_LINKS.column('position')}, {_LINKS.column('id')}",
+        uuid_params,
+    )
+    if not program_rows:
+        return None
+    program_id = program_rows[0][0]
+    course_ids = {row[len(_PROGRAM_COLUMNS)] for row in program_rows if row[len(_PROGRAM_COLUMNS)] is not None}
+    run_rows = rows_fetched(*_runs_statement(course_ids, program_id)) if course_ids else []
+
+    def build() -> ProgramFacts:
+        fields = [
+            *_PROGRAMS.fields(*_PROGRAM_COLUMNS),
+            *_LINKS.fields(*_LINK_COLUMNS),
+            *_COURSES.fields(*_COURSE_COLUMNS),
+        ]
+        programs, links = _programs_and_links(rows_converted(program_rows, fields))
+        runs_by_course, excluded = _runs_grouped(rows_converted(run_rows, _run_fields()), program_id)
+        return _facts_assembled(programs, links, runs_by_course, excluded)[0]
+
+    return _SINGLE_PROGRAM_FACTS.get(program_uuid, (program_rows, run_rows), build)
+
+
+def program_runs_subquery(*, program_id: int) -> Subquery:
+    """The ids of every run of the program's courses (removed and excluded ones included: the runs
+    ``program_facts_by_uuid`` lists), as a subquery for another statement's ``IN``."""
+    sql = (
+        f"SELECT {_RUNS.column('id')} FROM {_RUNS.table}"  # noqa: S608
+        f" INNER JOIN {_LINKS.table} ON {_LINKS.column('course')} = {_RUNS.column('course')}"
+        f" WHERE {_LINKS.column('program')} = %s"
+    )
+    return Subquery(sql, [program_id])
 
 
 def program_facts_holding_runs(*, run_ids: Collection[int]) -> list[ProgramFacts]:
@@ -229,6 +270,15 @@ def _program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
         return []
     course_ids = {link.course_id for course_links in links.values() for link in course_links}
     runs_by_course, excluded = _runs_and_exclusions(course_ids, list(programs))
+    return _facts_assembled(programs, links, runs_by_course, excluded)
+
+
+def _facts_assembled(
+    programs: "dict[int, _ProgramRow]",
+    links: "dict[int, list[_CourseLink]]",
+    runs_by_course: dict[int, list[RunFacts]],
+    excluded: dict[int, set[int]],
+) -> list[ProgramFacts]:
     return [
         ProgramFacts(
             id=program_id,
@@ -238,7 +288,12 @@ def _program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
             status=program.status,
             applicable_seat_types=tuple(program.applicable_seat_types or ()),
             courses=tuple(
-                CourseFacts(uuid=link.uuid, key=link.key, title=link.title, runs=tuple(runs_by_course[link.course_id]))
+                CourseFacts(
+                    uuid=link.uuid,
+                    key=link.key,
+                    title=link.title,
+                    runs=tuple(runs_by_course[link.course_id]),
+                )
                 for link in links[program_id]
             ),
             excluded_run_ids=frozenset(excluded[program_id]),
@@ -279,6 +334,14 @@ def _programs_with_courses(
         "program_courses__course__key",
         "program_courses__course__title",
     )
+    return _programs_and_links(rows)
+
+
+def _programs_and_links(
+    rows: Iterable[tuple[Any, ...]],
+) -> tuple[dict[int, _ProgramRow], dict[int, list[_CourseLink]]]:
+    """Rows of (program id, uuid, title, type, status, seat types, course id, uuid, key, title), one per
+    course of a program in order, as programs by id and each one's course links."""
     programs: dict[int, _ProgramRow] = {}
     links: dict[int, list[_CourseLink]] = defaultdict(list)
     for program_id, uuid, title, type_, status, seat_types, course_id, course_uuid, course_key, course_title in rows:
@@ -293,11 +356,9 @@ def _runs_and_exclusions(
 ) -> tuple[dict[int, list[RunFacts]], dict[int, set[int]]]:
     """The courses' runs by course, by start, and the runs each program excludes.
 
-    For one program the exclusion flag comes with each run (``EXISTS``): one statement; for several, the
-    exclusions are a second one. Hand-written (``core.db.columns_read``): a big program has hundreds of
-    runs, and the ORM took longer to build and convert them than the database to find them (issue 17).
+    For one program the exclusion flag comes with each run (``_runs_statement``): one statement; for
+    several, the exclusions are a second one.
     """
-    runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
     excluded: dict[int, set[int]] = defaultdict(set)
     single_program = program_ids[0] if len(program_ids) == 1 else None
     if single_program is None:
@@ -306,10 +367,29 @@ def _runs_and_exclusions(
         ):
             excluded[program_id].add(run_id)
     if not course_ids:
-        return runs_by_course, excluded
-    names = ("course", "id", "uuid", "key", "title", "start", "end", "removed_at")
+        return defaultdict(list), excluded
+    runs_by_course, flagged = _runs_grouped(
+        columns_read(*_runs_statement(course_ids, single_program), _run_fields()), single_program
+    )
+    excluded.update(flagged)
+    return runs_by_course, excluded
+
+
+_RUN_COLUMNS = ("course", "id", "uuid", "key", "title", "start", "end", "removed_at")
+
+
+def _run_fields() -> "list[models.Field[Any, Any] | None]":
+    return [*_RUNS.fields(*_RUN_COLUMNS), None]
+
+
+def _runs_statement(course_ids: set[int], single_program: int | None) -> tuple[str, list[Any]]:
+    """The courses' runs by start, and for ``single_program`` whether it excludes each (``EXISTS``).
+
+    Hand-written (``core.db``): a big program has hundreds of runs, and the ORM took longer to build and
+    convert them than the database to find them (issue 17).
+    """
     courses_sql, params = in_list(_RUNS.column("course"), course_ids)
-    # Several programs: their exclusions were read above, and the flag column is a constant.
+    # Several programs: their exclusions are read apart, and the flag column is a constant.
     flag, flag_params = "0", []
     if single_program is not None:
         flag = (
@@ -318,10 +398,18 @@ def _runs_and_exclusions(
         )
         flag_params = [single_program]
     sql = (
-        f"SELECT {_RUNS.select(*names)}, {flag} FROM {_RUNS.table} WHERE {courses_sql}"  # noqa: S608
+        f"SELECT {_RUNS.select(*_RUN_COLUMNS)}, {flag} FROM {_RUNS.table} WHERE {courses_sql}"  # noqa: S608
         f" ORDER BY {_RUNS.column('start')}, {_RUNS.column('key')}"
     )
-    rows = columns_read(sql, flag_params + params, [*_RUNS.fields(*names), None])
+    return sql, flag_params + params
+
+
+def _runs_grouped(
+    rows: list[tuple[Any, ...]], single_program: int | None
+) -> tuple[dict[int, list[RunFacts]], dict[int, set[int]]]:
+    """``_runs_statement``'s converted rows as runs by course, and the single program's exclusions."""
+    runs_by_course: dict[int, list[RunFacts]] = defaultdict(list)
+    excluded: dict[int, set[int]] = defaultdict(set)
     for course_id, run_id, uuid, key, title, start, end, removed_at, is_excluded in rows:
         runs_by_course[course_id].append(
             RunFacts(id=run_id, uuid=uuid, key=key, title=title, start=start, end=end, removed=removed_at is not None)
@@ -333,3 +421,11 @@ def _runs_and_exclusions(
 
 _RUNS = Table(CourseRun._meta)
 _EXCLUSIONS = Table(ProgramExcludedCourseRun._meta)
+_PROGRAMS = Table(Program._meta)
+_LINKS = Table(ProgramCourse._meta)
+_COURSES = Table(Course._meta)
+_PROGRAM_COLUMNS = ("id", "uuid", "title", "type", "status", "applicable_seat_types")
+_LINK_COLUMNS = ("course",)
+_COURSE_COLUMNS = ("uuid", "key", "title")
+# A worker answers about a few hundred programs at most; each is a few hundred runs.
+_SINGLE_PROGRAM_FACTS: "BuiltFromRows[UUID, ProgramFacts]" = BuiltFromRows(size=256)

@@ -100,3 +100,52 @@ def test_a_learner_write_that_deadlocked_is_run_again(monkeypatch: pytest.Monkey
     monkeypatch.setattr(services, "_rows_lock", deadlock_once)
     user = learner_get_or_create(username="racer", lms_user_id=4242, email="racer@example.com")
     assert (user.username, user.lms_user_id, len(calls)) == ("racer", 4242, 2)
+
+
+class _Built:
+    """What a build made, and how many builds there were."""
+
+    def __init__(self) -> None:
+        self.builds = 0
+
+    def __call__(self, rows: object) -> object:
+        def build() -> object:
+            self.builds += 1
+            return {"from": rows, "build": self.builds}
+
+        return build
+
+
+def test_equal_rows_give_the_value_built_the_first_time() -> None:
+    memo: db.BuiltFromRows[str, object] = db.BuiltFromRows(size=4)
+    made = _Built()
+    first = memo.get("program", [(1, "a")], made([(1, "a")]))
+
+    again = memo.get("program", [(1, "a")], made([(1, "a")]))
+
+    assert again is first and made.builds == 1
+
+
+def test_different_rows_build_again_and_replace_the_remembered_value() -> None:
+    memo: db.BuiltFromRows[str, object] = db.BuiltFromRows(size=4)
+    made = _Built()
+    memo.get("program", [(1, "a")], made([(1, "a")]))
+
+    changed = memo.get("program", [(1, "b")], made([(1, "b")]))
+    back = memo.get("program", [(1, "a")], made([(1, "a")]))
+
+    assert changed == {"from": [(1, "b")], "build": 2}
+    assert back == {"from": [(1, "a")], "build": 3}  # one value per key: the latest rows' only
+
+
+def test_keys_are_apart_and_the_oldest_built_goes_first_beyond_the_size() -> None:
+    memo: db.BuiltFromRows[str, object] = db.BuiltFromRows(size=2)
+    made = _Built()
+    for key in ("a", "b", "c"):
+        memo.get(key, [key], made([key]))
+
+    memo.get("b", ["b"], made(["b"]))
+    memo.get("c", ["c"], made(["c"]))
+    assert made.builds == 3  # b and c remembered
+    memo.get("a", ["a"], made(["a"]))
+    assert made.builds == 4  # a was dropped when c came

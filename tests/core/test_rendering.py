@@ -152,10 +152,18 @@ def test_program_answers_render_as_their_serializers(program_answers, zone):
 
 
 def test_program_dates_follow_the_current_time_zone(program_answers):
+    """Dates are remembered as written (core.rendering._iso_8601_in): the zone is part of what is remembered."""
     one, _ = program_answers
+
+    def first_start() -> str:
+        return render(LearnerProgramStatusOutput, one)["courses"][0]["course_runs"][0]["start"]
+
+    in_utc = first_start()
     with django_timezone.override("America/Sao_Paulo"):
-        start = render(LearnerProgramStatusOutput, one)["courses"][0]["course_runs"][0]["start"]
-    assert start.endswith("-03:00")
+        in_sao_paulo = first_start()
+    assert in_utc.endswith("Z") and in_sao_paulo.endswith("-03:00")
+    assert datetime.fromisoformat(in_utc) == datetime.fromisoformat(in_sao_paulo)
+    assert first_start() == in_utc
 
 
 def test_a_method_field_is_refused():

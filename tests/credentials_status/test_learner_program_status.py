@@ -9,8 +9,10 @@ from django.utils import timezone
 from rest_framework import status
 
 from credentials_status.models import CourseRunCredential, Grade
+from credentials_status.selectors import learner_records
 from enrollments.models import Enrollment
-from programs.models import Course, CourseRun, Program, ProgramCourse, ProgramStatus
+from programs.api import program_facts_by_uuid, program_runs_subquery
+from programs.models import Course, CourseRun, Program, ProgramCourse, ProgramExcludedCourseRun, ProgramStatus
 from tests.factories import (
     CourseFactory,
     CourseRunFactory,
@@ -544,3 +546,52 @@ def test_a_program_without_courses_answers_with_none(catalog: SimpleNamespace, r
     assert answer["program"]["title"] == "Announced"
     assert (answer["total_courses"], answer["completed_courses"], answer["is_complete"]) == (0, 0, False)
     assert answer["courses"] == [] and answer["warnings"] == []
+
+
+def test_catalog_changes_written_behind_the_orm_show_at_the_next_answer(catalog: SimpleNamespace, reader: Any) -> None:
+    """A program's facts are built once for the rows they come from (programs.selectors, issue 17), so a
+    change must show at the next request whatever wrote it: here bulk statements, which send no signal
+    and save no history."""
+    c = catalog
+    CredentialFactory(learner=c.learner, course_run=c.new)
+    before = post(reader, c).json()
+    assert before["completed_courses"] == 1 and before["warnings"] == []
+
+    ProgramExcludedCourseRun.objects.bulk_create([ProgramExcludedCourseRun(program=c.program, courserun=c.new)])
+    CourseRun.objects.filter(pk=c.stats_run.pk).update(title="Statistics, renamed")
+    Program.objects.filter(pk=c.program.pk).update(title="Data Science II")
+    after = post(reader, c).json()
+
+    assert after["program"]["title"] == "Data Science II"
+    assert after["completed_courses"] == 0
+    assert [w["course_run_key"] for w in after["warnings"]] == ["course-v1:edX+DemoX+1T2024"]
+    assert after["courses"][1]["course_runs"][0]["title"] == "Statistics, renamed"
+
+    ProgramCourse.objects.filter(program=c.program, course=c.stats).delete()
+    assert [course["key"] for course in post(reader, c).json()["courses"]] == ["edX+DemoX"]
+
+
+def test_unchanged_program_facts_are_built_once(catalog: SimpleNamespace) -> None:
+    first = program_facts_by_uuid(program_uuid=catalog.program.uuid)
+
+    assert program_facts_by_uuid(program_uuid=catalog.program.uuid) is first
+    CourseRun.objects.filter(pk=catalog.new.pk).update(end=at(2030, 1))
+    changed = program_facts_by_uuid(program_uuid=catalog.program.uuid)
+    assert changed is not first and changed.courses[0].runs[1].end == at(2030, 1)
+
+
+def test_the_learner_records_read_are_those_in_the_programs_runs(catalog: SimpleNamespace) -> None:
+    """The records are read through a subquery of the program's runs (excluded and removed ones
+    included), not through every run id bound into the statements."""
+    c = catalog
+    elsewhere = CourseRunFactory(course=CourseFactory(organization=c.demo.organization, key="edX+Other"))
+    CourseRun.objects.filter(pk=c.stats_run.pk).update(removed_at=timezone.now())
+    for run in (c.old, c.stats_run, elsewhere):
+        CredentialFactory(learner=c.learner, course_run=run)
+        GradeFactory(learner=c.learner, course_run=run)
+        EnrollmentFactory(learner=c.learner, course_run=run)
+
+    records = learner_records(c.learner, course_run_ids=program_runs_subquery(program_id=c.program.pk))
+
+    in_program = {c.old.pk, c.stats_run.pk}
+    assert set(records.credentials) == set(records.grades) == set(records.enrollments) == in_program
