@@ -51,8 +51,7 @@ def _object_writer(serializer: serializers.Serializer) -> Writer:
         if isinstance(field, serializers.SerializerMethodField):
             raise TypeError(f"{type(serializer).__name__}.{name}: a method field needs the serializer itself")
         if not field.write_only:
-            leaf = _builtin_leaf(field)
-            plan.append(_Step(name, field.source_attrs, _writer(field), leaf[0] if leaf else None))
+            plan.append(_Step(name, field.source_attrs, _writer(field), _inline(field)))
     by_type: dict[type, Writer] = {}
 
     def write(instance: Any, zone: Any) -> dict[str, Any]:
@@ -71,7 +70,7 @@ class _Step(NamedTuple):
     name: str
     source_attrs: list[str]
     write_value: Writer
-    inline: str | None  # for the builtin-call leaves, an expression that writes the value ``{v}``
+    inline: str | None  # for some leaves, an expression that writes the value ``{v}`` (``{w}``: ``write_value``)
 
 
 def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
@@ -84,6 +83,20 @@ def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
     return None
 
 
+def _inline(field: fields.Field) -> str | None:
+    """How a generated writer writes ``field``'s value ``{v}`` without a call of its own, when it can: the
+    builtin-call leaves, booleans, and aware datetimes through ``_iso_8601_in`` (``{w}``, the field's
+    writer, takes every other value)."""
+    leaf = _builtin_leaf(field)
+    if leaf is not None:
+        return leaf[0]
+    if type(field) is fields.BooleanField:
+        return "{v} if {v} is True or {v} is False else {w}({v}, zone)"
+    if isinstance(field, fields.DateTimeField) and _writes_iso_8601(field):
+        return "iso_8601_in({v}, zone) if type({v}) is datetime and {v}.utcoffset() is not None else {w}({v}, zone)"
+    return None
+
+
 def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
     """The writer of ``plan`` for instances of ``kind``: one generated function that reads each plain
     attribute directly and writes builtin leaves inline, as ``dataclasses`` generates its ``__init__``.
@@ -93,7 +106,11 @@ def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
     """
     if issubclass(kind, Mapping):
         return _generic_writer(plan)
-    namespace: dict[str, Any] = {"get_attribute": fields.get_attribute}
+    namespace: dict[str, Any] = {
+        "get_attribute": fields.get_attribute,
+        "iso_8601_in": _iso_8601_in,
+        "datetime": datetime,
+    }
     entries = []
     for index, step in enumerate(plan):
         namespace[f"write_{index}"], namespace[f"source_{index}"] = step.write_value, step.source_attrs
@@ -102,7 +119,11 @@ def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
             read = f"o.{attribute}"
         else:
             read = f"get_attribute(o, source_{index})"
-        written = f"({step.inline.format(v=f'v{index}')})" if step.inline else f"write_{index}(v{index}, zone)"
+        written = (
+            f"({step.inline.format(v=f'v{index}', w=f'write_{index}')})"
+            if step.inline
+            else f"write_{index}(v{index}, zone)"
+        )
         entries.append(f"{step.name!r}: None if (v{index} := {read}) is None else {written},")
     source = "def write(o, zone):\n    return {\n" + "".join(f"        {e}\n" for e in entries) + "    }\n"
     exec(compile(source, f"<rendering of {kind.__qualname__}>", "exec"), namespace)  # noqa: S102
@@ -156,8 +177,7 @@ def _memoized(write_leaf: Callable[[Any], Any]) -> Writer:
 
 def _datetime_writer(field: fields.DateTimeField) -> Writer:
     """``DateTimeField.to_representation`` for aware datetimes, in the answer's time zone, ISO 8601."""
-    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
-    if hasattr(field, "timezone") or output_format is None or output_format.lower() != ISO_8601:
+    if not _writes_iso_8601(field):
         return lambda value, zone: field.to_representation(value)
 
     def write(value: Any, zone: ZoneInfo) -> Any:
@@ -166,6 +186,12 @@ def _datetime_writer(field: fields.DateTimeField) -> Writer:
         return field.to_representation(value)  # DRF's own handling of strings, dates and naive values
 
     return write
+
+
+def _writes_iso_8601(field: fields.DateTimeField) -> bool:
+    """Whether the field writes ISO 8601 in the current time zone (no format or zone of its own)."""
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    return not hasattr(field, "timezone") and output_format is not None and output_format.lower() == ISO_8601
 
 
 @lru_cache(maxsize=8192)

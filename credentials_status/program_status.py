@@ -172,32 +172,29 @@ def _completion_warning(
 
 
 def _run_status(run: RunFacts, program: ProgramFacts, learner: LearnerRecords, now: datetime) -> ProgramRunStatus:
-    credential = learner.credentials.get(run.id)
-    enrollment = learner.enrollments.get(run.id)
-    status = run_status(credential, enrollment, now)
+    # Positional tuples: built for every run of the program at every request (issue 17).
+    run_id = run.id
+    credential = learner.credentials.get(run_id)
+    enrollment = learner.enrollments.get(run_id)
+    grade = learner.grades.get(run_id)
     if credential is not None:
         learner_status = RunLearnerStatus(
-            status=status,
-            type=credential.type,
-            certificate_available_date=credential.certificate_available_date,
-            grade=learner.grades.get(run.id),
+            run_status(credential, enrollment, now), credential.type, credential.certificate_available_date, grade
         )
     elif enrollment is not None and enrollment.is_active:
-        learner_status = RunLearnerStatus(status=status, type=enrollment.mode, grade=learner.grades.get(run.id))
+        learner_status = RunLearnerStatus(run_status(None, enrollment, now), enrollment.mode, None, grade)
+    elif grade is None:
+        learner_status = _NO_RECORD
     else:
-        learner_status = RunLearnerStatus(status=status, grade=learner.grades.get(run.id))
-    excluded = run.id in program.excluded_run_ids
-    return ProgramRunStatus(
-        uuid=run.uuid,
-        key=run.key,
-        title=run.title,
-        start=run.start,
-        end=run.end,
-        excluded=excluded,
-        removed=run.removed,
-        counts_toward_program=not excluded and not run.removed,
-        learner=learner_status,
-    )
+        learner_status = RunLearnerStatus(LearnerRunStatus.NOT_ENROLLED, None, None, grade)
+    excluded = run_id in program.excluded_run_ids
+    removed = run.removed
+    counts = not excluded and not removed
+    return ProgramRunStatus(run.uuid, run.key, run.title, run.start, run.end, excluded, removed, counts, learner_status)
+
+
+# A run in which the learner has no credential, no active enrollment and no grade: most runs of a program.
+_NO_RECORD = RunLearnerStatus(LearnerRunStatus.NOT_ENROLLED)
 
 
 def run_timing(start: datetime | None, end: datetime | None, now: datetime) -> RunTiming:
