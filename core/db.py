@@ -114,26 +114,34 @@ def rows_converted(
     rows: Iterable[tuple[Any, ...]], fields: "Sequence[models.Field[Any, Any] | None]"
 ) -> list[tuple[Any, ...]]:
     """Driver ``rows`` of a statement whose columns are these fields, converted as ``columns_read`` says."""
-    converters = []
+    convert = _row_converter(connection.alias, tuple(fields))
+    return list(rows) if convert is None else [convert(row) for row in rows]
+
+
+@lru_cache(maxsize=256)
+def _row_converter(
+    alias: str, fields: "tuple[models.Field[Any, Any] | None, ...]"
+) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """One generated function converting a row of these fields on this database, ``None`` when no column
+    needs converting: a loop over the columns and their converters per row cost as much as the
+    conversions themselves on a program's hundreds of records (issue 17)."""
+    namespace: dict[str, Any] = {"connection": connection}
+    values = []
     for position, field in enumerate(fields):
-        if field is None:
-            continue
-        column = Col(field.model._meta.db_table, field)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((position, found, column))
-    if not converters:
-        return list(rows)
-    converted = []
-    for row in rows:
-        values = list(row)
-        for position, functions, column in converters:
-            value = values[position]
-            for convert in functions:
-                value = convert(value, column, connection)
-            values[position] = value
-        converted.append(tuple(values))
-    return converted
+        value = f"row[{position}]"
+        if field is not None:
+            column = Col(field.model._meta.db_table, field)
+            namespace[f"column_{position}"] = column
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            for index, function in enumerate(found):
+                namespace[f"convert_{position}_{index}"] = function
+                value = f"convert_{position}_{index}({value}, column_{position}, connection)"
+        values.append(value)
+    if all(value.startswith("row[") for value in values):
+        return None
+    source = f"def convert(row):\n    return ({', '.join(values)},)\n"
+    exec(compile(source, "<row converter>", "exec"), namespace)  # noqa: S102
+    return namespace["convert"]  # type: ignore[no-any-return]
 
 
 class Subquery(NamedTuple):
