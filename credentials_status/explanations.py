@@ -49,7 +49,9 @@ R = TypeVar("R", bound=Hashable)
 def _per_language(words: Callable[[R], str]) -> Callable[[R], str]:
     """``words`` of a reason remembered per (reason, active language). Reasons are frozen values and the
     words depend on nothing else; learners of one program share the same few reasons (the excluded run
-    they completed, the run that counts instead), and writing each again was about 30 us (issue 17)."""
+    they completed, the run that counts instead), and writing each again was about 30 us (issue 17).
+    Reasons equal but for the zone of a date's instant would share words: every date here is read from
+    the database, in UTC."""
     remembered = lru_cache(maxsize=4096)(lambda reason, language: words(reason))
 
     @wraps(words)
