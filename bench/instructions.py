@@ -15,12 +15,12 @@ minute or two. Not part of CI.
 """
 
 import argparse
+import importlib
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,21 +63,11 @@ def main() -> None:
 
 
 def _count_inside(name: str, case: int, calls: int) -> None:
-    workdir = tempfile.mkdtemp(prefix="cs-bench-instructions-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "settings.test"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
+    from bench.run import database_ready
 
-    django.setup()
-    import importlib
-
-    from django.core.management import call_command
-
+    database_ready()
     from core.startup import loaded_objects_freeze
 
-    call_command("migrate", verbosity=0)
     module = importlib.import_module(f"bench.bench_{name}")
     reached = [0]
 

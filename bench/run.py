@@ -25,17 +25,9 @@ def main(selected: list[str]) -> None:
     unknown = [name for name in selected if name not in available]
     if unknown:
         raise SystemExit(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(available)}")
-    workdir = tempfile.mkdtemp(prefix="cs-bench-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "settings.test"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    database_ready()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     names = selected or available
     print(f"# credentials-status benchmarks ({os.environ['DATABASE_URL'].split(':')[0]}, {os.cpu_count()} cores)")
     print(f"# command: make bench   (or: .venv/bin/python bench/run.py {' '.join(names)})")
@@ -47,6 +39,22 @@ def main(selected: list[str]) -> None:
         print(f"\n## {name}  ({time.perf_counter() - started:.1f} s including setup)")
         for line in lines:
             print(f"  {line}")
+
+
+def database_ready() -> None:
+    """Django set up on the benchmark settings and its database migrated: a fresh SQLite file unless
+    ``DATABASE_URL`` names another."""
+    workdir = tempfile.mkdtemp(prefix="cs-bench-")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "settings.test"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 if __name__ == "__main__":
