@@ -70,7 +70,8 @@ class LearnerJwtAuthentication(JwtAuthentication):
         A learner's every request carries the same claims: reading the row is then the whole work,
         without the identity lock (``learner_get_or_create``) or edx-drf-extensions' second read. Any
         difference (a new learner, a rename, an adopted LMS id, a new email or name) takes the full
-        path. The username must match exactly: MariaDB's collation finds ``ana`` for ``Ana``.
+        path. The exact comparison is a guard: the username column is binary-collated on every database
+        (``core.collation``), so the read already matches exactly.
         """
         if not username:
             return None

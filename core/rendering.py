@@ -61,6 +61,8 @@ def _object_writer(serializer: serializers.Serializer) -> Writer:
             compiled = by_type[kind] = _compiled_writer(plan, kind)
         return compiled(instance, zone)  # type: ignore[no-any-return]
 
+    # The writers generated so far, by class: a writer of nested objects calls them directly (``_inline``).
+    write.by_type = by_type  # type: ignore[attr-defined]
     return write
 
 
@@ -76,8 +78,10 @@ class _Step(NamedTuple):
 def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
     """For the exact field classes whose ``to_representation`` is one builtin call (a subclass may change
     it): that call as an expression of ``{v}``, which generated writers inline, and as a writer."""
-    if type(field) is fields.CharField or (type(field) is fields.UUIDField and field.uuid_format == "hex_verbose"):
+    if type(field) is fields.CharField:
         return "{v} if type({v}) is str else str({v})", lambda value, zone: str(value)
+    if type(field) is fields.UUIDField and field.uuid_format == "hex_verbose":
+        return "{v} if type({v}) is str else uuid_text({v})", lambda value, zone: _uuid_text(value)
     if type(field) is fields.IntegerField:
         return "int({v})", lambda value, zone: int(value)
     return None
@@ -85,13 +89,15 @@ def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
 
 def _inline(field: fields.Field) -> str | None:
     """How a generated writer writes ``field``'s value ``{v}`` without a call of its own, when it can: the
-    builtin-call leaves, booleans, and aware datetimes through ``_iso_8601_in`` (``{w}``, the field's
-    writer, takes every other value)."""
+    builtin-call leaves, booleans, aware datetimes through ``_iso_8601_in``, and a nested object through
+    the writer already generated for its class (``{b}``); ``{w}``, the field's writer, takes the rest."""
     leaf = _builtin_leaf(field)
     if leaf is not None:
         return leaf[0]
     if type(field) is fields.BooleanField:
         return "{v} if {v} is True or {v} is False else {w}({v}, zone)"
+    if isinstance(field, serializers.Serializer):
+        return "({b}.get(type({v})) or {w})({v}, zone)"
     if isinstance(field, fields.DateTimeField) and _writes_iso_8601(field):
         return "iso_8601_in({v}, zone) if type({v}) is datetime and {v}.utcoffset() is not None else {w}({v}, zone)"
     return None
@@ -110,17 +116,19 @@ def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
         "get_attribute": fields.get_attribute,
         "iso_8601_in": _iso_8601_in,
         "datetime": datetime,
+        "uuid_text": _uuid_text,
     }
     entries = []
     for index, step in enumerate(plan):
         namespace[f"write_{index}"], namespace[f"source_{index}"] = step.write_value, step.source_attrs
+        namespace[f"by_type_{index}"] = getattr(step.write_value, "by_type", None)
         attribute = step.source_attrs[0] if len(step.source_attrs) == 1 else ""
         if attribute.isidentifier() and not keyword.iskeyword(attribute) and _plain_attribute(kind, attribute):
             read = f"o.{attribute}"
         else:
             read = f"get_attribute(o, source_{index})"
         written = (
-            f"({step.inline.format(v=f'v{index}', w=f'write_{index}')})"
+            f"({step.inline.format(v=f'v{index}', w=f'write_{index}', b=f'by_type_{index}')})"
             if step.inline
             else f"write_{index}(v{index}, zone)"
         )
@@ -150,7 +158,8 @@ def _generic_writer(plan: list[_Step]) -> Writer:
 def _writer(field: fields.Field) -> Writer:
     if isinstance(field, serializers.ListSerializer):
         write_child = _object_writer(field.child)  # type: ignore[arg-type]
-        return lambda values, zone: [write_child(value, zone) for value in values]
+        compiled = write_child.by_type  # type: ignore[attr-defined]
+        return lambda values, zone: [(compiled.get(type(value)) or write_child)(value, zone) for value in values]
     if isinstance(field, serializers.Serializer):
         return _object_writer(field)
     if isinstance(field, fields.ListField):
@@ -186,6 +195,12 @@ def _datetime_writer(field: fields.DateTimeField) -> Writer:
         return field.to_representation(value)  # DRF's own handling of strings, dates and naive values
 
     return write
+
+
+# ``str`` of a UUID remembered: ``UUID.__str__`` is Python code (0.7 us), and answers name the same courses
+# and runs again and again (a bulk status answer 20,000 times, about 200 distinct). Typed: equal values of
+# other types would write differently.
+_uuid_text = lru_cache(maxsize=8192, typed=True)(str)
 
 
 def _writes_iso_8601(field: fields.DateTimeField) -> bool:
