@@ -167,9 +167,10 @@ class ProgramRunStatus(NamedTuple):
     learner: RunLearnerStatus
 
 
-@dataclass(frozen=True)
-class ReasonRun:
-    """A run named in a reason, with what a reader needs to recognise it."""
+class ReasonRun(NamedTuple):
+    """A run named in a reason, with what a reader needs to recognise it. Reasons are tuples: their
+    words are remembered per reason (``explanations._per_language``), and a tuple hashes and compares
+    in C, a data class field by field in Python."""
 
     key: str
     title: str
@@ -180,16 +181,14 @@ class ReasonRun:
     certificate_available_date: datetime | None = None
 
 
-@dataclass(frozen=True)
-class CourseRef:
+class CourseRef(NamedTuple):
     key: str
     title: str
 
 
-@dataclass(frozen=True)
-class NextStep:
+class NextStep(NamedTuple):
     """The learner's next step in one course: ``run`` is the run to use (for ``none``, the run that
-    completed the course; for ``no_run_open``, the counting run that ended last)."""
+    completed the course; for ``no_run_open``, the counting run that ended last). A tuple, as ``ReasonRun``."""
 
     code: NextStepCode
     course: CourseRef
