@@ -203,10 +203,6 @@ class BuiltFromRows(Generic[K, T]):
                 del self._built[next(iter(self._built))]
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._built.clear()
-
 
 @dataclass(frozen=True)
 class Table:

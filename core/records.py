@@ -6,7 +6,7 @@ is the same rule for many changes at once (the event consumer's batches): a few 
 of them, one history row per applied change, as the one-record writers leave.
 """
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.db.models import Q
 
-from core.db import Subquery, Table, chunked, columns_read, in_list, rows_lock
+from core.db import Subquery, Table, chunked, columns_read, rows_lock
 from core.history import history_snapshot, history_snapshots_insert
 
 M = TypeVar("M", bound=models.Model)
@@ -178,28 +178,16 @@ class RecordRow:
 
 
 def learner_columns_read(
-    model: type[models.Model],
-    names: Sequence[str],
-    *,
-    learner_id: int,
-    course_run_ids: Collection[int] | Subquery | None = None,
+    model: type[models.Model], names: Sequence[str], *, learner_id: int, course_runs: Subquery | None = None
 ) -> list[tuple[Any, ...]]:
-    """These columns of the learner's records of ``model`` (in these runs, or in the runs a ``Subquery``
-    selects, or all): one hand-written statement (``core.db.columns_read``), none for an empty list of
-    runs. The program status reads a learner's records in a program's hundreds of runs at every request
-    (issue 17): the subquery of its runs spares binding each run id into three statements."""
+    """These columns of the learner's records of ``model`` (in the runs ``course_runs`` selects, or all):
+    one hand-written statement (``core.db.columns_read``). The program status reads a learner's records
+    in a program's hundreds of runs at every request (issue 17): a subquery of its runs spares binding
+    each run id into three statements."""
     table = Table(model._meta)
     where, params = f"{table.column('learner')} = %s", [learner_id]
-    if isinstance(course_run_ids, Subquery):
-        where, params = (
-            f"{where} AND {table.column('course_run')} IN ({course_run_ids.sql})",
-            params + course_run_ids.params,
-        )
-    elif course_run_ids is not None:
-        if not course_run_ids:
-            return []
-        runs_sql, run_params = in_list(table.column("course_run"), course_run_ids)
-        where, params = f"{where} AND {runs_sql}", params + run_params
+    if course_runs is not None:
+        where, params = f"{where} AND {table.column('course_run')} IN ({course_runs.sql})", params + course_runs.params
     sql = f"SELECT {table.select(*names)} FROM {table.table} WHERE {where}"  # noqa: S608
     return columns_read(sql, params, table.fields(*names))
 

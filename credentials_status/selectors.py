@@ -36,9 +36,9 @@ def learner_records(
     *,
     username: str | None = None,
     lms_user_id: int | None = None,
-    course_run_ids: Collection[int] | Subquery | None = None,
+    course_runs: Subquery | None = None,
 ) -> LearnerRecords:
-    """A learner's credentials, enrollments and grades (in the given runs, or all): three statements,
+    """A learner's credentials, enrollments and grades (in the runs ``course_runs`` selects, or all): three statements,
     hand-written (``core.db.columns_read``; a program's hundreds of runs are too many for the ORM's
     filter building and conversion on the hot path, issue 17).
 
@@ -46,20 +46,19 @@ def learner_records(
     """
     if learner is None:
         return LearnerRecords(lms_user_id=lms_user_id, username=username)
-    run_ids = course_run_ids if course_run_ids is None or isinstance(course_run_ids, Subquery) else list(course_run_ids)
     credentials = {
         run_id: CredentialFacts(status=status, type=type_, certificate_available_date=available)
         for run_id, status, type_, available in learner_columns_read(
             CourseRunCredential,
             ("course_run", "status", "type", "certificate_available_date"),
             learner_id=learner.pk,
-            course_run_ids=run_ids,
+            course_runs=course_runs,
         )
     }
     enrollments = {
         run_id: EnrollmentFacts(mode=mode, is_active=is_active)
         for run_id, (mode, is_active) in learner_enrollment_states(
-            learner_id=learner.pk, course_run_ids=run_ids
+            learner_id=learner.pk, course_runs=course_runs
         ).items()
     }
     grades = {
@@ -68,7 +67,7 @@ def learner_records(
             Grade,
             ("course_run", "letter_grade", "percent_grade", "verified"),
             learner_id=learner.pk,
-            course_run_ids=run_ids,
+            course_runs=course_runs,
         )
     }
     return LearnerRecords(
@@ -104,7 +103,7 @@ def learner_program_status(
     program = program_by_uuid(program_uuid)
     learner = learner_find(username=username, lms_user_id=lms_user_id)
     records = learner_records(
-        learner, username=username, lms_user_id=lms_user_id, course_run_ids=program_runs_subquery(program_id=program.id)
+        learner, username=username, lms_user_id=lms_user_id, course_runs=program_runs_subquery(program_id=program.id)
     )
     return reconcile_program_status(program, records, now or timezone.now())
 

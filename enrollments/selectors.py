@@ -219,14 +219,11 @@ def active_enrollments_in(
     return [ActiveEnrollment(*row) for row in rows]
 
 
-def learner_enrollment_states(
-    *, learner_id: int, course_run_ids: Collection[int] | Subquery | None = None
-) -> dict[int, tuple[str, bool]]:
-    """``(mode, is_active)`` of the learner's enrollments (in these runs or those a subquery selects, or
-    all), by run id: one statement,
-    hand-written (``core.db.columns_read``) for the program status's hot path (issue 17)."""
+def learner_enrollment_states(*, learner_id: int, course_runs: Subquery | None = None) -> dict[int, tuple[str, bool]]:
+    """``(mode, is_active)`` of the learner's enrollments (in the runs ``course_runs`` selects, or all), by
+    run id: one statement, hand-written (``core.db.columns_read``) for the program status's hot path (issue 17)."""
     rows = learner_columns_read(
-        Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id, course_run_ids=course_run_ids
+        Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id, course_runs=course_runs
     )
     return {run_id: (mode, is_active) for run_id, mode, is_active in rows}
 

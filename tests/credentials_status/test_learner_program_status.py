@@ -591,7 +591,7 @@ def test_the_learner_records_read_are_those_in_the_programs_runs(catalog: Simple
         GradeFactory(learner=c.learner, course_run=run)
         EnrollmentFactory(learner=c.learner, course_run=run)
 
-    records = learner_records(c.learner, course_run_ids=program_runs_subquery(program_id=c.program.pk))
+    records = learner_records(c.learner, course_runs=program_runs_subquery(program_id=c.program.pk))
 
     in_program = {c.old.pk, c.stats_run.pk}
     assert set(records.credentials) == set(records.grades) == set(records.enrollments) == in_program
