@@ -1,6 +1,9 @@
 """API throttles count per client address, behind exactly the proxies the operator trusts."""
 
+import socket
+
 import pytest
+import redis
 from django.core.cache import cache
 from rest_framework import status
 from rest_framework.test import APIClient
@@ -100,3 +103,44 @@ def test_client_address(rf, settings, trusted, remote_addr, forwarded_for, expec
     request = rf.get("/", **headers)
     assert client_address(request) == expected
     assert AnonRateThrottle().get_ident(request) == expected
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on a live Redis (database 6, emptied before and after), as production runs it."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("SKIPPED: the Redis throttle test needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6"}
+    }
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_on_redis_each_request_counts_in_one_round_trip_and_the_counter_expires(redis_cache, monkeypatch):
+    # Fails on Django's add() then incr(): three round trips (SET NX, EXISTS, INCRBY) per request.
+    sent = []
+    original = redis.connection.Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    now = {"t": 6030.0}
+    monkeypatch.setattr(ScopedRateThrottle, "timer", lambda self: now["t"])
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert len(sent) == 1
+    assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert call("203.0.113.7") == status.HTTP_429_TOO_MANY_REQUESTS
+    assert len(sent) == 3
+    counter = "throttle_credit_callback_203.0.113.7:100"
+    assert redis_cache.get(counter) == 3
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/6")
+    assert 0 < client.ttl(redis_cache.make_and_validate_key(counter)) <= 61
+    now["t"] = 6060.0  # the next window: a new counter, the whole budget again
+    assert call("203.0.113.7") != status.HTTP_429_TOO_MANY_REQUESTS
+    assert redis_cache.get("throttle_credit_callback_203.0.113.7:101") == 1
