@@ -5,10 +5,15 @@ already stored under an older username, that row is renamed first, so the learne
 records instead of getting a second account (docs/decisions/0003-learner-identity.rst).
 """
 
+import copy
+import threading
+import time
 from typing import Any
 
 import jwt
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
 from edx_rest_framework_extensions.auth.jwt.decoder import get_verification_jwk_key_set, unsafe_jwt_decode_handler
 from edx_rest_framework_extensions.settings import get_jwt_issuers
@@ -152,7 +157,71 @@ _NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf")
 
 
 def jwt_decode_handler(token: str) -> dict[str, Any]:
-    """JWT_DECODE_HANDLER: the token's payload when one configured issuer and key verify it.
+    """JWT_DECODE_HANDLER: the token's payload when one configured issuer and key verify it (``_verified``),
+    remembered for the token's exact text (``_VerifiedTokens``) while it has not expired."""
+    payload = _verified_tokens.get(token)
+    if payload is None:
+        payload = _verified(token)
+        _verified_tokens.put(token, payload)
+    return copy.deepcopy(payload)
+
+
+class _VerifiedTokens:
+    """Payloads of tokens already verified, by the token's exact text (signature included), per process.
+
+    A subscription service sends the same token at every request until it expires; verifying it again
+    (two decodes, the signature, the claims) was a fifteenth of a status request's CPU over HTTP (issue
+    17). Only a token that verified is remembered, so a hit needs the very text a configured key signed;
+    a changed byte is a different key and goes through ``_verified``. Its time claims are checked again
+    at each hit as PyJWT checks them (``exp`` past or ``nbf`` ahead, with ``JWT_LEEWAY``): an expired
+    token is refused as before. Emptied when ``JWT_AUTH`` changes (keys, issuers); at most ``size``
+    tokens, the oldest dropped first. The user is still read at every request (``_learner_from_claims``),
+    so a deactivated or retired learner is refused at once.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._payloads: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        payload = self._payloads.get(token)
+        if payload is None:
+            return None
+        now, leeway = time.time(), settings.JWT_AUTH.get("JWT_LEEWAY", 0)
+        if payload["exp"] <= now - leeway:
+            self._forget(token)
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        if "nbf" in payload and payload["nbf"] > now + leeway:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+        return payload
+
+    def put(self, token: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self._payloads[token] = payload
+            while len(self._payloads) > self._size:
+                del self._payloads[next(iter(self._payloads))]
+
+    def _forget(self, token: str) -> None:
+        with self._lock:
+            self._payloads.pop(token, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._payloads.clear()
+
+
+_verified_tokens = _VerifiedTokens(size=4096)
+
+
+@receiver(setting_changed)
+def _keys_changed(setting: str, **kwargs: Any) -> None:
+    if setting == "JWT_AUTH":
+        _verified_tokens.clear()
+
+
+def _verified(token: str) -> dict[str, Any]:
+    """The token's payload when one configured issuer and key verify it.
 
     Each entry of ``JWT_AUTH["JWT_ISSUERS"]`` is tried with its own ``ISSUER`` and ``AUDIENCE`` and
     every key it trusts: the keys of ``JWT_PUBLIC_SIGNING_JWK_SET`` and the entry's ``SECRET_KEY``

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import freezegun
 import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -239,3 +240,39 @@ def test_non_integer_time_claims_are_401(settings, claims):
     }
     response_code = status_with(pyjwt.encode(payload, settings.JWT_SECRET_KEY, algorithm="HS256"))
     assert response_code == 401
+
+
+# Verified tokens are remembered by their exact text (core.authentication._VerifiedTokens): what a
+# remembered token must still be refused for.
+
+
+@pytest.mark.django_db
+def test_a_token_accepted_before_is_refused_once_it_expires():
+    with freezegun.freeze_time("2027-01-04 10:00:00") as clock:
+        token = encode_jwt(username="ana", expires_in=60)
+        assert status_with(token) == 200
+        clock.tick(30)
+        assert status_with(token) == 200
+        clock.tick(31)  # past exp: refused, remembered or not
+        assert status_with(token) == 401
+
+
+@pytest.mark.django_db
+def test_a_token_accepted_before_is_refused_once_its_key_is_no_longer_trusted(settings):
+    settings.JWT_AUTH = {**settings.JWT_AUTH, "JWT_ISSUERS": [issuer(STRONG_SECRET), issuer(OLD_SECRET)]}
+    token = encode_jwt(username="ana", secret=OLD_SECRET, issuer="https://lms.example/oauth2")
+    assert status_with(token) == 200
+    settings.JWT_AUTH = {**settings.JWT_AUTH, "JWT_ISSUERS": [issuer(STRONG_SECRET)]}
+    assert status_with(token) == 401
+
+
+@pytest.mark.django_db
+def test_a_token_accepted_before_with_another_signature_or_claims_is_refused():
+    token = encode_jwt(username="ana")
+    assert status_with(token) == 200
+    head, claims, signature = token.split(".")
+    assert status_with(f"{head}.{claims}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BA'}") == 401
+    forged_claims = pyjwt.utils.base64url_encode(
+        json.dumps({**pyjwt.decode(token, options={"verify_signature": False}), "administrator": True}).encode()
+    ).decode()
+    assert status_with(f"{head}.{forged_claims}.{signature}") == 401
