@@ -6,8 +6,7 @@ records instead of getting a second account (docs/decisions/0003-learner-identit
 """
 
 import copy
-import threading
-import time
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -22,6 +21,7 @@ from rest_framework.request import Request
 
 from core.exceptions import DATABASE_ERRORS, LearnerIdentityConflict
 from core.identifiers import is_lms_user_id, is_storable_email, username_invalid_reason
+from core.memo import Remembered
 from core.models import FULL_NAME_MAX_LENGTH, User
 from core.parsers import unstorable_reason
 from core.roles import JWT_ADMINISTRATOR_ATTRIBUTE
@@ -158,60 +158,24 @@ _NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf")
 
 def jwt_decode_handler(token: str) -> dict[str, Any]:
     """JWT_DECODE_HANDLER: the token's payload when one configured issuer and key verify it (``_verified``),
-    remembered for the token's exact text (``_VerifiedTokens``) while it has not expired."""
+    remembered for the token's exact text (``_verified_tokens``) while it has not expired."""
     payload = _verified_tokens.get(token)
     if payload is None:
         payload = _verified(token)
-        _verified_tokens.put(token, payload)
+        leeway = settings.JWT_AUTH.get("JWT_LEEWAY", 0)
+        seconds = leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
+        _verified_tokens.put(token, payload, until=payload["exp"] + seconds)
     return copy.deepcopy(payload)
 
 
-class _VerifiedTokens:
-    """Payloads of tokens already verified, by the token's exact text (signature included), per process.
-
-    A subscription service sends the same token at every request until it expires; verifying it again
-    (two decodes, the signature, the claims) was a fifteenth of a status request's CPU over HTTP (issue
-    17). Only a token that verified is remembered, so a hit needs the very text a configured key signed;
-    a changed byte is a different key and goes through ``_verified``. Its time claims are checked again
-    at each hit as PyJWT checks them (``exp`` past or ``nbf`` ahead, with ``JWT_LEEWAY``): an expired
-    token is refused as before. Emptied when ``JWT_AUTH`` changes (keys, issuers); at most ``size``
-    tokens, the oldest dropped first. The user is still read at every request (``_learner_from_claims``),
-    so a deactivated or retired learner is refused at once.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._payloads: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> dict[str, Any] | None:
-        payload = self._payloads.get(token)
-        if payload is None:
-            return None
-        now, leeway = time.time(), settings.JWT_AUTH.get("JWT_LEEWAY", 0)
-        if payload["exp"] <= now - leeway:
-            self._forget(token)
-            raise jwt.ExpiredSignatureError("Signature has expired")
-        if "nbf" in payload and payload["nbf"] > now + leeway:
-            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
-        return payload
-
-    def put(self, token: str, payload: dict[str, Any]) -> None:
-        with self._lock:
-            self._payloads[token] = payload
-            while len(self._payloads) > self._size:
-                del self._payloads[next(iter(self._payloads))]
-
-    def _forget(self, token: str) -> None:
-        with self._lock:
-            self._payloads.pop(token, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._payloads.clear()
-
-
-_verified_tokens = _VerifiedTokens(size=4096)
+# Payloads of tokens already verified, by the token's exact text (signature included), until they expire.
+# A subscription service sends the same token at every request until it expires; verifying it again (two
+# decodes, the signature, the claims) was a fifteenth of a status request's CPU over HTTP (issue 17).
+# Only a token that verified is remembered, so a hit needs the very text a configured key signed: any
+# other byte misses and is verified. Past ``exp`` (with ``JWT_LEEWAY``, as PyJWT counts it) the token is
+# verified again, and refused as expired. Emptied when ``JWT_AUTH`` changes (keys, issuers, leeway). The
+# user is still read at every request (``_learner_from_claims``): a deactivated learner is refused at once.
+_verified_tokens: Remembered[str, dict[str, Any]] = Remembered(size=4096)
 
 
 @receiver(setting_changed)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from core.jwt import encode_jwt
+from core.memo import forget_everything
 from core.models import User
 
 
@@ -19,6 +20,13 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     if os.environ.get("FAIL_ON_SKIP") == "1" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"Skipped in CI, where every optional service must be present: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _nothing_remembered_from_other_tests() -> None:
+    """Each test's database starts anew: what the process remembered of another one's is forgotten
+    (``core.memo``: tokens verified, emails without pending enrollments)."""
+    forget_everything()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ learner's stored email queued it, so later requests of the same learner never di
 
 from unittest import mock
 
+import freezegun
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -135,24 +136,44 @@ def test_celery_beat_runs_the_sweep_every_configured_interval():
 
 
 @pytest.mark.django_db
-def test_a_request_with_nothing_pending_costs_one_exists_query_and_queues_nothing(
+def test_a_request_with_nothing_pending_costs_one_exists_query_a_minute_and_queues_nothing(
     django_capture_on_commit_callbacks,
 ):
     PendingEnrollment.objects.create(email="someone.else@example.com", course_run=CourseRunFactory(), mode="audit")
-    token = encode_jwt(username="newbie", lms_user_id=777, email=EMAIL)
-    assert arrive(token).status_code == status.HTTP_200_OK  # first request: the row and its email are stored
+    with freezegun.freeze_time("2027-01-04 10:00:00") as clock:
+        token = encode_jwt(username="newbie", lms_user_id=777, email=EMAIL)
+        assert arrive(token).status_code == status.HTTP_200_OK  # first request: the row, its email, one EXISTS
 
-    with (
-        mock.patch.object(pending_enrollments_realize_task, "delay") as delay,
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        CaptureQueriesContext(connection) as queries,
-    ):
-        assert arrive(token).status_code == status.HTTP_200_OK
+        def next_request() -> list[str]:
+            with (
+                mock.patch.object(pending_enrollments_realize_task, "delay") as delay,
+                django_capture_on_commit_callbacks(execute=True) as callbacks,
+                CaptureQueriesContext(connection) as queries,
+            ):
+                assert arrive(token).status_code == status.HTTP_200_OK
+            assert callbacks == [] and not delay.called
+            return [q["sql"] for q in queries.captured_queries]
 
-    pending_queries = [q["sql"] for q in queries.captured_queries if "enrollments_pendingenrollment" in q["sql"]]
-    assert len(pending_queries) == 1
-    assert "LIMIT 1" in pending_queries[0].upper()  # an EXISTS on the email index, nothing read
-    assert callbacks == [] and not delay.called
-    # The whole request, pinned: the returning learner's row (claims unchanged: no lock, no write), the
-    # pending check, the role check (groups), the learner, their credentials.
-    assert len(queries.captured_queries) == 5, [q["sql"] for q in queries.captured_queries]
+        # Within the minute nothing is asked again. The whole request, pinned: the returning learner's row
+        # (claims unchanged: no lock, no write), the role check (groups), the learner, their credentials.
+        clock.tick(30)
+        within = next_request()
+        assert not [sql for sql in within if "enrollments_pendingenrollment" in sql]
+        assert len(within) == 4, within
+        # A minute on: one EXISTS on the email index, nothing read.
+        clock.tick(31)
+        after = next_request()
+        pending_queries = [sql for sql in after if "enrollments_pendingenrollment" in sql]
+        assert len(pending_queries) == 1 and "LIMIT 1" in pending_queries[0].upper()
+        assert len(after) == 5, after
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pending_rows_of_a_new_email_are_realised_at_its_first_arrival_within_the_minute(pending):
+    # The learner was just found with nothing pending under another email; the LMS then changed it to the
+    # email the pending rows wait for: the first request with it realises them.
+    old_email = encode_jwt(username="newbie", lms_user_id=777, email="old@example.com")
+    assert arrive(old_email).status_code == status.HTTP_200_OK
+    assert enrolled() == 0
+    assert arrive(encode_jwt(username="newbie", lms_user_id=777, email=EMAIL)).status_code == status.HTTP_200_OK
+    assert enrolled() == 2 and not PendingEnrollment.objects.exists()
