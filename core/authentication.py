@@ -6,12 +6,14 @@ records instead of getting a second account (docs/decisions/0003-learner-identit
 """
 
 import copy
+import time
 from datetime import timedelta
 from typing import Any
 
 import jwt
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication
 from edx_rest_framework_extensions.auth.jwt.decoder import get_verification_jwk_key_set, unsafe_jwt_decode_handler
@@ -80,7 +82,7 @@ class LearnerJwtAuthentication(JwtAuthentication):
         """
         if not username:
             return None
-        user = learner_find(username=username)
+        user = _learner_read(username)
         if user is None or user.username != username:
             return None
         mergeable = self.get_jwt_claim_mergeable_attributes() or ()
@@ -136,6 +138,34 @@ class LearnerJwtAuthentication(JwtAuthentication):
         if email_verified and user.email:
             learner_identified.send(sender=User, learner=user)
         return user
+
+
+# Learners just read by authentication, by username, for ``AUTHENTICATED_LEARNER_SECONDS``: a subscription
+# service's account sends hundreds of requests a second, each reading the same row (a database round trip
+# and a tenth of a status request's CPU over HTTP, issue 17). Every request still compares the token's
+# claims with the remembered row (``_learner_unchanged``) and gets its own copy of the user. A change made
+# in this process (``save()``, deletion: deactivation, retirement, a rename) forgets them all at once
+# (``_learners_changed``); one made in another process, or by a bulk statement, shows within those seconds:
+# a deactivated account may be served for at most that long by the other workers.
+AUTHENTICATED_LEARNER_SECONDS = 5
+_learners_read: Remembered[str, User] = Remembered(size=4096)
+
+
+def _learner_read(username: str) -> User | None:
+    """``learner_find(username=...)``, remembered briefly (``_learners_read``); always a copy of its own."""
+    user = _learners_read.get(username)
+    if user is None:
+        user = learner_find(username=username)
+        if user is None:
+            return None
+        _learners_read.put(username, user, until=time.time() + AUTHENTICATED_LEARNER_SECONDS)
+    return copy.copy(user)
+
+
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def _learners_changed(**kwargs: Any) -> None:
+    _learners_read.clear()
 
 
 # Algorithms each kind of key may verify: a token's ``alg`` header never picks the kind of key.

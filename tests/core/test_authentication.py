@@ -2,6 +2,7 @@
 
 from io import StringIO
 
+import freezegun
 import jwt as pyjwt
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from core.authentication import AUTHENTICATED_LEARNER_SECONDS
 from core.jwt import encode_jwt
 from core.models import User
 from tests.conftest import grant
@@ -94,6 +96,29 @@ def test_inactive_user_is_refused():
     User.objects.create(username="ana", is_active=False)
     response = post_with_token(encode_jwt(username="ana"))
     assert response.status_code == 401
+
+
+def test_a_learner_deactivated_here_is_refused_at_the_next_request():
+    # The learner's row is remembered for a few seconds between requests (core.authentication._learners_read);
+    # a save in this process (the admin, retirement) forgets it at once.
+    token = encode_jwt(username="ana")
+    assert post_with_token(token).status_code == 200
+    assert post_with_token(token).status_code == 200  # the remembered row
+    ana = User.objects.get(username="ana")
+    ana.is_active = False
+    ana.save()
+    assert_401(post_with_token(token))
+
+
+def test_a_learner_deactivated_behind_the_orm_is_refused_within_seconds():
+    # Another process's change (here a bulk UPDATE, which sends no signal) shows once the remembered row expires.
+    with freezegun.freeze_time("2027-01-04 10:00:00") as clock:
+        token = encode_jwt(username="ana")
+        assert post_with_token(token).status_code == 200
+        assert post_with_token(token).status_code == 200
+        User.objects.filter(username="ana").update(is_active=False)
+        clock.tick(AUTHENTICATED_LEARNER_SECONDS + 1)
+        assert_401(post_with_token(token))
 
 
 def test_valid_token_maps_claims_onto_the_user():
