@@ -177,20 +177,29 @@ def _run_status(run: RunFacts, program: ProgramFacts, learner: LearnerRecords, n
     credential = learner.credentials.get(run_id)
     enrollment = learner.enrollments.get(run_id)
     grade = learner.grades.get(run_id)
+    # Every field given, in order, to ``tuple.__new__``: built in C, not through the NamedTuples' generated
+    # ``__new__`` (a Python call each, twice per run of the program at every request).
     if credential is not None:
-        learner_status = RunLearnerStatus(
-            run_status(credential, enrollment, now), credential.type, credential.certificate_available_date, grade
+        learner_status = _new(
+            RunLearnerStatus,
+            (run_status(credential, enrollment, now), credential.type, credential.certificate_available_date, grade),
         )
     elif enrollment is not None and enrollment.is_active:
-        learner_status = RunLearnerStatus(run_status(None, enrollment, now), enrollment.mode, None, grade)
+        learner_status = _new(RunLearnerStatus, (run_status(None, enrollment, now), enrollment.mode, None, grade))
     elif grade is None:
         learner_status = _NO_RECORD
     else:
-        learner_status = RunLearnerStatus(LearnerRunStatus.NOT_ENROLLED, None, None, grade)
+        learner_status = _new(RunLearnerStatus, (LearnerRunStatus.NOT_ENROLLED, None, None, grade))
     excluded = run_id in program.excluded_run_ids
     removed = run.removed
     counts = not excluded and not removed
-    return ProgramRunStatus(run.uuid, run.key, run.title, run.start, run.end, excluded, removed, counts, learner_status)
+    return _new(
+        ProgramRunStatus,
+        (run.uuid, run.key, run.title, run.start, run.end, excluded, removed, counts, learner_status),
+    )
+
+
+_new = tuple.__new__
 
 
 # A run in which the learner has no credential, no active enrollment and no grade: most runs of a program.

@@ -30,6 +30,8 @@ from programs.api import program_facts_by_uuid, program_facts_holding_runs, prog
 
 # --- Learner program status ---------------------------------------------------------------------
 
+_new = tuple.__new__
+
 
 def learner_records(
     learner: User | None,
@@ -46,9 +48,11 @@ def learner_records(
     """
     if learner is None:
         return LearnerRecords(lms_user_id=lms_user_id, username=username)
+    # Each row after its run id is the fact's fields in order: built by ``tuple.__new__`` in C rather than
+    # through the NamedTuple's generated ``__new__``, a Python call per record (issue 17).
     credentials = {
-        run_id: CredentialFacts(status=status, type=type_, certificate_available_date=available)
-        for run_id, status, type_, available in learner_columns_read(
+        row[0]: _new(CredentialFacts, row[1:])
+        for row in learner_columns_read(
             CourseRunCredential,
             ("course_run", "status", "type", "certificate_available_date"),
             learner_id=learner.pk,
@@ -56,14 +60,12 @@ def learner_records(
         )
     }
     enrollments = {
-        run_id: EnrollmentFacts(mode=mode, is_active=is_active)
-        for run_id, (mode, is_active) in learner_enrollment_states(
-            learner_id=learner.pk, course_runs=course_runs
-        ).items()
+        run_id: _new(EnrollmentFacts, state)
+        for run_id, state in learner_enrollment_states(learner_id=learner.pk, course_runs=course_runs).items()
     }
     grades = {
-        run_id: GradeData(letter, percent, verified)
-        for run_id, letter, percent, verified in learner_columns_read(
+        row[0]: _new(GradeData, row[1:])
+        for row in learner_columns_read(
             Grade,
             ("course_run", "letter_grade", "percent_grade", "verified"),
             learner_id=learner.pk,
