@@ -17,7 +17,7 @@ from enrollments.tasks import pending_enrollments_realize_task
 # realises the rest; a changed email, or another learner holding it (one retired, one new), is a new key,
 # checked at its first arrival.
 NOTHING_PENDING_SECONDS = 60
-_nothing_pending: Remembered[tuple[int, str], bool] = Remembered(size=65536)
+_nothing_pending: Remembered[tuple[int, str], bool] = Remembered(size=16384)
 
 
 def on_learners_identified(sender: Any, learners: Sequence[User], **kwargs: Any) -> None:
