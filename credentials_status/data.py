@@ -223,10 +223,11 @@ class ProgramCourseStatus:
         return explanations.course_status_label(self)
 
 
-@dataclass(frozen=True)
-class ProgramWarning:
+class ProgramWarning(NamedTuple):
     """One structured reason. ``message`` is support's rendering (run keys), ``learner_message`` the
-    learner's (titles and dates); both are rendered in the active language when read."""
+    learner's (titles and dates); both are rendered in the active language when read. A tuple, as
+    ``ReasonRun``: its words are looked up three times per warning and answer (``explanations._per_language``),
+    and a data class hashed and compared its eleven fields in Python each time."""
 
     code: ProgramWarningCode
     course_run_key: str | None
