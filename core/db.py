@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import QuerySet
@@ -160,13 +160,6 @@ def _row_converter(
     source = f"def convert(row):\n    return ({', '.join(values)},)\n"
     exec(compile(source, "<row converter>", "exec"), namespace)  # noqa: S102
     return namespace["convert"]  # type: ignore[no-any-return]
-
-
-class Subquery(NamedTuple):
-    """A hand-written ``SELECT`` of one column and its parameters, for ``column IN (...)`` in another statement."""
-
-    sql: str
-    params: list[Any]
 
 
 def in_list(

@@ -10,7 +10,6 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from core.db import Subquery
 from core.models import User
 from core.records import RecordRow, learner_columns_read, learner_history_rows, learner_record_rows
 from core.selectors import learner_find
@@ -26,7 +25,7 @@ from credentials_status.exceptions import ProgramNotFound
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
 from credentials_status.program_status import reconcile_program_status
 from enrollments.api import learner_enrollment_states
-from programs.api import program_facts_by_uuid, program_facts_holding_runs, program_runs_subquery
+from programs.api import program_facts_by_uuid, program_facts_holding_runs
 
 # --- Learner program status ---------------------------------------------------------------------
 
@@ -34,15 +33,12 @@ _new = tuple.__new__
 
 
 def learner_records(
-    learner: User | None,
-    *,
-    username: str | None = None,
-    lms_user_id: int | None = None,
-    course_runs: Subquery | None = None,
+    learner: User | None, *, username: str | None = None, lms_user_id: int | None = None
 ) -> LearnerRecords:
-    """A learner's credentials, enrollments and grades (in the runs ``course_runs`` selects, or all): three statements,
-    hand-written (``core.db.columns_read``; a program's hundreds of runs are too many for the ORM's
-    filter building and conversion on the hot path, issue 17).
+    """A learner's credentials, enrollments and grades, all of them: three statements on the learner's index,
+    hand-written (``core.records.learner_columns_read``: the ORM's query building and conversion cost more
+    than the reads on the program status's hot path, issue 17). The reconciliation looks up only the
+    program's runs; records in other runs are read and left aside.
 
     ``learner`` None is a learner unknown to the service: no records, and the identifier asked for.
     """
@@ -56,12 +52,11 @@ def learner_records(
             CourseRunCredential,
             ("course_run", "status", "type", "certificate_available_date"),
             learner_id=learner.pk,
-            course_runs=course_runs,
         )
     }
     enrollments = {
         run_id: _new(EnrollmentFacts, state)
-        for run_id, state in learner_enrollment_states(learner_id=learner.pk, course_runs=course_runs).items()
+        for run_id, state in learner_enrollment_states(learner_id=learner.pk).items()
     }
     grades = {
         row[0]: _new(GradeData, row[1:])
@@ -69,7 +64,6 @@ def learner_records(
             Grade,
             ("course_run", "letter_grade", "percent_grade", "verified"),
             learner_id=learner.pk,
-            course_runs=course_runs,
         )
     }
     return LearnerRecords(
@@ -96,17 +90,15 @@ def learner_program_status(
     lms_user_id: int | None = None,
     now: datetime | None = None,
 ) -> ProgramStatusAnswer:
-    """The learner's status in every course and run of the program, in eight queries
-    (program, courses, runs, exclusions, learner, credentials, enrollments, grades).
+    """The learner's status in every course and run of the program, in six queries (the program with its
+    courses, their runs with their exclusion flags, the learner, their credentials, enrollments and grades).
 
     An unknown learner gets every course ``not_started`` with the given identifier echoed and the
     other null (as ``learner_cert_status`` does). ``ProgramNotFound`` for an unknown program.
     """
     program = program_by_uuid(program_uuid)
     learner = learner_find(username=username, lms_user_id=lms_user_id)
-    records = learner_records(
-        learner, username=username, lms_user_id=lms_user_id, course_runs=program_runs_subquery(program_id=program.id)
-    )
+    records = learner_records(learner, username=username, lms_user_id=lms_user_id)
     return reconcile_program_status(program, records, now or timezone.now())
 
 

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Q, Value
 from django.db.models.functions import Lower, Upper
 
-from core.db import Subquery, Table, chunked, columns_read
+from core.db import Table, chunked, columns_read
 from core.models import User
 from core.records import RecordRow, learner_columns_read, learner_history_rows, learner_record_rows
 from enrollments.lms import LmsAccountProfile, LmsClient, missing_settings
@@ -219,12 +219,10 @@ def active_enrollments_in(
     return [ActiveEnrollment(*row) for row in rows]
 
 
-def learner_enrollment_states(*, learner_id: int, course_runs: Subquery | None = None) -> dict[int, tuple[str, bool]]:
-    """``(mode, is_active)`` of the learner's enrollments (in the runs ``course_runs`` selects, or all), by
-    run id: one statement, hand-written (``core.db.columns_read``) for the program status's hot path (issue 17)."""
-    rows = learner_columns_read(
-        Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id, course_runs=course_runs
-    )
+def learner_enrollment_states(*, learner_id: int) -> dict[int, tuple[str, bool]]:
+    """``(mode, is_active)`` of the learner's enrollments, by run id: one statement, hand-written
+    (``core.records.learner_columns_read``) for the program status's hot path (issue 17)."""
+    rows = learner_columns_read(Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id)
     return {run_id: (mode, is_active) for run_id, mode, is_active in rows}
 
 

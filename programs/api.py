@@ -18,7 +18,6 @@ from programs.selectors import (
     exclusion_origins,
     program_facts_by_uuid,
     program_facts_holding_runs,
-    program_runs_subquery,
     program_summaries,
 )
 from programs.services import (
@@ -51,6 +50,5 @@ __all__ = [
     "parse_course_run_key",
     "program_facts_by_uuid",
     "program_facts_holding_runs",
-    "program_runs_subquery",
     "program_summaries",
 ]

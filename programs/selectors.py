@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from core.db import BuiltFromRows, Subquery, Table, chunked, columns_read, in_list, rows_converted, rows_fetched
+from core.db import BuiltFromRows, Table, chunked, columns_read, in_list, rows_converted, rows_fetched
 from programs.data import (
     CourseFacts,
     CourseRunRow,
@@ -232,17 +232,6 @@ def program_facts_by_uuid(*, program_uuid: UUID) -> ProgramFacts | None:
         return _facts_assembled(programs, links, runs_by_course, excluded)[0]
 
     return _SINGLE_PROGRAM_FACTS.get(program_uuid, (program_rows, run_rows), build)
-
-
-def program_runs_subquery(*, program_id: int) -> Subquery:
-    """The ids of every run of the program's courses (removed and excluded ones included: the runs
-    ``program_facts_by_uuid`` lists), as a subquery for another statement's ``IN``."""
-    sql = (
-        f"SELECT {_RUNS.column('id')} FROM {_RUNS.table}"  # noqa: S608
-        f" INNER JOIN {_LINKS.table} ON {_LINKS.column('course')} = {_RUNS.column('course')}"
-        f" WHERE {_LINKS.column('program')} = %s"
-    )
-    return Subquery(sql, [program_id])
 
 
 def program_facts_holding_runs(*, run_ids: Collection[int]) -> list[ProgramFacts]:

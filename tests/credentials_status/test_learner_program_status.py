@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 from rest_framework import status
 
+from credentials_status.data import LearnerRunStatus
 from credentials_status.models import CourseRunCredential, Grade
-from credentials_status.selectors import learner_records
+from credentials_status.selectors import learner_program_status, learner_records
 from enrollments.models import Enrollment
-from programs.api import program_facts_by_uuid, program_runs_subquery
+from programs.api import program_facts_by_uuid
 from programs.models import Course, CourseRun, Program, ProgramCourse, ProgramExcludedCourseRun, ProgramStatus
 from tests.factories import (
     CourseFactory,
@@ -580,9 +581,10 @@ def test_unchanged_program_facts_are_built_once(catalog: SimpleNamespace) -> Non
     assert changed is not first and changed.courses[0].runs[1].end == at(2030, 1)
 
 
-def test_the_learner_records_read_are_those_in_the_programs_runs(catalog: SimpleNamespace) -> None:
-    """The records are read through a subquery of the program's runs (excluded and removed ones
-    included), not through every run id bound into the statements."""
+def test_records_outside_the_program_are_read_and_left_out_of_its_answer(catalog: SimpleNamespace) -> None:
+    """All the learner's records are read (three statements on the learner's index, no join with the
+    program's runs); the answer shows those of the program's runs, excluded and removed ones included,
+    and nothing of another course's run."""
     c = catalog
     elsewhere = CourseRunFactory(course=CourseFactory(organization=c.demo.organization, key="edX+Other"))
     CourseRun.objects.filter(pk=c.stats_run.pk).update(removed_at=timezone.now())
@@ -591,7 +593,22 @@ def test_the_learner_records_read_are_those_in_the_programs_runs(catalog: Simple
         GradeFactory(learner=c.learner, course_run=run)
         EnrollmentFactory(learner=c.learner, course_run=run)
 
-    records = learner_records(c.learner, course_runs=program_runs_subquery(program_id=c.program.pk))
+    records = learner_records(c.learner)
+    answer = learner_program_status(program_uuid=c.program.uuid, username=c.learner.username)
 
-    in_program = {c.old.pk, c.stats_run.pk}
-    assert set(records.credentials) == set(records.grades) == set(records.enrollments) == in_program
+    assert (
+        set(records.credentials)
+        == set(records.grades)
+        == set(records.enrollments)
+        == {
+            c.old.pk,
+            c.stats_run.pk,
+            elsewhere.pk,
+        }
+    )
+    runs = {run.key: run for course in answer.courses for run in course.course_runs}
+    assert elsewhere.key not in runs
+    assert runs[c.stats_run.key].removed
+    for key in (c.old.key, c.stats_run.key):
+        assert runs[key].learner.status != LearnerRunStatus.NOT_ENROLLED
+        assert runs[key].learner.grade is not None
