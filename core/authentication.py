@@ -204,7 +204,8 @@ def jwt_decode_handler(token: str) -> dict[str, Any]:
 # Only a token that verified is remembered, so a hit needs the very text a configured key signed: any
 # other byte misses and is verified. Past ``exp`` (with ``JWT_LEEWAY``, as PyJWT counts it) the token is
 # verified again, and refused as expired. Emptied when ``JWT_AUTH`` changes (keys, issuers, leeway). The
-# user is still read at every request (``_learner_from_claims``): a deactivated learner is refused at once.
+# user is still checked at every request (``_learner_from_claims``), from a row at most
+# ``AUTHENTICATED_LEARNER_SECONDS`` old (``_learners_read``).
 _verified_tokens: Remembered[str, dict[str, Any]] = Remembered(size=4096)
 
 
