@@ -197,19 +197,18 @@ class BuiltFromRows(Generic[K, T]):
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._built: dict[tuple[str, K], tuple[object, T]] = {}
+        self._built: dict[K, tuple[object, T]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: K, rows: object, build: Callable[[], T]) -> T:
         """The value ``build()`` gives for these ``rows`` of ``key``: remembered, or built now."""
-        slot = (vendor(), key)
-        remembered = self._built.get(slot)
+        remembered = self._built.get(key)
         if remembered is not None and remembered[0] == rows:
             return remembered[1]
         value = build()
         with self._lock:
-            self._built.pop(slot, None)
-            self._built[slot] = (rows, value)
+            self._built.pop(key, None)
+            self._built[key] = (rows, value)
             while len(self._built) > self._size:
                 del self._built[next(iter(self._built))]
         return value

@@ -25,7 +25,7 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _nothing_remembered_from_other_tests() -> None:
     """Each test's database starts anew: what the process remembered of another one's is forgotten
-    (``core.memo``: tokens verified, emails without pending enrollments)."""
+    (``core.memo``: tokens verified, learner rows read by authentication, emails without pending enrollments)."""
     forget_everything()
 
 
