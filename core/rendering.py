@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -51,7 +52,7 @@ def _object_writer(serializer: serializers.Serializer) -> Writer:
         if isinstance(field, serializers.SerializerMethodField):
             raise TypeError(f"{type(serializer).__name__}.{name}: a method field needs the serializer itself")
         if not field.write_only:
-            plan.append(_Step(name, field.source_attrs, _writer(field), _inline(field)))
+            plan.append(_Step(name, field.source_attrs, _writer(field), _inline(field), field))
     by_type: dict[type, Writer] = {}
 
     def write(instance: Any, zone: Any) -> dict[str, Any]:
@@ -73,6 +74,7 @@ class _Step(NamedTuple):
     source_attrs: list[str]
     write_value: Writer
     inline: str | None  # for some leaves, an expression that writes the value ``{v}`` (``{w}``: ``write_value``)
+    field: fields.Field
 
 
 def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
@@ -81,7 +83,7 @@ def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
     if type(field) is fields.CharField:
         return "{v} if type({v}) is str else str({v})", lambda value, zone: str(value)
     if type(field) is fields.UUIDField and field.uuid_format == "hex_verbose":
-        return "{v} if type({v}) is str else uuid_text({v})", lambda value, zone: _uuid_text(value)
+        return "uuid_text({v}.int) if type({v}) is UUID else str({v})", _uuid_written
     if type(field) is fields.IntegerField:
         return "int({v})", lambda value, zone: int(value)
     return None
@@ -89,13 +91,17 @@ def _builtin_leaf(field: fields.Field) -> tuple[str, Writer] | None:
 
 def _inline(field: fields.Field) -> str | None:
     """How a generated writer writes ``field``'s value ``{v}`` without a call of its own, when it can: the
-    builtin-call leaves, booleans, aware datetimes through ``_iso_8601_in``, and a nested object through
+    builtin-call leaves, booleans, choices, aware datetimes through ``_iso_8601_in``, and a nested object through
     the writer already generated for its class (``{b}``); ``{w}``, the field's writer, takes the rest."""
     leaf = _builtin_leaf(field)
     if leaf is not None:
         return leaf[0]
     if type(field) is fields.BooleanField:
         return "{v} if {v} is True or {v} is False else {w}({v}, zone)"
+    if type(field) is fields.ChoiceField:
+        # ``ChoiceField.to_representation``: the choice whose text is the value's, else the value (``{c}``: the
+        # field's ``choice_strings_to_values``). A warning has four (timings, next step), each a Python call.
+        return "{c}.get(str({v}), {v})"
     if isinstance(field, serializers.Serializer):
         return "({b}.get(type({v})) or {w})({v}, zone)"
     if isinstance(field, fields.DateTimeField) and _writes_iso_8601(field):
@@ -117,18 +123,20 @@ def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
         "iso_8601_in": _iso_8601_in,
         "datetime": datetime,
         "uuid_text": _uuid_text,
+        "UUID": UUID,
     }
     entries = []
     for index, step in enumerate(plan):
         namespace[f"write_{index}"], namespace[f"source_{index}"] = step.write_value, step.source_attrs
         namespace[f"by_type_{index}"] = getattr(step.write_value, "by_type", None)
+        namespace[f"choices_{index}"] = getattr(step.field, "choice_strings_to_values", None)
         attribute = step.source_attrs[0] if len(step.source_attrs) == 1 else ""
         if attribute.isidentifier() and not keyword.iskeyword(attribute) and _plain_attribute(kind, attribute):
             read = f"o.{attribute}"
         else:
             read = f"get_attribute(o, source_{index})"
         written = (
-            f"({step.inline.format(v=f'v{index}', w=f'write_{index}', b=f'by_type_{index}')})"
+            f"({step.inline.format(v=f'v{index}', w=f'write_{index}', b=f'by_type_{index}', c=f'choices_{index}')})"
             if step.inline
             else f"write_{index}(v{index}, zone)"
         )
@@ -197,10 +205,16 @@ def _datetime_writer(field: fields.DateTimeField) -> Writer:
     return write
 
 
-# ``str`` of a UUID remembered: ``UUID.__str__`` is Python code (0.7 us), and answers name the same courses
-# and runs again and again (a bulk status answer 20,000 times, about 200 distinct). Typed: equal values of
-# other types would write differently.
-_uuid_text = lru_cache(maxsize=8192, typed=True)(str)
+def _uuid_written(value: Any, zone: Any) -> str:
+    return _uuid_text(value.int) if type(value) is UUID else str(value)
+
+
+@lru_cache(maxsize=8192)
+def _uuid_text(number: int) -> str:
+    """``str`` of the UUID of this number, remembered: ``UUID.__str__`` is Python code (0.7 us), and answers
+    name the same courses and runs again and again (a bulk status answer 20,000 times, about 200 distinct).
+    Keyed by the number, whose hash is computed in C, where a UUID's ``__hash__`` is Python too."""
+    return str(UUID(int=number))
 
 
 def _writes_iso_8601(field: fields.DateTimeField) -> bool:

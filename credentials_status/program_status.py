@@ -21,6 +21,9 @@ from credentials_status.data import (
     CourseFacts,
     CourseProgress,
     CourseRef,
+    CredentialFacts,
+    EnrollmentFacts,
+    GradeData,
     LearnerRecords,
     LearnerRunStatus,
     NextStep,
@@ -87,23 +90,33 @@ def _course_status(
     now: datetime,
     warnings: list[ProgramWarning],
 ) -> ProgramCourseStatus:
-    credentials, enrollments = learner.credentials, learner.enrollments
-    # course.runs are in the program's order (by start); a removed run only where the learner has a record.
-    runs = [run for run in course.runs if not run.removed or run.id in credentials or run.id in enrollments]
-    statuses = [_run_status(run, program, learner, now) for run in runs]
-
-    def qualifies(run: RunFacts) -> bool:
-        credential = credentials.get(run.id)
-        return credential is not None and credential_is_visible(credential, now) and credential.type in accepted
-
-    def pending(status: ProgramRunStatus) -> bool:
-        return status.learner.status == LearnerRunStatus.PENDING_AVAILABILITY and status.learner.type in accepted
-
-    qualifying = [status for run, status in zip(runs, statuses, strict=True) if qualifies(run)]
-    counting = [status for status in statuses if status.counts_toward_program]
-    completed_in = [status for status in qualifying if status.counts_toward_program]
-    excluded_completions = [status for status in qualifying if status.excluded]
-    removed_completions = [status for status in qualifying if status.removed and not status.excluded]
+    credentials, enrollments, grades = learner.credentials, learner.enrollments, learner.grades
+    excluded_ids = program.excluded_run_ids
+    statuses: list[ProgramRunStatus] = []
+    counting: list[ProgramRunStatus] = []
+    completed_in: list[ProgramRunStatus] = []  # counting runs with a qualifying award
+    excluded_completions: list[ProgramRunStatus] = []
+    removed_completions: list[ProgramRunStatus] = []  # removed, and not excluded
+    pending: list[ProgramRunStatus] = []  # counting runs whose accepted award is not available yet
+    # One pass over the runs, in the program's order (by start): every run of every course is met at every
+    # request, and a pass per list cost a third of the reconciliation on a 100-course program (issue 17).
+    for run in course.runs:
+        run_id = run.id
+        credential = credentials.get(run_id)
+        enrollment = enrollments.get(run_id)
+        if run.removed and credential is None and enrollment is None:
+            continue  # a removed run only where the learner has a record
+        status = _run_status(run, run_id in excluded_ids, credential, enrollment, grades.get(run_id), now)
+        statuses.append(status)
+        qualifies = credential is not None and credential.type in accepted and credential_is_visible(credential, now)
+        if status.counts_toward_program:
+            counting.append(status)
+            if qualifies:
+                completed_in.append(status)
+            if status.learner.status == LearnerRunStatus.PENDING_AVAILABILITY and status.learner.type in accepted:
+                pending.append(status)
+        elif qualifies:
+            (excluded_completions if status.excluded else removed_completions).append(status)
 
     progress = _progress(completed_in, statuses)
     course_ref = CourseRef(key=course.key, title=course.title)
@@ -111,7 +124,7 @@ def _course_status(
         course_ref,
         counting,
         completed_in,
-        [s for s in counting if pending(s)],
+        pending,
         tuple(program.applicable_seat_types),
         tuple(accepted),
         now,
@@ -171,14 +184,16 @@ def _completion_warning(
     )
 
 
-def _run_status(run: RunFacts, program: ProgramFacts, learner: LearnerRecords, now: datetime) -> ProgramRunStatus:
-    # Positional tuples: built for every run of the program at every request (issue 17).
-    run_id = run.id
-    credential = learner.credentials.get(run_id)
-    enrollment = learner.enrollments.get(run_id)
-    grade = learner.grades.get(run_id)
+def _run_status(
+    run: RunFacts,
+    excluded: bool,
+    credential: CredentialFacts | None,
+    enrollment: EnrollmentFacts | None,
+    grade: GradeData | None,
+    now: datetime,
+) -> ProgramRunStatus:
     # Every field given, in order, to ``tuple.__new__``: built in C, not through the NamedTuples' generated
-    # ``__new__`` (a Python call each, twice per run of the program at every request).
+    # ``__new__`` (a Python call each, twice per run of the program at every request, issue 17).
     if credential is not None:
         learner_status = _new(
             RunLearnerStatus,
@@ -190,12 +205,20 @@ def _run_status(run: RunFacts, program: ProgramFacts, learner: LearnerRecords, n
         learner_status = _NO_RECORD
     else:
         learner_status = _new(RunLearnerStatus, (LearnerRunStatus.NOT_ENROLLED, None, None, grade))
-    excluded = run_id in program.excluded_run_ids
     removed = run.removed
-    counts = not excluded and not removed
     return _new(
         ProgramRunStatus,
-        (run.uuid, run.key, run.title, run.start, run.end, excluded, removed, counts, learner_status),
+        (
+            run.uuid,
+            run.key,
+            run.title,
+            run.start,
+            run.end,
+            excluded,
+            removed,
+            not excluded and not removed,
+            learner_status,
+        ),
     )
 
 

@@ -28,6 +28,10 @@ VALUES = [
     {"status": [], "username": "ana", "lms_user_id": 7},
     {"text": 'quote " backslash \\ slash / tab \t newline \n nul \x00 bell \x07 del \x7f'},
     {"scripts": "Zoë Łukasz 王芳 محمد Ωμέγα 🎓", "separators": "a\u2028b\u2029c"},
+    {"line separator only": "a\u2028b"},
+    {"paragraph separator only": "\u2029"},
+    # The same first two UTF-8 bytes as the separators (E2 80), left as they are.
+    {"same lead bytes": "… — ‰ \u2027\u202a"},
     {"uuid": UUID("7b1f3c6e-9d2a-4c1e-8f00-1a2b3c4d5e6f"), "uuids": [UUID(int=0), UUID(int=2**128 - 1)]},
     {"aware": AWARE, "elsewhere": ELSEWHERE, "naive": datetime.datetime(2026, 1, 2, 3, 4, 5)},
     {"date": datetime.date(2026, 12, 4), "time": datetime.time(9, 30), "delta": datetime.timedelta(days=1, seconds=5)},

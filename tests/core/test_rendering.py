@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from core.rendering import render, render_many
-from credentials_status.data import GradeData, LearnerRunStatus, RunRef, StatusAnswer, StatusItem
+from credentials_status.data import GradeData, LearnerRunStatus, RunRef, RunTiming, StatusAnswer, StatusItem
 from credentials_status.rest_api.v1.serializers import (
     LearnerCertStatusOutput,
     LearnerProgramStatusOutput,
@@ -191,11 +191,12 @@ class _Shapes(serializers.Serializer):
     dotted = serializers.CharField(source="inner.name")
     inner = _Inner(allow_null=True)
     flag = serializers.BooleanField()
+    choice = serializers.ChoiceField(choices=["open", "ended", 3])
 
 
 class _Item:
-    def __init__(self, plain, count, inner):
-        self.plain, self.count, self.inner, self.flag = plain, count, inner, 1
+    def __init__(self, plain, count, inner, choice):
+        self.plain, self.count, self.inner, self.flag, self.choice = plain, count, inner, 1, choice
 
     @property
     def derived(self):
@@ -211,7 +212,13 @@ class _Named:
 
 
 def test_generated_writers_read_every_kind_of_source_as_drf_does():
-    items = [_Item("ana", 3, _Named("x")), _Item("bo", "4", _Named(7))]
+    # Choices: a string enum member, the text of an integer choice, a value that is no choice, a blank.
+    items = [
+        _Item("ana", 3, _Named("x"), RunTiming.OPEN),
+        _Item("bo", "4", _Named(7), "3"),
+        _Item("cy", 5, _Named("y"), "closed"),
+        _Item("di", 6, _Named("z"), ""),
+    ]
     mapping = {
         "plain": "m",
         "count": 1,
@@ -219,9 +226,13 @@ def test_generated_writers_read_every_kind_of_source_as_drf_does():
         "shout": "S",
         "inner": {"name": "n"},
         "flag": True,
+        "choice": "ended",
     }
     for instance in [*items, mapping]:
         same_bytes(render(_Shapes, instance), _Shapes(instance).data)
     # The called method is called, not written as its repr; the string count becomes a number.
     assert render(_Shapes, items[1])["called"] == "BO"
     assert render(_Shapes, items[1])["count"] == 4
+    # A choice is written as the choice its text names (here the integer 3), a string enum as its text.
+    assert render(_Shapes, items[1])["choice"] == 3
+    assert type(render(_Shapes, items[0])["choice"]) is str
