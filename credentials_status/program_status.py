@@ -41,7 +41,7 @@ from credentials_status.data import (
     RunTiming,
 )
 from credentials_status.models import CertificateType
-from credentials_status.status import credential_is_visible, run_status
+from credentials_status.status import run_status
 
 ACTIVE_PROGRAM_STATUS = "active"
 
@@ -108,12 +108,14 @@ def _course_status(
             continue  # a removed run only where the learner has a record
         status = _run_status(run, run_id in excluded_ids, credential, enrollment, grades.get(run_id), now)
         statuses.append(status)
-        qualifies = credential is not None and credential.type in accepted and credential_is_visible(credential, now)
+        # ``awarded``: the credential is visible (``run_status``); the learner's type is the credential's.
+        learner_status, learner_type = status.learner.status, status.learner.type
+        qualifies = learner_status == LearnerRunStatus.AWARDED and learner_type in accepted
         if status.counts_toward_program:
             counting.append(status)
             if qualifies:
                 completed_in.append(status)
-            if status.learner.status == LearnerRunStatus.PENDING_AVAILABILITY and status.learner.type in accepted:
+            elif learner_status == LearnerRunStatus.PENDING_AVAILABILITY and learner_type in accepted:
                 pending.append(status)
         elif qualifies:
             (excluded_completions if status.excluded else removed_completions).append(status)
