@@ -111,8 +111,8 @@ def learner_programs(
     """Every program, whatever its status, with a member run (excluded ones included) in which the
     learner is enrolled or holds a credential; ordered by title. A retired, unpublished or deleted
     program is listed like the others (``program.status`` says which), as ``learner_program_status``
-    answers it. Seven queries however many programs: the learner's records (three), then the facts
-    of every touched program at once (four).
+    answers it. Six queries however many programs: the learner's records (three), then the facts
+    of every touched program at once (three, ``programs.api.program_facts_holding_runs``).
     """
     records = learner_records(learner, username=username)
     touched_runs = set(records.credentials) | {run_id for run_id, e in records.enrollments.items() if e.is_active}

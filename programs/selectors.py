@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from core.db import BuiltFromRows, Table, chunked, columns_read, in_list, rows_converted, rows_fetched
+from core.db import BuiltFromRows, Table, chunked, in_list, rows_converted, rows_fetched
 from programs.data import (
     CourseFacts,
     CourseRunRow,
@@ -199,7 +199,7 @@ def exclusion_origins(*, program_uuids: Iterable[UUID]) -> dict[UUID, list[Exclu
 
 
 def program_facts_by_uuid(*, program_uuid: UUID) -> ProgramFacts | None:
-    """The program's facts (as ``_program_facts`` builds them); ``None`` when no program has this uuid.
+    """The program's facts (as ``_facts_assembled`` builds them); ``None`` when no program has this uuid.
 
     Two hand-written statements (the program with its courses, then the courses' runs with their
     exclusion flag), read at every learner's program status. The facts built from their rows are
@@ -207,27 +207,15 @@ def program_facts_by_uuid(*, program_uuid: UUID) -> ProgramFacts | None:
     were converted and assembled again for every learner (issue 17).
     """
     uuid_sql, uuid_params = in_list(_PROGRAMS.column("uuid"), [program_uuid], _PROGRAMS.field("uuid"))
-    program_rows = rows_fetched(
-        f"SELECT {_PROGRAMS.select(*_PROGRAM_COLUMNS)}, {_LINKS.select(*_LINK_COLUMNS)},"  # noqa: S608
-        f" {_COURSES.select(*_COURSE_COLUMNS)} FROM {_PROGRAMS.table}"
-        f" LEFT JOIN {_LINKS.table} ON {_LINKS.column('program')} = {_PROGRAMS.column('id')}"
-        f" LEFT JOIN {_COURSES.table} ON {_COURSES.column('id')} = {_LINKS.column('course')}"
-        f" WHERE {uuid_sql} ORDER BY {_LINKS.column('position')}, {_LINKS.column('id')}",
-        uuid_params,
-    )
+    program_rows = rows_fetched(_programs_statement(uuid_sql, by_title=False), uuid_params)
     if not program_rows:
         return None
     program_id = program_rows[0][0]
-    course_ids = {row[len(_PROGRAM_COLUMNS)] for row in program_rows if row[len(_PROGRAM_COLUMNS)] is not None}
+    course_ids = _course_ids(program_rows)
     run_rows = rows_fetched(*_runs_statement(course_ids, program_id)) if course_ids else []
 
     def build() -> ProgramFacts:
-        fields = [
-            *_PROGRAMS.fields(*_PROGRAM_COLUMNS),
-            *_LINKS.fields(*_LINK_COLUMNS),
-            *_COURSES.fields(*_COURSE_COLUMNS),
-        ]
-        programs, links = _programs_and_links(rows_converted(program_rows, fields))
+        programs, links = _programs_and_links(rows_converted(program_rows, _program_fields()))
         runs_by_course, excluded = _runs_grouped(rows_converted(run_rows, _run_fields()), program_id)
         return _facts_assembled(programs, links, runs_by_course, excluded)[0]
 
@@ -236,30 +224,66 @@ def program_facts_by_uuid(*, program_uuid: UUID) -> ProgramFacts | None:
 
 def program_facts_holding_runs(*, run_ids: Collection[int]) -> list[ProgramFacts]:
     """The facts of every program with one of these runs among its courses' runs (excluded ones
-    included; a run the LMS deleted counts for none), by title: four queries."""
-    program_ids = (
-        ProgramCourse.objects.filter(
-            course__course_runs__in=list(run_ids), course__course_runs__removed_at__isnull=True
-        )
-        .values_list("program_id", flat=True)
-        .distinct()
-    )
-    return _program_facts(Program.objects.filter(pk__in=program_ids))
+    included; a run the LMS deleted counts for none), by title.
 
-
-def _program_facts(programs_query: QuerySet[Program]) -> list[ProgramFacts]:
-    """The queried programs (by title), their ordered courses, every run and the exclusions.
-
-    Three queries: the programs with their courses (one row per course, a program without courses
-    still one row), the runs, and the exclusions; for a single program the exclusions come with the
-    runs, so the learner program status reads its program in two.
+    Three hand-written statements, as ``program_facts_by_uuid`` reads one program: the programs holding
+    the runs with their courses, the courses' runs, the programs' exclusions. The facts built from their
+    rows are remembered while the rows stay the same, for this set of programs (the learners' programs
+    list and their own page read the same few sets again and again).
     """
-    programs, links = _programs_with_courses(programs_query)
-    if not programs:
+    if not run_ids:
         return []
-    course_ids = {link.course_id for course_links in links.values() for link in course_links}
-    runs_by_course, excluded = _runs_and_exclusions(course_ids, list(programs))
-    return _facts_assembled(programs, links, runs_by_course, excluded)
+    runs_sql, params = in_list(_RUNS.column("id"), run_ids)
+    # The inner statement's own link table shadows the outer one: its columns name the inner rows.
+    holding = (
+        f"{_PROGRAMS.column('id')} IN (SELECT {_LINKS.column('program')} FROM {_LINKS.table}"  # noqa: S608
+        f" JOIN {_RUNS.table} ON {_RUNS.column('course')} = {_LINKS.column('course')}"
+        f" WHERE {runs_sql} AND {_RUNS.column('removed_at')} IS NULL)"
+    )
+    program_rows = rows_fetched(_programs_statement(holding, by_title=True), params)
+    if not program_rows:
+        return []
+    program_ids = sorted({row[0] for row in program_rows})
+    course_ids = _course_ids(program_rows)
+    run_rows = rows_fetched(*_runs_statement(course_ids, None)) if course_ids else []
+    programs_sql, programs_params = in_list(_EXCLUSIONS.column("program"), program_ids)
+    exclusion_rows = rows_fetched(
+        f"SELECT {_EXCLUSIONS.select('program', 'courserun')} FROM {_EXCLUSIONS.table}"  # noqa: S608
+        f" WHERE {programs_sql} ORDER BY {_EXCLUSIONS.select('program', 'courserun')}",
+        programs_params,
+    )
+
+    def build() -> tuple[ProgramFacts, ...]:
+        programs, links = _programs_and_links(rows_converted(program_rows, _program_fields()))
+        runs_by_course, _ = _runs_grouped(rows_converted(run_rows, _run_fields()), None)
+        excluded: dict[int, set[int]] = defaultdict(set)
+        for program_id, run_id in exclusion_rows:
+            excluded[program_id].add(run_id)
+        return tuple(_facts_assembled(programs, links, runs_by_course, excluded))
+
+    return list(_HOLDING_PROGRAMS_FACTS.get(tuple(program_ids), (program_rows, run_rows, exclusion_rows), build))
+
+
+def _programs_statement(where: str, *, by_title: bool) -> str:
+    """The programs matching ``where``, each with its courses in program order: one row per course (a program
+    without courses still one row), of ``_program_fields``. Several programs by title."""
+    order = f"{_PROGRAMS.column('title')}, {_PROGRAMS.column('id')}, " if by_title else ""
+    return (
+        f"SELECT {_PROGRAMS.select(*_PROGRAM_COLUMNS)}, {_LINKS.select(*_LINK_COLUMNS)},"  # noqa: S608
+        f" {_COURSES.select(*_COURSE_COLUMNS)} FROM {_PROGRAMS.table}"
+        f" LEFT JOIN {_LINKS.table} ON {_LINKS.column('program')} = {_PROGRAMS.column('id')}"
+        f" LEFT JOIN {_COURSES.table} ON {_COURSES.column('id')} = {_LINKS.column('course')}"
+        f" WHERE {where} ORDER BY {order}{_LINKS.column('position')}, {_LINKS.column('id')}"
+    )
+
+
+def _program_fields() -> "list[models.Field[Any, Any]]":
+    return [*_PROGRAMS.fields(*_PROGRAM_COLUMNS), *_LINKS.fields(*_LINK_COLUMNS), *_COURSES.fields(*_COURSE_COLUMNS)]
+
+
+def _course_ids(program_rows: list[tuple[Any, ...]]) -> set[int]:
+    course = len(_PROGRAM_COLUMNS)
+    return {row[course] for row in program_rows if row[course] is not None}
 
 
 def _facts_assembled(
@@ -306,26 +330,6 @@ class _CourseLink(NamedTuple):
     title: str
 
 
-def _programs_with_courses(
-    programs_query: QuerySet[Program],
-) -> tuple[dict[int, _ProgramRow], dict[int, list[_CourseLink]]]:
-    """The programs by pk, in title order, and each one's courses in program order: one joined query."""
-    # Plain tuples, not model instances: a big program has hundreds of runs.
-    rows = programs_query.order_by("title", "pk", "program_courses__position").values_list(
-        "pk",
-        "uuid",
-        "title",
-        "type",
-        "status",
-        "applicable_seat_types",
-        "program_courses__course_id",
-        "program_courses__course__uuid",
-        "program_courses__course__key",
-        "program_courses__course__title",
-    )
-    return _programs_and_links(rows)
-
-
 def _programs_and_links(
     rows: Iterable[tuple[Any, ...]],
 ) -> tuple[dict[int, _ProgramRow], dict[int, list[_CourseLink]]]:
@@ -338,30 +342,6 @@ def _programs_and_links(
         if course_id is not None:
             links[program_id].append(_CourseLink(course_id, course_uuid, course_key, course_title))
     return programs, links
-
-
-def _runs_and_exclusions(
-    course_ids: set[int], program_ids: list[int]
-) -> tuple[dict[int, list[RunFacts]], dict[int, set[int]]]:
-    """The courses' runs by course, by start, and the runs each program excludes.
-
-    For one program the exclusion flag comes with each run (``_runs_statement``): one statement; for
-    several, the exclusions are a second one.
-    """
-    excluded: dict[int, set[int]] = defaultdict(set)
-    single_program = program_ids[0] if len(program_ids) == 1 else None
-    if single_program is None:
-        for program_id, run_id in ProgramExcludedCourseRun.objects.filter(program_id__in=program_ids).values_list(
-            "program_id", "courserun_id"
-        ):
-            excluded[program_id].add(run_id)
-    if not course_ids:
-        return defaultdict(list), excluded
-    runs_by_course, flagged = _runs_grouped(
-        columns_read(*_runs_statement(course_ids, single_program), _run_fields()), single_program
-    )
-    excluded.update(flagged)
-    return runs_by_course, excluded
 
 
 _RUN_COLUMNS = ("course", "id", "uuid", "key", "title", "start", "end", "removed_at")
@@ -419,3 +399,6 @@ _COURSE_COLUMNS = ("uuid", "key", "title")
 # Per worker process: a 30-course program's entry (its rows and facts) holds about 170 kB, a 100-course
 # one about 570 kB (tracemalloc, SQLite); 64 of them stay within a few tens of MB.
 _SINGLE_PROGRAM_FACTS: "BuiltFromRows[UUID, ProgramFacts]" = BuiltFromRows(size=64)
+# By set of programs: a learner's usually holds one or two; 32 entries of a few such programs stay within
+# tens of MB too.
+_HOLDING_PROGRAMS_FACTS: "BuiltFromRows[tuple[int, ...], tuple[ProgramFacts, ...]]" = BuiltFromRows(size=32)

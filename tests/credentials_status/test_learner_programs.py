@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 from rest_framework import status
 
-from programs.models import Program, ProgramCourse, ProgramStatus
+from programs.api import program_facts_holding_runs
+from programs.models import Program, ProgramCourse, ProgramExcludedCourseRun, ProgramStatus
 from tests.factories import CourseFactory, CourseRunFactory, CredentialFactory, EnrollmentFactory, UserFactory
 
 
@@ -142,11 +143,34 @@ def test_query_count_is_constant_however_many_programs(
     client = jwt_client("support", roles=["learner_status_readers"])
     client.get(url("ana"))
 
-    # learner, credentials, enrollments, grades, programs (touched ones found by a subquery),
-    # courses, runs, exclusions; plus 3 for JWT authentication (user, pending enrollments of the
+    # learner, credentials, enrollments, grades, programs with their courses (touched ones found by a
+    # subquery), runs, exclusions; plus 3 for JWT authentication (user, pending enrollments of the
     # token's email: ADR 0007) and the role check (groups).
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         response = client.get(url("ana"))
 
     assert len(response.json()) == programs
     assert {item["excluded_completions"] for item in response.json()} == {1}
+
+
+def test_catalog_changes_written_behind_the_orm_show_at_the_next_list(ana: Any, jwt_client: Any) -> None:
+    """The touched programs' facts are built once for the rows they come from (programs.selectors,
+    issue 17): an exclusion, a new course and a renamed program written by bulk statements (no signal, no
+    history) show at the next request, and an unchanged set of programs is not built again."""
+    program = make_program("A program")
+    run = first_run(program)
+    CredentialFactory(learner=ana, course_run=run)
+    client = jwt_client("support", roles=["learner_status_readers"])
+    first = client.get(url("ana")).json()
+    assert first == [summary(program, completed_courses=1)]
+    facts = program_facts_holding_runs(run_ids={run.pk})
+    assert program_facts_holding_runs(run_ids={run.pk})[0] is facts[0]
+
+    ProgramExcludedCourseRun.objects.bulk_create([ProgramExcludedCourseRun(program=program, courserun=run)])
+    assert client.get(url("ana")).json() == [summary(program, excluded_completions=1)]
+    assert program_facts_holding_runs(run_ids={run.pk})[0] is not facts[0]
+
+    Program.objects.filter(pk=program.pk).update(title="A program, renamed")
+    ProgramCourse.objects.bulk_create([ProgramCourse(program=program, course=CourseFactory(), position=2)])
+    program.refresh_from_db()
+    assert client.get(url("ana")).json() == [summary(program, total_courses=3, excluded_completions=1)]
