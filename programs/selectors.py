@@ -226,8 +226,8 @@ def program_facts_holding_runs(*, run_ids: Collection[int]) -> list[ProgramFacts
     """The facts of every program with one of these runs among its courses' runs (excluded ones
     included; a run the LMS deleted counts for none), by title.
 
-    Three hand-written statements, as ``program_facts_by_uuid`` reads one program: the programs holding
-    the runs with their courses, the courses' runs, the programs' exclusions. The facts built from their
+    Hand-written statements, as ``program_facts_by_uuid`` reads one program: the programs holding the runs
+    with their courses, the courses' runs, and for several programs their exclusions. The facts built from their
     rows are remembered while the rows stay the same, for this set of programs (the learners' programs
     list and their own page read the same few sets again and again).
     """
@@ -245,18 +245,21 @@ def program_facts_holding_runs(*, run_ids: Collection[int]) -> list[ProgramFacts
         return []
     program_ids = sorted({row[0] for row in program_rows})
     course_ids = _course_ids(program_rows)
-    run_rows = rows_fetched(*_runs_statement(course_ids, None)) if course_ids else []
-    programs_sql, programs_params = in_list(_EXCLUSIONS.column("program"), program_ids)
-    exclusion_rows = rows_fetched(
-        f"SELECT {_EXCLUSIONS.select('program', 'courserun')} FROM {_EXCLUSIONS.table}"  # noqa: S608
-        f" WHERE {programs_sql} ORDER BY {_EXCLUSIONS.select('program', 'courserun')}",
-        programs_params,
-    )
+    # One program (the usual learner): its exclusions come with its runs, as ``program_facts_by_uuid`` reads them.
+    single_program = program_ids[0] if len(program_ids) == 1 else None
+    run_rows = rows_fetched(*_runs_statement(course_ids, single_program)) if course_ids else []
+    exclusion_rows: list[tuple[Any, ...]] = []
+    if single_program is None:
+        programs_sql, programs_params = in_list(_EXCLUSIONS.column("program"), program_ids)
+        exclusion_rows = rows_fetched(
+            f"SELECT {_EXCLUSIONS.select('program', 'courserun')} FROM {_EXCLUSIONS.table}"  # noqa: S608
+            f" WHERE {programs_sql} ORDER BY {_EXCLUSIONS.select('program', 'courserun')}",
+            programs_params,
+        )
 
     def build() -> tuple[ProgramFacts, ...]:
         programs, links = _programs_and_links(rows_converted(program_rows, _program_fields()))
-        runs_by_course, _ = _runs_grouped(rows_converted(run_rows, _run_fields()), None)
-        excluded: dict[int, set[int]] = defaultdict(set)
+        runs_by_course, excluded = _runs_grouped(rows_converted(run_rows, _run_fields()), single_program)
         for program_id, run_id in exclusion_rows:
             excluded[program_id].add(run_id)
         return tuple(_facts_assembled(programs, links, runs_by_course, excluded))

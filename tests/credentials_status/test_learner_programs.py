@@ -153,24 +153,33 @@ def test_query_count_is_constant_however_many_programs(
     assert {item["excluded_completions"] for item in response.json()} == {1}
 
 
-def test_catalog_changes_written_behind_the_orm_show_at_the_next_list(ana: Any, jwt_client: Any) -> None:
+@pytest.mark.parametrize("others", [0, 1], ids=["one program", "two programs"])
+def test_catalog_changes_written_behind_the_orm_show_at_the_next_list(ana: Any, jwt_client: Any, others: int) -> None:
     """The touched programs' facts are built once for the rows they come from (programs.selectors,
     issue 17): an exclusion, a new course and a renamed program written by bulk statements (no signal, no
-    history) show at the next request, and an unchanged set of programs is not built again."""
+    history) show at the next request, and an unchanged set of programs is not built again. One program's
+    exclusions are read with its runs, several programs' apart: both ways."""
     program = make_program("A program")
     run = first_run(program)
     CredentialFactory(learner=ana, course_run=run)
+    other_summaries = []
+    for index in range(others):
+        other = make_program(f"B other {index}")
+        EnrollmentFactory(learner=ana, course_run=first_run(other))
+        other_summaries.append(summary(other))
     client = jwt_client("support", roles=["learner_status_readers"])
-    first = client.get(url("ana")).json()
-    assert first == [summary(program, completed_courses=1)]
+    assert client.get(url("ana")).json() == [summary(program, completed_courses=1), *other_summaries]
     facts = program_facts_holding_runs(run_ids={run.pk})
     assert program_facts_holding_runs(run_ids={run.pk})[0] is facts[0]
 
     ProgramExcludedCourseRun.objects.bulk_create([ProgramExcludedCourseRun(program=program, courserun=run)])
-    assert client.get(url("ana")).json() == [summary(program, excluded_completions=1)]
+    assert client.get(url("ana")).json() == [summary(program, excluded_completions=1), *other_summaries]
     assert program_facts_holding_runs(run_ids={run.pk})[0] is not facts[0]
 
     Program.objects.filter(pk=program.pk).update(title="A program, renamed")
     ProgramCourse.objects.bulk_create([ProgramCourse(program=program, course=CourseFactory(), position=2)])
     program.refresh_from_db()
-    assert client.get(url("ana")).json() == [summary(program, total_courses=3, excluded_completions=1)]
+    assert client.get(url("ana")).json() == [
+        summary(program, total_courses=3, excluded_completions=1),
+        *other_summaries,
+    ]
