@@ -44,14 +44,13 @@ def learner_records(
     """
     if learner is None:
         return LearnerRecords(lms_user_id=lms_user_id, username=username)
-    # Each row after its run id is the fact's fields in order: built by ``tuple.__new__`` in C rather than
-    # through the NamedTuple's generated ``__new__``, a Python call per record (issue 17).
+    # Each row after its run id is the fact's fields, read by their names (the facts' fields are the models'):
+    # built by ``tuple.__new__`` in C rather than through the NamedTuple's generated ``__new__``, a Python call
+    # per record (issue 17).
     credentials = {
         row[0]: _new(CredentialFacts, row[1:])
         for row in learner_columns_read(
-            CourseRunCredential,
-            ("course_run", "status", "type", "certificate_available_date"),
-            learner_id=learner.pk,
+            CourseRunCredential, ("course_run", *CredentialFacts._fields), learner_id=learner.pk
         )
     }
     enrollments = {
@@ -60,11 +59,7 @@ def learner_records(
     }
     grades = {
         row[0]: _new(GradeData, row[1:])
-        for row in learner_columns_read(
-            Grade,
-            ("course_run", "letter_grade", "percent_grade", "verified"),
-            learner_id=learner.pk,
-        )
+        for row in learner_columns_read(Grade, ("course_run", *GradeData._fields), learner_id=learner.pk)
     }
     return LearnerRecords(
         lms_user_id=learner.lms_user_id,
