@@ -8,7 +8,8 @@ current time zone at every date: on a 30-course program status that was most of 
 field, so formats cannot drift; dates are moved to the current time zone looked up once per answer.
 ``tests/core/test_rendering.py`` and the endpoints' tests compare both on the same answers. For each class
 of value met, the plan becomes one generated function (``_compiled_writer``), as ``dataclasses`` generates
-``__init__``: a per-field loop cost more than the values it wrote.
+``__init__``: a per-field loop cost more than the values it wrote. A serializer marked
+``remembered_per_language`` has what it wrote remembered per value, time zone and language.
 
 Only output serializers of plain objects qualify: no ``SerializerMethodField``, no model managers.
 """
@@ -18,11 +19,12 @@ import keyword
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from rest_framework import ISO_8601, fields, serializers
 from rest_framework.settings import api_settings
 
@@ -62,9 +64,43 @@ def _object_writer(serializer: serializers.Serializer) -> Writer:
             compiled = by_type[kind] = _compiled_writer(plan, kind)
         return compiled(instance, zone)  # type: ignore[no-any-return]
 
+    if getattr(type(serializer), _REMEMBERED, False):
+        return _remembered_writer(write)
     # The writers generated so far, by class: a writer of nested objects calls them directly (``_inline``).
     write.by_type = by_type  # type: ignore[attr-defined]
     return write
+
+
+_REMEMBERED = "_rendering_remembered_per_language"
+
+S = TypeVar("S", bound=type[serializers.Serializer])
+
+
+def remembered_per_language(serializer_class: S) -> S:
+    """Mark an output serializer whose answer for a value depends on that value, the time zone and the
+    active language alone (frozen, hashable values: the program status's warnings and next steps, whose
+    words are written per language, ``credentials_status.explanations``). ``render`` then remembers what it
+    wrote for each (value, zone, language) and gives the same dict again: a warning of a 30-course program
+    answer took 13 us to write, and the same warnings come back with every request of the learner (and of
+    learners in the same situation). What ``render`` returns is only read (serialised), never changed. At
+    most 2,048 values per serializer, a few kB each: a few MB per process."""
+    setattr(serializer_class, _REMEMBERED, True)
+    return serializer_class
+
+
+def _remembered_writer(write: Writer) -> Writer:
+    # Typed: an equal tuple of another class may read its fields otherwise.
+    remembered = lru_cache(maxsize=2048, typed=True)(lambda instance, zone, language: write(instance, zone))
+
+    def write_remembered(instance: Any, zone: Any) -> Any:
+        try:
+            return remembered(instance, zone, get_language())
+        except TypeError:  # not hashable: written each time
+            return write(instance, zone)
+
+    # No generated writer to call directly: a writer of nested values goes through this one.
+    write_remembered.by_type = {}  # type: ignore[attr-defined]
+    return write_remembered
 
 
 class _Step(NamedTuple):

@@ -11,10 +11,11 @@ from uuid import UUID
 
 import pytest
 from django.utils import timezone as django_timezone
+from django.utils import translation
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from core.rendering import render, render_many
+from core.rendering import remembered_per_language, render, render_many
 from credentials_status.data import GradeData, LearnerRunStatus, RunRef, RunTiming, StatusAnswer, StatusItem
 from credentials_status.rest_api.v1.serializers import (
     LearnerCertStatusOutput,
@@ -149,6 +150,39 @@ def test_program_answers_render_as_their_serializers(program_answers, zone):
         same_bytes(render(LearnerProgramStatusOutput, one), LearnerProgramStatusOutput(one).data)
         same_bytes(render_many(LearnerProgramSummaryOutput, every), LearnerProgramSummaryOutput(every, many=True).data)
         same_bytes(render_many(OwnProgramStatusOutput, every), OwnProgramStatusOutput(every, many=True).data)
+
+
+def test_remembered_warnings_follow_the_zone_and_the_language(program_answers):
+    """Warnings and next steps are remembered per value, zone and language (``remembered_per_language``):
+    the same answer written again in another zone or language is written for that zone and language, and
+    written again as it was the first time."""
+    one, every = program_answers
+    for zone, language in [("UTC", "en"), ("America/Sao_Paulo", "en"), ("UTC", "es"), ("UTC", "en")]:
+        with django_timezone.override(zone), translation.override(language):
+            for _ in range(2):
+                same_bytes(render(LearnerProgramStatusOutput, one), LearnerProgramStatusOutput(one).data)
+                same_bytes(render_many(OwnProgramStatusOutput, every), OwnProgramStatusOutput(every, many=True).data)
+    with translation.override("es"):
+        spanish = render(LearnerProgramStatusOutput, one)["warnings"][0]
+    english = render(LearnerProgramStatusOutput, one)["warnings"][0]
+    with django_timezone.override("America/Sao_Paulo"):
+        in_sao_paulo = render(LearnerProgramStatusOutput, one)["warnings"][0]
+    assert spanish["learner_message"] != english["learner_message"]
+    assert in_sao_paulo["run"]["start"] != english["run"]["start"]
+    # Remembered: the same warning is the same written dict.
+    assert render(LearnerProgramStatusOutput, one)["warnings"][0] is english
+
+
+@remembered_per_language
+class _Remembered(serializers.Serializer):
+    name = serializers.CharField()
+
+
+def test_a_remembered_serializer_writes_values_it_cannot_remember_each_time():
+    value = {"name": "ana"}  # a dict: no hash, nothing remembered
+    assert render(_Remembered, value) == {"name": "ana"}
+    value["name"] = "bo"
+    assert render(_Remembered, value) == {"name": "bo"}
 
 
 def test_program_dates_follow_the_current_time_zone(program_answers):

@@ -17,6 +17,7 @@ from core.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
+from core.rendering import remembered_per_language
 from credentials_status.data import NextStepCode, RunTiming, StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 
@@ -235,6 +236,7 @@ class ReasonRunOutput(serializers.Serializer):
     certificate_available_date = serializers.DateTimeField(allow_null=True)
 
 
+@remembered_per_language
 class NextStepOutput(serializers.Serializer):
     code = serializers.ChoiceField(
         choices=[code.value for code in NextStepCode], help_text="What the learner does next."
@@ -247,6 +249,7 @@ class NextStepOutput(serializers.Serializer):
     message = serializers.CharField(source="learner_message", help_text="The step in the learner's words.")
 
 
+@remembered_per_language
 class ProgramWarningOutput(serializers.Serializer):
     code = serializers.CharField()
     course_run_key = serializers.CharField(allow_null=True)
