@@ -46,15 +46,20 @@ def test_credentials_read_as_the_orm_reads_them():
 
 def test_grades_read_as_the_orm_reads_them():
     learner = UserFactory()
-    for percent, verified in ((Decimal("0.9"), True), (Decimal("1"), False), (Decimal("0.0001"), True)):
-        GradeFactory(learner=learner, percent_grade=percent, verified=verified, letter_grade="Pass ✓")
+    # Values repeated: SQLite's decimals are converted once per stored value (core.db._per_value).
+    percents = ["0.9", "1", "0.0001", "0.9", "1", "0.25"]
+    for index, percent in enumerate(percents):
+        GradeFactory(learner=learner, percent_grade=Decimal(percent), verified=index % 2 == 0, letter_grade="Pass ✓")
 
-    rows = _select(Grade, ["learner", "percent_grade", "letter_grade", "verified"], "learner_id", [learner.pk])
+    def read() -> list[tuple]:
+        return _select(Grade, ["learner", "percent_grade", "letter_grade", "verified"], "learner_id", [learner.pk])
 
+    rows = read()
     expected = Grade.objects.filter(learner=learner).order_by("id")
     assert rows == list(expected.values_list("learner_id", "percent_grade", "letter_grade", "verified"))
-    assert [str(row[1]) for row in rows] == ["0.9000", "1.0000", "0.0001"]
-    assert [row[3] for row in rows] == [True, False, True]
+    assert [str(row[1]) for row in rows] == ["0.9000", "1.0000", "0.0001", "0.9000", "1.0000", "0.2500"]
+    assert [row[3] for row in rows] == [True, False, True, False, True, False]
+    assert read() == rows
 
 
 def test_uuids_go_in_and_come_out_as_the_orm_takes_and_gives_them():
