@@ -168,9 +168,9 @@ def _row_converter(
 
 def _per_value(convert: Callable[[Any, Any, Any], Any], column: Col) -> Callable[[Any], Any]:
     """SQLite's decimal converter remembered per stored value. SQLite keeps a decimal as a float, and Django
-    makes each one a ``Decimal`` quantized to the field's places in Python (1 us): a learner's 500 grades
-    were 0.5 ms of a 100-course program status, 10,000 a tenth of a bulk status, for a few distinct values.
-    Typed: an integer and a float of one value are separate entries (they give equal decimals)."""
+    makes each one a ``Decimal`` quantized to the field's places in Python (1 us): a learner's 500 grades,
+    a few distinct values, were 0.5 ms of a 100-course program status (issue 17). Typed: an integer and a
+    float of one value are separate entries (they give equal decimals)."""
     return lru_cache(maxsize=1024, typed=True)(lambda value: convert(value, column, connection))
 
 

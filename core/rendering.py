@@ -80,8 +80,8 @@ def remembered_per_language(serializer_class: S) -> S:
     """Mark an output serializer whose answer for a value depends on that value, the time zone and the
     active language alone (frozen, hashable values: the program status's warnings and next steps, whose
     words are written per language, ``credentials_status.explanations``). ``render`` then remembers what it
-    wrote for each (value, zone, language) and gives the same dict again: a warning of a 30-course program
-    answer took 13 us to write, and the same warnings come back with every request of the learner (and of
+    wrote for each (value, zone, language) and gives the same dict again: a warning of a program answer took
+    13 us to write, and the same warnings come back with every request of the learner (and of
     learners in the same situation). What ``render`` returns is only read (serialised), never changed. At
     most 2,048 values per serializer, a few kB each: a few MB per process."""
     setattr(serializer_class, _REMEMBERED, True)

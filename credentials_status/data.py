@@ -226,8 +226,9 @@ class ProgramCourseStatus:
 class ProgramWarning(NamedTuple):
     """One structured reason. ``message`` is support's rendering (run keys), ``learner_message`` the
     learner's (titles and dates); both are rendered in the active language when read. A tuple, as
-    ``ReasonRun``: its words are looked up three times per warning and answer (``explanations._per_language``),
-    and a data class hashed and compared its eleven fields in Python each time."""
+    ``ReasonRun``: it is the key of what is remembered of it (its written form,
+    ``core.rendering.remembered_per_language``; its words, ``explanations._per_language``), and a data class
+    hashed and compared its eleven fields in Python each time."""
 
     code: ProgramWarningCode
     course_run_key: str | None
