@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from core.db import BuiltFromRows, Table, chunked, in_list, rows_converted, rows_fetched
 from programs.data import (
@@ -72,7 +72,8 @@ def program_list(
 
 def program_get(*, uuid: UUID) -> Program | None:
     """One program with its ordered courses, each course's runs, exclusions and organizations."""
-    runs = CourseRun.objects.order_by("start", "key")
+    # As a program lists them (``programs.data.CourseFacts``): SQLite and MariaDB sort a missing start first.
+    runs = CourseRun.objects.order_by(F("start").asc(nulls_last=True), "key")
     courses = ProgramCourse.objects.select_related("course").prefetch_related(
         Prefetch("course__course_runs", queryset=runs)
     )
@@ -355,7 +356,7 @@ def _run_fields() -> "list[models.Field[Any, Any] | None]":
 
 
 def _runs_statement(course_ids: set[int], single_program: int | None) -> tuple[str, list[Any]]:
-    """The courses' runs by start, and for ``single_program`` whether it excludes each (``EXISTS``).
+    """The courses' runs, and for ``single_program`` whether it excludes each (``EXISTS``).
 
     Hand-written (``core.db``): a big program has hundreds of runs, and the ORM took longer to build and
     convert them than the database to find them (issue 17).
@@ -369,9 +370,12 @@ def _runs_statement(course_ids: set[int], single_program: int | None) -> tuple[s
             f" AND {_EXCLUSIONS.column('courserun')} = {_RUNS.column('id')})"
         )
         flag_params = [single_program]
+    # In the order of the course index, so that the rows compare equal from one read to the next; the facts
+    # sort each course's runs as a program lists them (``CourseFacts``). Ordered by start and key here, SQLite
+    # sorted the rows apart: 3.5 M of a 100-course program status's 125 M instructions (issue 17).
     sql = (
         f"SELECT {_RUNS.select(*_RUN_COLUMNS)}, {flag} FROM {_RUNS.table} WHERE {courses_sql}"  # noqa: S608
-        f" ORDER BY {_RUNS.column('start')}, {_RUNS.column('key')}"
+        f" ORDER BY {_RUNS.column('course')}, {_RUNS.column('id')}"
     )
     return sql, flag_params + params
 

@@ -612,3 +612,35 @@ def test_records_outside_the_program_are_read_and_left_out_of_its_answer(catalog
     for key in (c.old.key, c.stats_run.key):
         assert runs[key].learner.status != LearnerRunStatus.NOT_ENROLLED
         assert runs[key].learner.grade is not None
+
+
+def test_runs_are_ordered_by_start_then_key_those_without_a_start_last(
+    catalog: SimpleNamespace, reader: Any, jwt_client: Any
+) -> None:
+    """docs/decisions/0005: a course's runs by start, runs without a start last, then by key compared exactly.
+    The facts sort them as they are built (SQLite and MariaDB would sort a missing start first, PostgreSQL
+    last); the statement reads the runs in the order of its index. The learner's own programs, whose facts
+    are read apart, show the same order."""
+    c = catalog
+    for key, start in (
+        ("course-v1:edX+StatsX+Self", None),
+        ("course-v1:edX+StatsX+a2025", at(2025, 9)),  # starts with 3T2025: by key, "3" before "a"
+        ("course-v1:edX+StatsX+1T2025", at(2025, 1)),
+        ("course-v1:edX+StatsX+0Self", None),
+    ):
+        CourseRunFactory(course=c.stats, key=key, start=start, end=None)
+    EnrollmentFactory(learner=c.learner, course_run=c.stats_run)
+    expected = [
+        "course-v1:edX+StatsX+1T2025",
+        "course-v1:edX+StatsX+3T2025",
+        "course-v1:edX+StatsX+a2025",
+        "course-v1:edX+StatsX+0Self",
+        "course-v1:edX+StatsX+Self",
+    ]
+
+    status_answer = post(reader, c).json()
+    own = jwt_client("ana", lms_user_id=7).get("/api/credentials/v1/learners/me/programs/")
+
+    assert [run["key"] for run in status_answer["courses"][1]["course_runs"]] == expected
+    assert own.status_code == status.HTTP_200_OK
+    assert [run["key"] for run in own.json()[0]["courses"][1]["course_runs"]] == expected

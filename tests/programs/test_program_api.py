@@ -273,3 +273,25 @@ def test_the_run_list_does_not_clash_with_the_ingest_route(publisher):
 
     assert put.status_code == status.HTTP_201_CREATED
     assert [r["key"] for r in listed.json()["results"]] == ["course-v1:edX+NewX+1T2026"]
+
+
+def test_a_courses_runs_read_by_start_those_without_a_start_last_then_by_key(reader, catalog):  # type: ignore[no-untyped-def]
+    """docs/decisions/0005's order on every database: SQLite and MariaDB sort a missing start first."""
+    from datetime import UTC, datetime
+
+    stats = catalog["stats"]
+    CourseRunFactory(key="course-v1:edX+StatsX+Self", course=stats, start=None)
+    CourseRunFactory(key="course-v1:edX+StatsX+0Self", course=stats, start=None)
+    CourseRunFactory(key="course-v1:edX+StatsX+a2025", course=stats, start=datetime(2025, 1, 1, tzinfo=UTC))
+    stats.course_runs.filter(key="course-v1:edX+StatsX+1T2025").update(start=datetime(2025, 1, 1, tzinfo=UTC))
+    program = Program.objects.create(title="Ordered")
+    ProgramCourse.objects.create(program=program, course=stats, position=0)
+
+    body = reader.get(f"{PROGRAMS}{program.uuid}/").json()
+
+    assert [run["key"] for run in body["courses"][0]["course_runs"]] == [
+        "course-v1:edX+StatsX+1T2025",
+        "course-v1:edX+StatsX+a2025",
+        "course-v1:edX+StatsX+0Self",
+        "course-v1:edX+StatsX+Self",
+    ]
