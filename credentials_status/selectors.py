@@ -53,10 +53,7 @@ def learner_records(
             CourseRunCredential, ("course_run", *CredentialFacts._fields), learner_id=learner.pk
         )
     }
-    enrollments = {
-        run_id: _new(EnrollmentFacts, state)
-        for run_id, state in learner_enrollment_states(learner_id=learner.pk).items()
-    }
+    enrollments = {row[0]: _new(EnrollmentFacts, row[1:]) for row in learner_enrollment_states(learner_id=learner.pk)}
     grades = {
         row[0]: _new(GradeData, row[1:])
         for row in learner_columns_read(Grade, ("course_run", *GradeData._fields), learner_id=learner.pk)

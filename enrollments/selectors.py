@@ -219,11 +219,11 @@ def active_enrollments_in(
     return [ActiveEnrollment(*row) for row in rows]
 
 
-def learner_enrollment_states(*, learner_id: int) -> dict[int, tuple[str, bool]]:
-    """``(mode, is_active)`` of the learner's enrollments, by run id: one statement, hand-written
-    (``core.records.learner_columns_read``) for the program status's hot path (issue 17)."""
-    rows = learner_columns_read(Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id)
-    return {run_id: (mode, is_active) for run_id, mode, is_active in rows}
+def learner_enrollment_states(*, learner_id: int) -> list[tuple[int, str, bool]]:
+    """``(run id, mode, is_active)`` of each of the learner's enrollments: one statement, hand-written
+    (``core.records.learner_columns_read``) for the program status's hot path (issue 17), the rows as read
+    (the caller keys them by run once, where a dict built here was built again)."""
+    return learner_columns_read(Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id)
 
 
 def enrollments_of(*, usernames: Collection[str], course_run_keys: Collection[str]) -> list[tuple[str, str, str, bool]]:
