@@ -16,6 +16,11 @@ from programs.data import CourseFacts, ProgramFacts, RunFacts
 
 __all__ = ["CourseFacts", "ProgramFacts", "RunFacts"]  # the catalog side of a program status, read by programs
 
+# ``in_field_order(SomeNamedTuple, values)``: the NamedTuple of these values, every field given in order,
+# built in C where the NamedTuple's generated ``__new__`` is a Python call: on the hot paths that build one
+# per run or per record at every request (issue 17). No defaults and no checks: every field, in order.
+in_field_order = tuple.__new__
+
 
 class LearnerRunStatus(StrEnum):
     """A learner's standing in one course run, strongest first (see ``status.run_status``)."""

@@ -20,6 +20,7 @@ from credentials_status.data import (
     LearnerRecords,
     ProgramFacts,
     ProgramStatusAnswer,
+    in_field_order,
 )
 from credentials_status.exceptions import ProgramNotFound
 from credentials_status.models import CourseRunCredential, CredentialStatus, Grade
@@ -28,8 +29,6 @@ from enrollments.api import learner_enrollment_states
 from programs.api import program_facts_by_uuid, program_facts_holding_runs
 
 # --- Learner program status ---------------------------------------------------------------------
-
-_new = tuple.__new__
 
 
 def learner_records(
@@ -44,18 +43,19 @@ def learner_records(
     """
     if learner is None:
         return LearnerRecords(lms_user_id=lms_user_id, username=username)
-    # Each row after its run id is the fact's fields, read by their names (the facts' fields are the models'):
-    # built by ``tuple.__new__`` in C rather than through the NamedTuple's generated ``__new__``, a Python call
-    # per record (issue 17).
+    # Each row after its run id is the fact's fields, read by their names (the facts' fields are the models'),
+    # so that ``in_field_order`` builds the fact from it: one per record at every request.
     credentials = {
-        row[0]: _new(CredentialFacts, row[1:])
+        row[0]: in_field_order(CredentialFacts, row[1:])
         for row in learner_columns_read(
             CourseRunCredential, ("course_run", *CredentialFacts._fields), learner_id=learner.pk
         )
     }
-    enrollments = {row[0]: _new(EnrollmentFacts, row[1:]) for row in learner_enrollment_states(learner_id=learner.pk)}
+    enrollments = {
+        row[0]: in_field_order(EnrollmentFacts, row[1:]) for row in learner_enrollment_states(learner_id=learner.pk)
+    }
     grades = {
-        row[0]: _new(GradeData, row[1:])
+        row[0]: in_field_order(GradeData, row[1:])
         for row in learner_columns_read(Grade, ("course_run", *GradeData._fields), learner_id=learner.pk)
     }
     return LearnerRecords(
