@@ -374,7 +374,7 @@ def _runs_statement(course_ids: set[int], single_program: int | None) -> tuple[s
     # sort each course's runs as a program lists them (``CourseFacts``). Ordered by start and key here, SQLite
     # sorted the rows apart: 3.5 M of a 100-course program status's 125 M instructions (issue 17).
     sql = (
-        f"SELECT {_RUNS.select(*_RUN_COLUMNS)}, {flag} FROM {_RUNS.table} WHERE {courses_sql}"  # noqa: S608
+        f"SELECT {_RUNS.select_as_stored(*_RUN_COLUMNS)}, {flag} FROM {_RUNS.table} WHERE {courses_sql}"  # noqa: S608
         f" ORDER BY {_RUNS.column('course')}, {_RUNS.column('id')}"
     )
     return sql, flag_params + params

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from core.db import columns_read, in_list
+from core.db import Table, columns_read, in_list, rows_converted, rows_fetched
 from credentials_status.models import CourseRunCredential, Grade
+from programs.models import CourseRun
 from tests.factories import CourseRunFactory, CredentialFactory, GradeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,26 @@ def test_uuids_go_in_and_come_out_as_the_orm_takes_and_gives_them():
     rows = _select(model, ["uuid", "key"], "uuid", [runs[0].uuid, runs[2].uuid], uuid_field)
 
     assert rows == [(runs[0].uuid, runs[0].key), (runs[2].uuid, runs[2].key)]
+
+
+def test_columns_selected_as_stored_convert_as_the_orm_reads_them():
+    """``Table.select_as_stored`` (rows compared raw, converted when they change): on SQLite the driver gives
+    a date's stored text, not Django's parsed value; once converted, every value is the ORM's."""
+    started = datetime(2025, 9, 1, 8, 30, tzinfo=UTC)
+    runs = [
+        CourseRunFactory(start=started, end=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)),
+        CourseRunFactory(start=None, end=None, removed_at=started),
+    ]
+    table = Table(CourseRun._meta)
+    names = ("id", "uuid", "key", "start", "end", "removed_at")
+    condition, params = in_list(table.column("id"), [run.pk for run in runs])
+
+    raw = rows_fetched(
+        f"SELECT {table.select_as_stored(*names)} FROM {table.table} WHERE {condition} ORDER BY {table.column('id')}",  # noqa: S608
+        params,
+    )
+
+    expected = CourseRun.objects.filter(pk__in=[run.pk for run in runs]).order_by("id")
+    assert rows_converted(raw, table.fields(*names)) == list(expected.values_list(*names))
+    if connection.vendor == "sqlite":
+        assert isinstance(raw[0][3], str), "the stored text, not a value Django's driver converters parsed"
