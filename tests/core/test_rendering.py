@@ -270,3 +270,27 @@ def test_generated_writers_read_every_kind_of_source_as_drf_does():
     # A choice is written as the choice its text names (here the integer 3), a string enum as its text.
     assert render(_Shapes, items[1])["choice"] == 3
     assert type(render(_Shapes, items[0])["choice"]) is str
+
+
+def test_decimals_written_by_their_text_as_the_serializer_writes_them():
+    """``core.rendering`` remembers a decimal's writing by its text: equal numbers at other places, a float
+    and an integer of the same text, a negative zero and values rounding either way are each written as
+    DRF writes them, again and again."""
+    percents = [Decimal("0.9"), Decimal("0.90000"), 0.9, 1, Decimal("1"), Decimal("-0"), Decimal("0.99995")]
+    percents += [Decimal("0.00005"), Decimal("0.12345"), Decimal("0.12355"), Decimal("0.9")]
+    answer = StatusAnswer(
+        lms_user_id=7,
+        username="ana",
+        status=[
+            StatusItem(
+                course_uuid=COURSE,
+                course_run=RunRef(uuid=RUN, key=f"course-v1:edX+DemoX+{index}T2025"),
+                status=LearnerRunStatus.AWARDED,
+                grade=GradeData(letter_grade="A", percent_grade=percent, verified=True),  # type: ignore[arg-type]
+            )
+            for index, percent in enumerate(percents)
+        ],
+    )
+
+    for _ in range(2):
+        same_bytes(render(LearnerCertStatusOutput, answer), LearnerCertStatusOutput(answer).data)
