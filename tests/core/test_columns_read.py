@@ -60,6 +60,7 @@ def test_grades_read_as_the_orm_reads_them():
     assert rows == list(expected.values_list("learner_id", "percent_grade", "letter_grade", "verified"))
     assert [str(row[1]) for row in rows] == ["0.9000", "1.0000", "0.0001", "0.9000", "1.0000", "0.2500"]
     assert [row[3] for row in rows] == [True, False, True, False, True, False]
+    assert {type(row[3]) for row in rows} == {bool}, "booleans, not the integers a database stores"
     assert read() == rows
 
 
@@ -79,10 +80,10 @@ def test_columns_selected_as_stored_convert_as_the_orm_reads_them():
     started = datetime(2025, 9, 1, 8, 30, tzinfo=UTC)
     runs = [
         CourseRunFactory(start=started, end=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)),
-        CourseRunFactory(start=None, end=None, removed_at=started),
+        CourseRunFactory(start=None, end=None, removed_at=started, hidden=True),
     ]
     table = Table(CourseRun._meta)
-    names = ("id", "uuid", "key", "start", "end", "removed_at")
+    names = ("id", "uuid", "key", "start", "end", "removed_at", "hidden")
     condition, params = in_list(table.column("id"), [run.pk for run in runs])
 
     raw = rows_fetched(
@@ -91,6 +92,8 @@ def test_columns_selected_as_stored_convert_as_the_orm_reads_them():
     )
 
     expected = CourseRun.objects.filter(pk__in=[run.pk for run in runs]).order_by("id")
-    assert rows_converted(raw, table.fields(*names)) == list(expected.values_list(*names))
+    converted = rows_converted(raw, table.fields(*names))
+    assert converted == list(expected.values_list(*names))
+    assert {type(row[-1]) for row in converted} == {bool}, "booleans, not the integers SQLite stores"
     if connection.vendor == "sqlite":
         assert isinstance(raw[0][3], str), "the stored text, not a value Django's driver converters parsed"
