@@ -143,8 +143,9 @@ def _rows_converter(
     """One generated function converting rows of these fields on this database, ``None`` when no column
     needs converting: a loop over the columns and their converters per row cost as much as the
     conversions themselves on a program's hundreds of records (issue 17), and a call per row a tenth.
-    A boolean the driver already gave as one (SQLite's declared ``bool``) is kept without a call: Django's
-    converter gives a boolean back as it is."""
+    A boolean the driver already gave as one (SQLite's declared ``bool``) is kept without a call when the
+    backend's converter is the only one: it gives a boolean back as it is (a field's own ``from_db_value``
+    is always called)."""
     namespace: dict[str, Any] = {"connection": connection}
     values = []
     for position, field in enumerate(fields):
@@ -152,7 +153,8 @@ def _rows_converter(
         if field is not None:
             column = Col(field.model._meta.db_table, field)
             namespace[f"column_{position}"] = column
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            of_field = column.get_db_converters(connection)  # the field's own ``from_db_value``
+            found = connection.ops.get_db_converters(column) + of_field
             if vendor == "sqlite" and isinstance(field, models.DecimalField) and len(found) == 1:
                 namespace[f"convert_{position}_0"] = _per_value(found[0], column)
                 values.append(f"convert_{position}_0({value})")
@@ -160,7 +162,7 @@ def _rows_converter(
             for index, function in enumerate(found):
                 namespace[f"convert_{position}_{index}"] = function
                 value = f"convert_{position}_{index}({value}, column_{position}, connection)"
-            if isinstance(field, models.BooleanField) and len(found) == 1:
+            if isinstance(field, models.BooleanField) and len(found) == 1 and not of_field:  # the backend's alone
                 value = f"(row[{position}] if row[{position}].__class__ is bool else {value})"
         values.append(value)
     if all(value.startswith("row[") for value in values):

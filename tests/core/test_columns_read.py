@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 
 from core.db import Table, columns_read, in_list, rows_converted, rows_fetched
 from credentials_status.models import CourseRunCredential, Grade
@@ -97,3 +97,18 @@ def test_columns_selected_as_stored_convert_as_the_orm_reads_them():
     assert {type(row[-1]) for row in converted} == {bool}, "booleans, not the integers SQLite stores"
     if connection.vendor == "sqlite":
         assert isinstance(raw[0][3], str), "the stored text, not a value Django's driver converters parsed"
+
+
+class _NegatedBoolean(models.BooleanField):
+    def from_db_value(self, value, expression, connection):  # type: ignore[no-untyped-def]
+        return None if value is None else not value
+
+
+def test_a_boolean_fields_own_conversion_is_always_applied():
+    """A boolean the driver gives as one skips only the backend's converter (``core.db._rows_converter``);
+    a field's own ``from_db_value`` still runs (on PostgreSQL it is the only converter)."""
+    field = _NegatedBoolean()
+    field.set_attributes_from_name("hidden")
+    field.model = CourseRun
+
+    assert rows_converted([(True,), (False,), (None,)], [field]) == [(False,), (True,), (None,)]
