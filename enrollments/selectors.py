@@ -221,8 +221,8 @@ def active_enrollments_in(
 
 def learner_enrollment_states(*, learner_id: int) -> list[tuple[int, str, bool]]:
     """``(run id, mode, is_active)`` of each of the learner's enrollments: one statement, hand-written
-    (``core.records.learner_columns_read``) for the program status's hot path (issue 17), the rows as read
-    (the caller keys them by run once, where a dict built here was built again)."""
+    (``core.records.learner_columns_read``) for the program status's hot path (issue 17); the caller keys
+    them by run."""
     return learner_columns_read(Enrollment, ("course_run", "mode", "is_active"), learner_id=learner_id)
 
 

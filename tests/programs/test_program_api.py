@@ -1,6 +1,7 @@
 """The program API (its OpenAPI schema): lists, detail with per-run exclusion flags, local writes, roles."""
 
 import uuid as uuidlib
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -277,8 +278,6 @@ def test_the_run_list_does_not_clash_with_the_ingest_route(publisher):
 
 def test_a_courses_runs_read_by_start_those_without_a_start_last_then_by_key(reader, catalog):  # type: ignore[no-untyped-def]
     """docs/decisions/0005's order on every database: SQLite and MariaDB sort a missing start first."""
-    from datetime import UTC, datetime
-
     stats = catalog["stats"]
     CourseRunFactory(key="course-v1:edX+StatsX+Self", course=stats, start=None)
     CourseRunFactory(key="course-v1:edX+StatsX+0Self", course=stats, start=None)
