@@ -21,6 +21,11 @@ from core.renderers import JSONRenderer
 from credentials_status.data import LearnerRunStatus
 from tests.factories import CourseRunFactory, CredentialFactory, GradeFactory, UserFactory
 
+
+class _Percent(Decimal):
+    """A decimal of another class: written as DRF writes it."""
+
+
 AWARE = datetime.datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=datetime.UTC)
 ELSEWHERE = datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
 
@@ -36,6 +41,8 @@ VALUES = [
     {"aware": AWARE, "elsewhere": ELSEWHERE, "naive": datetime.datetime(2026, 1, 2, 3, 4, 5)},
     {"date": datetime.date(2026, 12, 4), "time": datetime.time(9, 30), "delta": datetime.timedelta(days=1, seconds=5)},
     {"decimal": Decimal("0.9000"), "decimals": [Decimal("1"), Decimal("0.0001")]},
+    # Written by the renderer's own decimal branch: signs, exponents, many digits, and a subclass (DRF's path).
+    {"decimals": [Decimal("-0.5"), Decimal("1E+3"), Decimal("12345.678901234567"), Decimal("-0"), _Percent("0.25")]},
     {"lazy": gettext_lazy("This field is required.")},
     {3: "int key", 2.5: "float key", True: "bool key", None: "none key"},
     {"enum": LearnerRunStatus.AWARDED, "ints": [0, -1, 2**63 - 1, -(2**63)], "floats": [0.5, 0.92, 1.0, 0.0001]},
