@@ -16,6 +16,7 @@ Only output serializers of plain objects qualify: no ``SerializerMethodField``, 
 
 import inspect
 import keyword
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -56,13 +57,18 @@ def _object_writer(serializer: serializers.Serializer) -> Writer:
             raise TypeError(f"{type(serializer).__name__}.{name}: a method field needs the serializer itself")
         if not field.write_only:
             plan.append(_Step(name, field.source_attrs, _writer(field), _inline(field), field))
+    part = _part_of(serializer)
     by_type: dict[type, Writer] = {}
 
     def write(instance: Any, zone: Any) -> dict[str, Any]:
         kind = type(instance)
         compiled = by_type.get(kind)
         if compiled is None:
-            compiled = by_type[kind] = _compiled_writer(plan, kind)
+            if part is not None and not isinstance(instance, Mapping) and hasattr(instance, part.attribute):
+                rest = [step for step in plan if step.name not in part.names]
+                compiled = by_type[kind] = _compiled_writer(rest, kind, part)
+            else:  # a mapping, or a value without the part: each field read by its own name, as DRF reads it
+                compiled = by_type[kind] = _compiled_writer(plan, kind)
         return compiled(instance, zone)  # type: ignore[no-any-return]
 
     if getattr(type(serializer), _REMEMBERED, False):
@@ -102,6 +108,82 @@ def _remembered_writer(write: Writer) -> Writer:
     # No generated writer to call directly: a writer of nested values goes through this one.
     write_remembered.by_type = {}  # type: ignore[attr-defined]
     return write_remembered
+
+
+_PART = "_rendering_written_with_part"
+
+
+def written_with_part(attribute: str, part_serializer_class: type[serializers.Serializer]) -> Callable[[S], S]:
+    """Mark an output serializer whose leading fields are ``part_serializer_class``'s (it subclasses it
+    and adds fields after them), for values whose ``attribute`` holds those fields' values: an immutable part
+    shared by many values and kept for a while (a program's run as the program counts it, the same in every
+    learner's answer and held by the program's facts, ``programs.data.RunInProgram``). ``render`` writes each
+    part object once per time zone, remembers it by identity, and gives a new dict per value with the part's
+    fields first: writing the eight fields of 1,000 runs was a sixth of a 100-course program status (issue 17).
+    DRF's ``.data`` still reads every field by its own name; the value's class must give the part's values
+    under those names too (``ProgramRunStatus``'s properties). At most 16,384 parts per time zone, about
+    half a kB each."""
+
+    def mark(serializer_class: S) -> S:
+        if not issubclass(serializer_class, part_serializer_class):
+            raise TypeError(f"{serializer_class.__name__} must subclass {part_serializer_class.__name__}")
+        part_fields = part_serializer_class._declared_fields  # type: ignore[attr-defined]
+        own = serializer_class._declared_fields  # type: ignore[attr-defined]
+        redeclared = [name for name in part_fields if own.get(name) is not part_fields[name]]
+        if redeclared or list(own)[: len(part_fields)] != list(part_fields):
+            raise TypeError(
+                f"{serializer_class.__name__} must keep {part_serializer_class.__name__}'s fields first, as they are"
+            )
+        setattr(serializer_class, _PART, (attribute, part_serializer_class))
+        return serializer_class
+
+    return mark
+
+
+class _Part(NamedTuple):
+    attribute: str  # where a value holds its part
+    names: frozenset[str]  # the fields written from the part
+    write: Writer  # the part's writer, remembered by identity
+
+
+def _part_of(serializer: serializers.Serializer) -> _Part | None:
+    marked = getattr(type(serializer), _PART, None)
+    if marked is None or type(serializer).__dict__.get(_PART) is None:  # not inherited by a subclass
+        return None
+    attribute, part_serializer_class = marked
+    names = frozenset(part_serializer_class._declared_fields)
+    return _Part(attribute, names, _part_writer_of(part_serializer_class))
+
+
+@cache
+def _part_writer_of(part_serializer_class: type[serializers.Serializer]) -> Writer:
+    # One per part serializer: the answers that hold the same parts (a program's status, the learner's own
+    # programs) share what was written of them.
+    return _remembered_by_identity(_object_writer_of(part_serializer_class), size=16_384)
+
+
+def _remembered_by_identity(write: Writer, *, size: int) -> Writer:
+    """``write``, remembering what it wrote of each object (by identity) per time zone: for immutable values
+    kept while they are used (``written_with_part``). Each entry holds its object, so that no other object
+    can take its identity while the entry lasts; the oldest entries go first past ``size`` per zone."""
+    by_zone: dict[Any, dict[int, tuple[Any, Any]]] = {}
+    lock = threading.Lock()
+
+    def write_once(value: Any, zone: Any) -> Any:
+        remembered = by_zone.get(zone)
+        if remembered is not None:
+            found = remembered.get(id(value))
+            if found is not None and found[0] is value:
+                return found[1]
+        written = write(value, zone)
+        with lock:
+            remembered = by_zone.setdefault(zone, {})
+            remembered[id(value)] = (value, written)
+            while len(remembered) > size:
+                del remembered[next(iter(remembered))]
+        return written
+
+    return write_once
 
 
 class _Step(NamedTuple):
@@ -146,9 +228,10 @@ def _inline(field: fields.Field) -> str | None:
     return None
 
 
-def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
+def _compiled_writer(plan: list[_Step], kind: type, part: _Part | None = None) -> Writer:
     """The writer of ``plan`` for instances of ``kind``: one generated function that reads each plain
-    attribute directly and writes builtin leaves inline, as ``dataclasses`` generates its ``__init__``.
+    attribute directly and writes builtin leaves inline, as ``dataclasses`` generates its ``__init__``;
+    with ``part``, the part's written fields first.
 
     A mapping, a method, a dotted source or a name that is not an identifier goes through DRF's own
     lookup (``fields.get_attribute``), which also calls what it finds callable.
@@ -163,6 +246,15 @@ def _compiled_writer(plan: list[_Step], kind: type) -> Writer:
         "UUID": UUID,
     }
     entries = []
+    if part is not None:
+        namespace["write_part"], namespace["part_source"] = part.write, [part.attribute]
+        plain = part.attribute.isidentifier() and not keyword.iskeyword(part.attribute)
+        read = (
+            f"o.{part.attribute}"
+            if plain and _plain_attribute(kind, part.attribute)
+            else "get_attribute(o, part_source)"
+        )
+        entries.append(f"**write_part({read}, zone),")
     for index, step in enumerate(plan):
         namespace[f"write_{index}"], namespace[f"source_{index}"] = step.write_value, step.source_attrs
         namespace[f"by_type_{index}"] = getattr(step.write_value, "by_type", None)

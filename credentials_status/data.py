@@ -12,9 +12,10 @@ from enum import StrEnum
 from typing import NamedTuple
 from uuid import UUID
 
-from programs.data import CourseFacts, ProgramFacts, RunFacts
+from programs.data import CourseFacts, ProgramFacts, RunFacts, RunInProgram
 
-__all__ = ["CourseFacts", "ProgramFacts", "RunFacts"]  # the catalog side of a program status, read by programs
+# The catalog side of a program status, read by programs.
+__all__ = ["CourseFacts", "ProgramFacts", "RunFacts", "RunInProgram"]
 
 # ``in_field_order(SomeNamedTuple, values)``: the NamedTuple of these values, every field given in order,
 # built in C where the NamedTuple's generated ``__new__`` is a Python call: on the hot paths that build one
@@ -161,15 +162,44 @@ class RunLearnerStatus(NamedTuple):
 
 
 class ProgramRunStatus(NamedTuple):
-    uuid: UUID
-    key: str
-    title: str
-    start: datetime | None
-    end: datetime | None
-    excluded: bool
-    removed: bool
-    counts_toward_program: bool
+    """A run of a program's answer: the program's side, the same for every learner and shared by their answers
+    (``in_program``, from the program's facts), and the learner's. The program's side reads as this status's own
+    (``status.key``...), as the answer writes it."""
+
+    in_program: RunInProgram
     learner: RunLearnerStatus
+
+    @property
+    def uuid(self) -> UUID:
+        return self.in_program.uuid
+
+    @property
+    def key(self) -> str:
+        return self.in_program.key
+
+    @property
+    def title(self) -> str:
+        return self.in_program.title
+
+    @property
+    def start(self) -> datetime | None:
+        return self.in_program.start
+
+    @property
+    def end(self) -> datetime | None:
+        return self.in_program.end
+
+    @property
+    def excluded(self) -> bool:
+        return self.in_program.excluded
+
+    @property
+    def removed(self) -> bool:
+        return self.in_program.removed
+
+    @property
+    def counts_toward_program(self) -> bool:
+        return self.in_program.counts_toward_program
 
 
 class ReasonRun(NamedTuple):

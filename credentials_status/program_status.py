@@ -36,7 +36,7 @@ from credentials_status.data import (
     ProgramWarning,
     ProgramWarningCode,
     ReasonRun,
-    RunFacts,
+    RunInProgram,
     RunLearnerStatus,
     RunTiming,
     in_field_order,
@@ -68,7 +68,10 @@ def reconcile_program_status(program: ProgramFacts, learner: LearnerRecords, now
                 accepted_certificate_types=tuple(accepted),
             )
         )
-    courses = [_course_status(course, program, learner, accepted, now, warnings) for course in program.courses]
+    courses = [
+        _course_status(course, runs, program, learner, accepted, now, warnings)
+        for course, runs in zip(program.courses, program.runs_in_program, strict=True)
+    ]
     completed = sum(1 for course in courses if course.status == CourseProgress.COMPLETED)
     return ProgramStatusAnswer(
         lms_user_id=learner.lms_user_id,
@@ -85,6 +88,7 @@ def reconcile_program_status(program: ProgramFacts, learner: LearnerRecords, now
 
 def _course_status(
     course: CourseFacts,
+    runs: tuple[tuple[int, RunInProgram], ...],
     program: ProgramFacts,
     learner: LearnerRecords,
     accepted: list[str],
@@ -92,7 +96,6 @@ def _course_status(
     warnings: list[ProgramWarning],
 ) -> ProgramCourseStatus:
     credential_in, enrollment_in, grade_in = learner.credentials.get, learner.enrollments.get, learner.grades.get
-    excluded_ids = program.excluded_run_ids
     statuses: list[ProgramRunStatus] = []
     counting: list[ProgramRunStatus] = []
     completed_in: list[ProgramRunStatus] = []  # counting runs with a qualifying award
@@ -101,26 +104,26 @@ def _course_status(
     pending: list[ProgramRunStatus] = []  # counting runs whose accepted award is not available yet
     # One pass over the runs, in the program's order (by start): every run of every course is met at every
     # request, and a pass per list took the 100-course benchmark's reconciliation from 2.26 to 2.59 ms (issue 17).
-    for run in course.runs:
-        run_id = run.id
+    # The program's side of each run is the facts' own (``RunInProgram``), shared by every learner's answer.
+    for run_id, in_program in runs:
         credential = credential_in(run_id)
         enrollment = enrollment_in(run_id)
-        if run.removed and credential is None and enrollment is None:
+        if in_program.removed and credential is None and enrollment is None:
             continue  # a removed run only where the learner has a record
-        status = _run_status(run, run_id in excluded_ids, credential, enrollment, grade_in(run_id), now)
+        learner_of = _learner_status(credential, enrollment, grade_in(run_id), now)
+        status = in_field_order(ProgramRunStatus, (in_program, learner_of))
         statuses.append(status)
         # ``awarded``: the credential is visible (``run_status``); the learner's type is the credential's.
-        learner_of = status.learner
         learner_status, learner_type = learner_of.status, learner_of.type
         qualifies = learner_status == _AWARDED and learner_type in accepted
-        if status.counts_toward_program:
+        if in_program.counts_toward_program:
             counting.append(status)
             if qualifies:
                 completed_in.append(status)
             elif learner_status == _PENDING and learner_type in accepted:
                 pending.append(status)
         elif qualifies:
-            (excluded_completions if status.excluded else removed_completions).append(status)
+            (excluded_completions if in_program.excluded else removed_completions).append(status)
 
     progress = _progress(completed_in, statuses)
     course_ref = CourseRef(key=course.key, title=course.title)
@@ -188,33 +191,23 @@ def _completion_warning(
     )
 
 
-def _run_status(
-    run: RunFacts,
-    excluded: bool,
+def _learner_status(
     credential: CredentialFacts | None,
     enrollment: EnrollmentFacts | None,
     grade: GradeData | None,
     now: datetime,
-) -> ProgramRunStatus:
-    # ``in_field_order``: two NamedTuples per run of the program at every request.
+) -> RunLearnerStatus:
+    # ``in_field_order``: a NamedTuple per run of the program at every request.
     if credential is not None:
-        learner_status = in_field_order(
+        return in_field_order(
             RunLearnerStatus,
             (run_status(credential, enrollment, now), credential.type, credential.certificate_available_date, grade),
         )
-    elif enrollment is not None and enrollment.is_active:
-        learner_status = in_field_order(
-            RunLearnerStatus, (run_status(None, enrollment, now), enrollment.mode, None, grade)
-        )
-    elif grade is None:
-        learner_status = _NO_RECORD
-    else:
-        learner_status = in_field_order(RunLearnerStatus, (_NOT_ENROLLED, None, None, grade))
-    _, uuid, key, title, start, end, removed = run  # every field of ``RunFacts``, in order: one step, not six reads
-    return in_field_order(
-        ProgramRunStatus,
-        (uuid, key, title, start, end, excluded, removed, not excluded and not removed, learner_status),
-    )
+    if enrollment is not None and enrollment.is_active:
+        return in_field_order(RunLearnerStatus, (run_status(None, enrollment, now), enrollment.mode, None, grade))
+    if grade is None:
+        return _NO_RECORD
+    return in_field_order(RunLearnerStatus, (_NOT_ENROLLED, None, None, grade))
 
 
 # A run in which the learner has no credential, no active enrollment and no grade: most runs of a program.

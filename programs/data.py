@@ -153,6 +153,21 @@ def _by_start(run: RunFacts) -> tuple[bool, datetime, str]:
     return (run.start is None, run.start or datetime.min, run.key)
 
 
+class RunInProgram(NamedTuple):
+    """A run as its program counts it: the program's side of a run's status, the same for every learner.
+    Built once with the program's facts (``ProgramFacts.runs_in_program``) and shared by every answer built
+    from them, so that what is written of it is written once (``core.rendering.written_with_part``, issue 17)."""
+
+    uuid: UUID
+    key: str
+    title: str
+    start: datetime | None
+    end: datetime | None
+    excluded: bool
+    removed: bool
+    counts_toward_program: bool  # neither excluded nor removed
+
+
 @dataclass(frozen=True)
 class ProgramFacts:
     """A program as the reconciliation sees it: ordered courses, every run of them, exclusions."""
@@ -165,3 +180,28 @@ class ProgramFacts:
     applicable_seat_types: tuple[str, ...] = ()
     courses: tuple[CourseFacts, ...] = ()
     excluded_run_ids: frozenset[int] = frozenset()
+    # For each course of ``courses``, in order: each of its runs' id with the run as the program counts it.
+    runs_in_program: tuple[tuple[tuple[int, RunInProgram], ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        excluded = self.excluded_run_ids
+        object.__setattr__(
+            self,
+            "runs_in_program",
+            tuple(
+                tuple((run.id, _in_program(run, run.id in excluded)) for run in course.runs) for course in self.courses
+            ),
+        )
+
+
+def _in_program(run: RunFacts, excluded: bool) -> RunInProgram:
+    return RunInProgram(
+        uuid=run.uuid,
+        key=run.key,
+        title=run.title,
+        start=run.start,
+        end=run.end,
+        excluded=excluded,
+        removed=run.removed,
+        counts_toward_program=not excluded and not run.removed,
+    )

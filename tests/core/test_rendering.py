@@ -15,13 +15,25 @@ from django.utils import translation
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from core.rendering import remembered_per_language, render, render_many
-from credentials_status.data import GradeData, LearnerRunStatus, RunRef, RunTiming, StatusAnswer, StatusItem
+from core.rendering import remembered_per_language, render, render_many, written_with_part
+from credentials_status.data import (
+    GradeData,
+    LearnerRunStatus,
+    ProgramRunStatus,
+    RunInProgram,
+    RunLearnerStatus,
+    RunRef,
+    RunTiming,
+    StatusAnswer,
+    StatusItem,
+)
 from credentials_status.rest_api.v1.serializers import (
     LearnerCertStatusOutput,
     LearnerProgramStatusOutput,
     LearnerProgramSummaryOutput,
     OwnProgramStatusOutput,
+    ProgramRunStatusOutput,
+    RunInProgramOutput,
 )
 from credentials_status.selectors import learner_program_status, learner_programs
 from programs.models import Program, ProgramCourse
@@ -294,3 +306,99 @@ def test_decimals_written_by_their_text_as_the_serializer_writes_them():
 
     for _ in range(2):
         same_bytes(render(LearnerCertStatusOutput, answer), LearnerCertStatusOutput(answer).data)
+
+
+# --- written_with_part: a program's runs written once, shared by every learner's answer -----------------------
+
+
+def _run_in_program(key: str, start: datetime | None) -> RunInProgram:
+    return RunInProgram(
+        uuid=RUN,
+        key=key,
+        title="Demo",
+        start=start,
+        end=None,
+        excluded=False,
+        removed=False,
+        counts_toward_program=True,
+    )
+
+
+def test_runs_sharing_a_part_are_each_written_whole_in_their_own_dict(program_answers):
+    """Two learners' statuses in the same run share its part: each is written as the serializer writes it,
+    with the part's fields first, into a dict of its own (changing one answer leaves the next as it was)."""
+    one, _ = program_answers
+    in_program = one.courses[0].course_runs[0].in_program
+    enrolled = ProgramRunStatus(in_program, RunLearnerStatus(LearnerRunStatus.ENROLLED, "verified"))
+    idle = ProgramRunStatus(in_program, RunLearnerStatus(LearnerRunStatus.NOT_ENROLLED))
+    first, second = render(ProgramRunStatusOutput, enrolled), render(ProgramRunStatusOutput, idle)
+    same_bytes(first, ProgramRunStatusOutput(enrolled).data)
+    same_bytes(second, ProgramRunStatusOutput(idle).data)
+    assert list(first) == list(ProgramRunStatusOutput(enrolled).data) and list(first)[-1] == "learner"
+    first["key"] = "changed by a caller"
+    first["learner"]["status"] = "changed too"
+    same_bytes(render(ProgramRunStatusOutput, enrolled), ProgramRunStatusOutput(enrolled).data)
+    same_bytes(render(ProgramRunStatusOutput, idle), ProgramRunStatusOutput(idle).data)
+
+
+def test_a_part_is_written_for_the_zone_of_each_answer():
+    status = ProgramRunStatus(
+        _run_in_program("course-v1:edX+DemoX+1T2026", datetime(2026, 1, 2, 3, 4, tzinfo=UTC)),
+        RunLearnerStatus(LearnerRunStatus.NOT_ENROLLED),
+    )
+    for zone in ["UTC", "America/Sao_Paulo", "Asia/Kolkata", "UTC"]:
+        with django_timezone.override(zone):
+            for _ in range(2):
+                same_bytes(render(ProgramRunStatusOutput, status), ProgramRunStatusOutput(status).data)
+    with django_timezone.override("Asia/Kolkata"):
+        assert render(ProgramRunStatusOutput, status)["start"] == "2026-01-02T08:34:00+05:30"
+
+
+def test_parts_that_follow_each_other_in_memory_are_written_as_themselves():
+    """A part is remembered by identity: a part dropped and a new one made (which may take the same
+    address) is written with its own values, never another's."""
+    for index in range(300):
+        status = ProgramRunStatus(
+            _run_in_program(f"course-v1:edX+DemoX+{index}T2026", None), RunLearnerStatus(LearnerRunStatus.ENROLLED)
+        )
+        assert render(ProgramRunStatusOutput, status)["key"] == f"course-v1:edX+DemoX+{index}T2026"
+        del status
+
+
+def test_a_value_without_the_part_is_written_field_by_field_as_drf_reads_it():
+    flat = {
+        "uuid": RUN,
+        "key": "course-v1:edX+DemoX+1T2026",
+        "title": "Demo",
+        "start": None,
+        "end": datetime(2026, 5, 1, tzinfo=UTC),
+        "excluded": True,
+        "removed": False,
+        "counts_toward_program": False,
+        "learner": {"status": "enrolled", "type": "audit", "certificate_available_date": None, "grade": None},
+    }
+
+    class Flat:
+        def __init__(self, values):
+            self.__dict__.update(values)
+
+    for value in [flat, Flat(flat)]:
+        same_bytes(render(ProgramRunStatusOutput, value), ProgramRunStatusOutput(value).data)
+
+
+def test_a_part_marker_refuses_a_serializer_that_would_write_other_fields():
+    class Unrelated(serializers.Serializer):
+        key = serializers.CharField()
+
+    class Redeclared(RunInProgramOutput):
+        key = serializers.CharField(source="other")
+
+    class Before(serializers.Serializer):
+        first = serializers.CharField()
+
+    class FieldBefore(Before, RunInProgramOutput):
+        pass
+
+    for serializer_class in [Unrelated, Redeclared, FieldBefore]:
+        with pytest.raises(TypeError, match="must"):
+            written_with_part("in_program", RunInProgramOutput)(serializer_class)

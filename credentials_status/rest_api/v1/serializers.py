@@ -17,7 +17,7 @@ from core.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
-from core.rendering import remembered_per_language
+from core.rendering import remembered_per_language, written_with_part
 from credentials_status.data import NextStepCode, RunTiming, StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 
@@ -197,7 +197,9 @@ class RunLearnerStatusOutput(serializers.Serializer):
     grade = GradeOutput(allow_null=True)
 
 
-class ProgramRunStatusOutput(serializers.Serializer):
+# The program's side of a run's status, the same for every learner (``RunInProgram``). A comment, not a docstring:
+# drf-spectacular would describe ``ProgramRunStatus`` in the schema with its subclass's inherited docstring.
+class RunInProgramOutput(serializers.Serializer):
     uuid = serializers.UUIDField()
     key = serializers.CharField()
     title = serializers.CharField()
@@ -206,6 +208,10 @@ class ProgramRunStatusOutput(serializers.Serializer):
     excluded = serializers.BooleanField()
     removed = serializers.BooleanField(help_text="The LMS deleted this run; the learner's records in it are kept.")
     counts_toward_program = serializers.BooleanField()
+
+
+@written_with_part("in_program", RunInProgramOutput)
+class ProgramRunStatusOutput(RunInProgramOutput):
     learner = RunLearnerStatusOutput()
 
 
