@@ -1,18 +1,22 @@
 """learner_program_status for a program of 30 courses x 10 runs and a learner with 300 enrollments and
 150 credentials (one run of every course excluded); plus the learner's programs list; then the status
-in a program of 100 courses built the same way (issue 17's second size).
+in a program of 100 courses built the same way (issue 17's second size), also served by Django's WSGI
+handler as gunicorn calls it (``bench.util.served_post``: the test client keeps each answer in a reference
+cycle until the garbage collector runs, a worker frees it as it is sent).
 
 Every answer is parsed and checked inside the timed call. The parse is orjson's: the 100-course answer
 is 489 KB, and ``json.loads`` (the test client's ``response.json()``) took 2.2 ms of it, orjson 1.2 ms,
 time this service does not spend (docs/performance.rst gives the figures with both)."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import orjson
 from django.utils import timezone
 
-from bench.util import client_for, count_queries, measure
+from bench.util import client_for, count_queries, measure, served_post
+from core.jwt import encode_jwt
 from core.models import User
 from credentials_status.models import CourseRunCredential, Grade
 from enrollments.models import Enrollment
@@ -32,10 +36,36 @@ def run() -> list[str]:
     User.objects.get_or_create(username="program_bench_reader", defaults={"is_staff": True})
     client = client_for("program_bench_reader", administrator=True)
     lines = _program_lines(client, COURSES, with_list=True)
-    return lines + _program_lines(client, LARGE_COURSES, with_list=False)
+    return lines + _program_lines(client, LARGE_COURSES, with_list=False, with_served=True)
 
 
-def _program_lines(client: "APIClient", courses_count: int, *, with_list: bool) -> list[str]:
+_STATUS_PATH = "/api/credentials/v1/learner_program_status/"
+_RELEASE = "core.middleware.ReleaseRenderedResponseMiddleware"
+
+
+def _served_lines(body: dict[str, str], courses_count: int) -> list[str]:
+    """The status served as gunicorn serves it, as shipped and without the middleware that frees each answer
+    as it is sent (the test client's answers wait for the collector either way), with the time spent in the
+    cyclic garbage collector."""
+    reader = f"JWT {encode_jwt(username='program_bench_reader', administrator=True)}"
+    lines = []
+    for label, without in [("as shipped", None), ("without ReleaseRenderedResponseMiddleware", _RELEASE)]:
+        served = served_post(_STATUS_PATH, orjson.dumps(body), reader, without=without)
+
+        def served_call(served: Callable[[], bytes] = served) -> None:
+            answer = orjson.loads(served())
+            assert answer["completed_courses"] == courses_count, answer["completed_courses"]
+
+        collector: list[float] = []
+        median, p95, most = measure(served_call, repeat=CALLS, collector=collector)
+        lines.append(
+            f"  served by Django's WSGI handler as gunicorn calls it, {label}: median {median:.1f} ms, "
+            f"p95 {p95:.1f} ms, max {most:.1f} ms; cyclic garbage collector {collector[0]:.2f} ms per call"
+        )
+    return lines
+
+
+def _program_lines(client: "APIClient", courses_count: int, *, with_list: bool, with_served: bool = False) -> list[str]:
     """Build a program of ``courses_count`` courses and its learner; time the status (and the list)."""
     org_key = f"ProgBench{courses_count}X"
     username = f"program_bench_learner_{courses_count}"
@@ -92,6 +122,8 @@ def _program_lines(client: "APIClient", courses_count: int, *, with_list: bool) 
         f"learner_program_status: median {status_median:.1f} ms, p95 {status_p95:.1f} ms, max {status_max:.1f} ms; "
         f"{status_queries} SQL queries per call",
     ]
+    if with_served:  # measured last: bench/instructions.py counts the call sites in order
+        lines += _served_lines(body, courses_count)
     if with_list:
         list_queries = count_queries(list_call, warm=True)
         list_median, list_p95, list_max = measure(list_call, repeat=CALLS)

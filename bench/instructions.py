@@ -71,7 +71,7 @@ def _count_inside(name: str, case: int, calls: int) -> None:
     module = importlib.import_module(f"bench.bench_{name}")
     reached = [0]
 
-    def counted(call: Callable[[], object], *, repeat: int) -> tuple[float, float, float]:
+    def counted(call: Callable[[], object], *, repeat: int, **_: object) -> tuple[float, float, float]:
         site, reached[0] = reached[0], reached[0] + 1
         if site == case:
             for _ in range(3):

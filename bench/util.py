@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks: timing, query counting, authenticated clients."""
 
+import gc
 import os
 import statistics
 import time
@@ -28,8 +29,43 @@ def client_for(username: str, **claims: object) -> "APIClient":
     return client
 
 
-def measure(call: Callable[[], object], *, repeat: int) -> tuple[float, float, float]:
-    """(median, p95, max) latency in milliseconds over ``repeat`` calls, after one warm-up call.
+def served_post(path: str, body: bytes, authorization: str, *, without: str | None = None) -> Callable[[], bytes]:
+    """A call that POSTs ``body`` to Django's WSGI handler as gunicorn does (the answer read, then closed) and
+    gives the answer's bytes (a non-200 fails it). Unlike the test client, which ties each response to itself
+    (``response.json``) so that every answer waits for the garbage collector, a served answer is freed as it is
+    sent, as in a worker (``core.middleware.ReleaseRenderedResponseMiddleware``). The database connection is
+    kept from one call to the next, as the test client keeps it. ``without``: a middleware left out."""
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test.client import RequestFactory
+    from django.test.utils import override_settings
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    with override_settings(MIDDLEWARE=[name for name in settings.MIDDLEWARE if name != without]):
+        handler = WSGIHandler()  # its middleware chain is built here
+    factory = RequestFactory()
+
+    def call() -> bytes:
+        environ = factory.post(path, body, content_type="application/json", HTTP_AUTHORIZATION=authorization).environ
+        statuses: list[str] = []
+        response = handler(environ, lambda status, headers: statuses.append(status))
+        content = b"".join(response)
+        response.close()
+        assert statuses[0].startswith("200"), (statuses, content[:300])
+        return content
+
+    return call
+
+
+def measure(
+    call: Callable[[], object], *, repeat: int, collector: list[float] | None = None
+) -> tuple[float, float, float]:
+    """(median, p95, max) latency in milliseconds over ``repeat`` calls, after one warm-up call; with
+    ``collector``, the milliseconds per call spent in the cyclic garbage collector's collections during the
+    timed calls are appended to it.
 
     The process's loaded objects (and the benchmark's data) are frozen after the warm-up, as a gunicorn
     worker's are once it has loaded the service (``core.startup.loaded_objects_freeze``, settings/wsgi.py).
@@ -38,11 +74,26 @@ def measure(call: Callable[[], object], *, repeat: int) -> tuple[float, float, f
 
     call()
     loaded_objects_freeze()
+    collecting = [0.0, 0.0]  # when the current collection started, milliseconds spent so far
+
+    def timer(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[0] = time.perf_counter()
+        else:
+            collecting[1] += (time.perf_counter() - collecting[0]) * 1000
+
+    if collector is not None:
+        gc.callbacks.append(timer)
     samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        if collector is not None:
+            gc.callbacks.remove(timer)
+            collector.append(collecting[1] / repeat)
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], samples[-1]
 

@@ -108,3 +108,28 @@ def _is_header(meta_key: str) -> bool:
 def _header_name(meta_key: str) -> str:
     """``HTTP_X_FORWARDED_FOR`` -> ``X-Forwarded-For``."""
     return meta_key.removeprefix("HTTP_").replace("_", "-").title()
+
+
+class ReleaseRenderedResponseMiddleware:
+    """Once a DRF response is written, untie it from the view, so that its answer is freed with it.
+
+    DRF ties each response into reference cycles: its renderer context names the view and the response
+    itself, and the view keeps the response. Reference counting cannot free a cycle, so every answer's data
+    (a 100-course program status is over 5,000 dicts and lists) waited for the cyclic garbage collector,
+    aging through its generations and scanned at each collection on the way (issue 17). Outermost but for
+    the request id: the middlewares inside it have seen the response; the content is written, so the view
+    and the renderer context are no longer needed (``response.data`` stays, for the test client).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        context = getattr(response, "renderer_context", None)
+        if context is not None and getattr(response, "_is_rendered", False):
+            view = context.pop("view", None)
+            context.pop("response", None)
+            if getattr(view, "response", None) is response:
+                del view.response
+        return response

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every later middleware, view and log line sees the request id (core.request_id).
     "django_guid.middleware.guid_middleware",
+    # Frees each API answer as soon as it is sent, not at the next garbage collection (core.middleware).
+    "core.middleware.ReleaseRenderedResponseMiddleware",
     # edx-django-utils: the request cache, then custom attributes reported to OPENEDX_TELEMETRY's backends.
     # The request cache is cleared at each request: JwtAuthCookieMiddleware caches the JWT cookie's user
     # there, and without it one request's user would serve the next.
