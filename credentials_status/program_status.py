@@ -231,29 +231,38 @@ def run_timing(start: datetime | None, end: datetime | None, now: datetime) -> R
     return RunTiming.OPEN
 
 
+# The helpers below read a run's program side off ``in_program`` (its own fields), not through
+# ``ProgramRunStatus``'s properties: they run for several runs of every course at each request.
+
+
 def reason_run(run: ProgramRunStatus, now: datetime) -> ReasonRun:
-    return ReasonRun(
-        key=run.key,
-        title=run.title,
-        start=run.start,
-        end=run.end,
-        timing=run_timing(run.start, run.end, now),
-        learner_enrolled=run.learner.status == _ENROLLED,
-        certificate_available_date=run.learner.certificate_available_date,
+    part, learner = run
+    return in_field_order(
+        ReasonRun,
+        (
+            part.key,
+            part.title,
+            part.start,
+            part.end,
+            run_timing(part.start, part.end, now),
+            learner.status == _ENROLLED,
+            learner.certificate_available_date,
+        ),
     )
 
 
 def _live(run: ProgramRunStatus, now: datetime) -> bool:
-    return run.end is None or run.end > now
+    end = run.in_program.end
+    return end is None or end > now
 
 
 def _soonest(runs: list[ProgramRunStatus], now: datetime) -> ProgramRunStatus:
     """By soonest start, unscheduled last."""
-    return min(runs, key=lambda run: (run.start is None, run.start or now, run.key))
+    return min(runs, key=lambda run: (run.in_program.start is None, run.in_program.start or now, run.in_program.key))
 
 
 def _latest_ended(runs: list[ProgramRunStatus], now: datetime) -> ProgramRunStatus:
-    return max(runs, key=lambda run: (run.end or now, run.key))
+    return max(runs, key=lambda run: (run.in_program.end or now, run.in_program.key))
 
 
 def _suggested_run(runs: list[ProgramRunStatus], now: datetime) -> ProgramRunStatus:
