@@ -9,7 +9,8 @@ field, so formats cannot drift; dates are moved to the current time zone looked 
 ``tests/core/test_rendering.py`` and the endpoints' tests compare both on the same answers. For each class
 of value met, the plan becomes one generated function (``_compiled_writer``), as ``dataclasses`` generates
 ``__init__``: a per-field loop cost more than the values it wrote. A serializer marked
-``remembered_per_language`` has what it wrote remembered per value, time zone and language.
+``remembered_per_language`` has what it wrote remembered per value, time zone and language; one marked
+``written_with_part`` has its leading fields written once per shared part object (a program's runs).
 
 Only output serializers of plain objects qualify: no ``SerializerMethodField``, no model managers.
 """
