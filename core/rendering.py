@@ -249,22 +249,12 @@ def _compiled_writer(plan: list[_Step], kind: type, part: _Part | None = None) -
     entries = []
     if part is not None:
         namespace["write_part"], namespace["part_source"] = part.write, [part.attribute]
-        plain = part.attribute.isidentifier() and not keyword.iskeyword(part.attribute)
-        read = (
-            f"o.{part.attribute}"
-            if plain and _plain_attribute(kind, part.attribute)
-            else "get_attribute(o, part_source)"
-        )
-        entries.append(f"**write_part({read}, zone),")
+        entries.append(f"**write_part({_read(kind, [part.attribute], 'part_source')}, zone),")
     for index, step in enumerate(plan):
         namespace[f"write_{index}"], namespace[f"source_{index}"] = step.write_value, step.source_attrs
         namespace[f"by_type_{index}"] = getattr(step.write_value, "by_type", None)
         namespace[f"choices_{index}"] = getattr(step.field, "choice_strings_to_values", None)
-        attribute = step.source_attrs[0] if len(step.source_attrs) == 1 else ""
-        if attribute.isidentifier() and not keyword.iskeyword(attribute) and _plain_attribute(kind, attribute):
-            read = f"o.{attribute}"
-        else:
-            read = f"get_attribute(o, source_{index})"
+        read = _read(kind, step.source_attrs, f"source_{index}")
         written = (
             f"({step.inline.format(v=f'v{index}', w=f'write_{index}', b=f'by_type_{index}', c=f'choices_{index}')})"
             if step.inline
@@ -274,6 +264,15 @@ def _compiled_writer(plan: list[_Step], kind: type, part: _Part | None = None) -
     source = "def write(o, zone):\n    return {\n" + "".join(f"        {e}\n" for e in entries) + "    }\n"
     exec(compile(source, f"<rendering of {kind.__qualname__}>", "exec"), namespace)  # noqa: S102
     return namespace["write"]  # type: ignore[no-any-return]
+
+
+def _read(kind: type, source_attrs: list[str], source_name: str) -> str:
+    """How a generated writer reads a value of ``kind`` at ``source_attrs``: the attribute directly when it is
+    one plain attribute, else DRF's lookup of the list named ``source_name`` in its namespace."""
+    attribute = source_attrs[0] if len(source_attrs) == 1 else ""
+    if attribute.isidentifier() and not keyword.iskeyword(attribute) and _plain_attribute(kind, attribute):
+        return f"o.{attribute}"
+    return f"get_attribute(o, {source_name})"
 
 
 def _plain_attribute(kind: type, attribute: str) -> bool:
