@@ -4,8 +4,9 @@
 
 runs ``bench/bench_NAME.py`` as ``bench/run.py`` does (fresh SQLite file, migrated, the benchmark's own
 data), but its K-th timed call site (``bench.util.measure``, counted from 0 in the order the benchmark
-reaches them) is not timed: after three warm-up calls and the same ``gc.freeze()``, N calls run with
-callgrind counting, and the instructions per call are printed. The other call sites are skipped.
+reaches them) is not timed: after three warm-up calls and the same setting of the collector
+(``core.startup``), N calls run with callgrind counting, and the instructions per call are printed.
+The other call sites are skipped.
 
 A count is the same from one run to the next whatever else the machine does (seen within 0.01%),
 where medians of milliseconds on a shared machine moved by half from one run to the next: compare two
@@ -66,7 +67,7 @@ def _count_inside(name: str, case: int, calls: int) -> None:
     from bench.run import database_ready
 
     database_ready()
-    from core.startup import loaded_objects_freeze
+    from core.startup import collector_set_for_serving
 
     module = importlib.import_module(f"bench.bench_{name}")
     reached = [0]
@@ -78,7 +79,7 @@ def _count_inside(name: str, case: int, calls: int) -> None:
         if site == case:
             for _ in range(3):
                 call()
-            loaded_objects_freeze()
+            collector_set_for_serving()
             _instrumentation("on")
             for _ in range(calls):
                 call()

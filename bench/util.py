@@ -67,13 +67,14 @@ def measure(
     ``collector``, the milliseconds per call spent in the cyclic garbage collector's collections during the
     timed calls are appended to it.
 
-    The process's loaded objects (and the benchmark's data) are frozen after the warm-up, as a gunicorn
-    worker's are once it has loaded the service (``core.startup.loaded_objects_freeze``, settings/wsgi.py).
+    The process's loaded objects (and the benchmark's data) are frozen after the warm-up and young collections
+    spaced, as a gunicorn worker does once it has loaded the service (``core.startup.collector_set_for_serving``,
+    settings/wsgi.py).
     """
-    from core.startup import loaded_objects_freeze
+    from core.startup import collector_set_for_serving
 
     call()
-    loaded_objects_freeze()
+    collector_set_for_serving()
     collecting = [0.0, 0.0]  # when the current collection started, milliseconds spent so far
 
     def timer(phase: str, info: dict[str, int]) -> None:

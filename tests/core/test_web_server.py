@@ -69,20 +69,36 @@ def test_production_connection_lifetime_can_be_set_to_a_connection_per_request()
     assert result.stdout.split()[0] == "0"
 
 
-def test_a_worker_freezes_what_it_loaded_once_the_application_is_ready():
-    # A full collection in the middle of a request walked every object Django and the apps had loaded
-    # (docs/performance.rst, "Garbage collection"); the WSGI module freezes them after loading.
+def test_a_worker_sets_the_collector_for_serving_once_the_application_is_ready():
+    # A full collection in the middle of a request walked every object Django and the apps had loaded, and
+    # young collections walked the answer being built (docs/performance.rst, "Garbage collection" and "eighth
+    # pass"); the WSGI module freezes what it loaded and spaces young collections.
     import gc
     import importlib
     import sys
 
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     sys.modules.pop("settings.wsgi", None)
+    collections: list[int] = []
+
+    def counted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
     try:
         module = importlib.import_module("settings.wsgi")
         frozen = gc.get_freeze_count()
         assert callable(module.application)
         assert frozen > 50_000, frozen  # Django, DRF and the apps: a few hundred thousand objects
+        gc.callbacks.append(counted)
+        try:
+            answer = [{"run": index} for index in range(20_000)]  # a 100-course status holds about 10,000
+        finally:
+            gc.callbacks.remove(counted)
+        assert len(answer) == 20_000
+        assert collections == [], collections  # at Python's default, 28 collections walked it
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         sys.modules.pop("settings.wsgi", None)
