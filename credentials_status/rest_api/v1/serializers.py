@@ -17,7 +17,7 @@ from core.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
-from core.rendering import remembered_per_language, written_with_part
+from core.rendering import remembered_by_value, remembered_per_language, written_with_part
 from credentials_status.data import NextStepCode, RunTiming, StatusQuery
 from credentials_status.models import CertificateType, CredentialStatus
 
@@ -190,6 +190,7 @@ class ProgramRefOutput(serializers.Serializer):
     status = serializers.CharField()
 
 
+@remembered_by_value
 class RunLearnerStatusOutput(serializers.Serializer):
     status = serializers.CharField()
     type = serializers.CharField(allow_null=True)
