@@ -109,7 +109,12 @@ def rows_fetched(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         if vendor() == "postgresql":
             _compiled_timestamptz_loader(cursor.cursor)
         cursor.execute(sql, params)
-        return [tuple(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    # Rows as tuples in a list, as most drivers give them already (MySQLdb's list is a tuple): a program status
+    # reads 3,000 rows, and copying each cost 0.2 ms (issue 17).
+    if rows and type(rows[0]) is not tuple:
+        return [tuple(row) for row in rows]
+    return rows if type(rows) is list else list(rows)
 
 
 def _compiled_timestamptz_loader(cursor: Any) -> None:

@@ -356,7 +356,8 @@ def _run_fields() -> "list[models.Field[Any, Any] | None]":
 
 
 def _runs_statement(course_ids: set[int], single_program: int | None) -> tuple[str, list[Any]]:
-    """The courses' runs, and for ``single_program`` whether it excludes each (``EXISTS``).
+    """The courses' runs, and for ``single_program`` whether it excludes each (``IN`` its exclusions: the
+    databases read them once, where an ``EXISTS`` per run cost 0.8% more of a 100-course status on SQLite).
 
     Hand-written (``core.db``): a big program has hundreds of runs, and the ORM took longer to build and
     convert them than the database to find them (issue 17).
@@ -366,8 +367,8 @@ def _runs_statement(course_ids: set[int], single_program: int | None) -> tuple[s
     flag, flag_params = "0", []
     if single_program is not None:
         flag = (
-            f"EXISTS (SELECT 1 FROM {_EXCLUSIONS.table} WHERE {_EXCLUSIONS.column('program')} = %s"  # noqa: S608
-            f" AND {_EXCLUSIONS.column('courserun')} = {_RUNS.column('id')})"
+            f"{_RUNS.column('id')} IN (SELECT {_EXCLUSIONS.column('courserun')} FROM {_EXCLUSIONS.table}"  # noqa: S608
+            f" WHERE {_EXCLUSIONS.column('program')} = %s)"
         )
         flag_params = [single_program]
     # In the order of the course index, so that the rows compare equal from one read to the next; the facts
