@@ -14,9 +14,12 @@ requests, in two ways:
   one (CPython's default is 700). An answer's objects are alive until it is sent: a 100-course program
   status builds about 10,000, so at 700 the collector walked them a dozen times per request and moved them
   to older generations, for nothing (they are freed by their reference counts once the answer is sent).
-  Interleaved in one process, 100-course status 12.4 -> 11.2 ms, bulk 1,000 x 10 92 -> 85 ms (docs/performance.rst,
-  "eighth pass"). What is garbage only through reference cycles waits for the collector a little longer: at
-  most that many objects, a few MB.
+  Higher is not better: what a young collection finds is mostly the garbage cycles small requests leave
+  (about 140 objects per ``learner_cert_status`` call, Django's and DRF's own), and past a few thousand
+  they are no longer in the processor's cache when it walks them. At 50,000 each collection took 50-65 ms
+  and the HTTP p99 of ``learner_cert_status`` went from 33 to 60-111 ms; at 5,000 a collection takes
+  1.4-2.2 ms, as much collector time per small request as at 700, and the 100-course status keeps most of
+  the gain (96.8 -> 93.4 M instructions per call; docs/performance.rst, "eighth pass").
 
 settings/wsgi.py calls it when a gunicorn worker has loaded the application; the benchmarks call it after
 their setup, the same point in their process.
@@ -24,7 +27,7 @@ their setup, the same point in their process.
 
 import gc
 
-YOUNG_COLLECTION_AFTER = 50_000
+YOUNG_COLLECTION_AFTER = 5_000
 
 
 def collector_set_for_serving() -> int:
