@@ -20,6 +20,7 @@ import inspect
 import keyword
 import threading
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -38,13 +39,27 @@ Writer = Callable[[Any, Any], Any]
 
 def render(serializer_class: type[serializers.Serializer], instance: Any) -> dict[str, Any]:
     """``serializer_class(instance).data``, as a plain dict."""
-    return _object_writer_of(serializer_class)(instance, timezone.get_current_timezone())  # type: ignore[no-any-return]
+    language = _ANSWER_LANGUAGE.set(get_language())
+    try:
+        return _object_writer_of(serializer_class)(instance, timezone.get_current_timezone())  # type: ignore[no-any-return]
+    finally:
+        _ANSWER_LANGUAGE.reset(language)
 
 
 def render_many(serializer_class: type[serializers.Serializer], instances: Any) -> list[dict[str, Any]]:
     """``serializer_class(instances, many=True).data``, as a list of plain dicts."""
     write, zone = _object_writer_of(serializer_class), timezone.get_current_timezone()
-    return [write(instance, zone) for instance in instances]
+    language = _ANSWER_LANGUAGE.set(get_language())
+    try:
+        return [write(instance, zone) for instance in instances]
+    finally:
+        _ANSWER_LANGUAGE.reset(language)
+
+
+# The active language, looked up once per answer for what is remembered per language: ``get_language`` reads
+# asgiref's context-local storage (about 1 us), and a 100-course program status asked it for each of its 200
+# warnings and next steps (issue 17). ``None`` outside ``render``: the writers then ask Django themselves.
+_ANSWER_LANGUAGE: ContextVar[str | None] = ContextVar("rendering_answer_language", default=None)
 
 
 @cache
@@ -118,7 +133,7 @@ def _remembered_writer(write: Writer, *, per_language: bool) -> Writer:
 
         def write_remembered(instance: Any, zone: Any) -> Any:
             try:
-                return in_language(instance, zone, get_language())
+                return in_language(instance, zone, _ANSWER_LANGUAGE.get() or get_language())
             except TypeError:
                 return write(instance, zone)
 
