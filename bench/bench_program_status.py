@@ -60,7 +60,8 @@ def _served_lines(body: dict[str, str], courses_count: int) -> list[str]:
         median, p95, most = measure(served_call, repeat=CALLS, collector=collector)
         lines.append(
             f"  served by Django's WSGI handler as gunicorn calls it, {label}: median {median:.1f} ms, "
-            f"p95 {p95:.1f} ms, max {most:.1f} ms; cyclic garbage collector {collector[0]:.2f} ms per call"
+            f"p95 {p95:.1f} ms, max {most:.1f} ms; cyclic garbage collector {collector[0]:.2f} ms per call, "
+            f"longest collection {collector[1]:.2f} ms"
         )
     return lines
 

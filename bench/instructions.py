@@ -85,7 +85,7 @@ def _count_inside(name: str, case: int, calls: int) -> None:
                 call()
             _instrumentation("off")
         if collector is not None:  # not timed here
-            collector.append(0.0)
+            collector += [0.0, 0.0]
         return 0.0, 0.0, 0.0
 
     module.measure = counted  # type: ignore[attr-defined]

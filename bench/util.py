@@ -65,7 +65,7 @@ def measure(
 ) -> tuple[float, float, float]:
     """(median, p95, max) latency in milliseconds over ``repeat`` calls, after one warm-up call; with
     ``collector``, the milliseconds per call spent in the cyclic garbage collector's collections during the
-    timed calls are appended to it.
+    timed calls are appended to it, then the longest collection's milliseconds.
 
     The process's loaded objects (and the benchmark's data) are frozen after the warm-up and young collections
     spaced, as a gunicorn worker does once it has loaded the service (``core.startup.collector_set_for_serving``,
@@ -75,13 +75,15 @@ def measure(
 
     call()
     collector_set_for_serving()
-    collecting = [0.0, 0.0]  # when the current collection started, milliseconds spent so far
+    collecting = [0.0, 0.0, 0.0]  # when the current collection started, milliseconds spent so far, the longest
 
     def timer(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             collecting[0] = time.perf_counter()
         else:
-            collecting[1] += (time.perf_counter() - collecting[0]) * 1000
+            spent = (time.perf_counter() - collecting[0]) * 1000
+            collecting[1] += spent
+            collecting[2] = max(collecting[2], spent)
 
     if collector is not None:
         gc.callbacks.append(timer)
@@ -94,7 +96,7 @@ def measure(
     finally:
         if collector is not None:
             gc.callbacks.remove(timer)
-            collector.append(collecting[1] / repeat)
+            collector += [collecting[1] / repeat, collecting[2]]
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], samples[-1]
 
