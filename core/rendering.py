@@ -159,10 +159,10 @@ def written_with_part(attribute: str, part_serializer_class: type[serializers.Se
     and adds fields after them), for values whose ``attribute`` holds those fields' values: an immutable part
     shared by many values and kept for a while (a program's run as the program counts it, the same in every
     learner's answer and held by the program's facts, ``programs.data.RunInProgram``). ``render`` writes each
-    part object once per time zone, remembers it by identity, and gives a new dict per value with the part's
+    part object once, remembers it by identity with its zone, and gives a new dict per value with the part's
     fields first: writing the eight fields of 1,000 runs was a sixth of a 100-course program status (issue 17).
     DRF's ``.data`` still reads every field by its own name; the value's class must give the part's values
-    under those names too (``ProgramRunStatus``'s properties). At most 16,384 parts per time zone, about
+    under those names too (``ProgramRunStatus``'s properties). At most 16,384 parts, about
     half a kB each."""
 
     def mark(serializer_class: S) -> S:
@@ -204,26 +204,26 @@ def _part_writer_of(part_serializer_class: type[serializers.Serializer]) -> Writ
 
 
 def _remembered_by_identity(write: Writer, *, size: int) -> Writer:
-    """``write``, remembering what it wrote of each object (by identity) per time zone: for immutable values
-    kept while they are used (``written_with_part``). Each entry holds its object, so that no other object
-    can take its identity while the entry lasts; the oldest entries go first past ``size`` per zone."""
-    by_zone: dict[Any, dict[int, tuple[Any, Any]]] = {}
+    """``write``, remembering what it wrote of each object (by identity) in the time zone it was last written
+    in: for immutable values kept while they are used (``written_with_part``). Each entry holds its object, so
+    that no other object can take its identity while the entry lasts; the oldest entries go first past
+    ``size``, whatever the number of zones (an object asked in another zone is written again for it)."""
+    remembered: dict[int, tuple[Any, Any, Any]] = {}  # id -> (object, zone, written)
     lock = threading.Lock()
 
     def write_once(value: Any, zone: Any) -> Any:
-        remembered = by_zone.get(zone)
-        if remembered is not None:
-            found = remembered.get(id(value))
-            if found is not None and found[0] is value:
-                return found[1]
+        found = remembered.get(id(value))
+        if found is not None and found[0] is value and found[1] is zone:
+            return found[2]
         written = write(value, zone)
         with lock:
-            remembered = by_zone.setdefault(zone, {})
-            remembered[id(value)] = (value, written)
+            remembered.pop(id(value), None)
+            remembered[id(value)] = (value, zone, written)
             while len(remembered) > size:
                 del remembered[next(iter(remembered))]
         return written
 
+    write_once.remembered = remembered  # type: ignore[attr-defined]  # for tests: what is held
     return write_once
 
 

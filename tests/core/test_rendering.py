@@ -15,7 +15,14 @@ from django.utils import translation
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from core.rendering import remembered_by_value, remembered_per_language, render, render_many, written_with_part
+from core.rendering import (
+    _remembered_by_identity,
+    remembered_by_value,
+    remembered_per_language,
+    render,
+    render_many,
+    written_with_part,
+)
 from credentials_status.data import (
     GradeData,
     LearnerRunStatus,
@@ -395,6 +402,20 @@ def test_a_part_is_written_for_the_zone_of_each_answer():
                 same_bytes(render(ProgramRunStatusOutput, status), ProgramRunStatusOutput(status).data)
     with django_timezone.override("Asia/Kolkata"):
         assert render(ProgramRunStatusOutput, status)["start"] == "2026-01-02T08:34:00+05:30"
+
+
+def test_parts_remembered_are_bounded_whatever_the_zones():
+    """The parts' memo holds at most its size, however many zones the answers are written in; a part asked in
+    another zone is written again for that zone, and again for the first."""
+    written: list[tuple[int, str]] = []
+    write = _remembered_by_identity(lambda value, zone: written.append((value[0], zone)) or (value[0], zone), size=3)
+    parts = [(index,) for index in range(5)]
+    for zone in ["UTC", "America/Sao_Paulo", "Asia/Kolkata", "UTC"]:
+        for part in parts:
+            assert write(part, zone) == (part[0], zone)
+    assert len(write.remembered) == 3  # type: ignore[attr-defined]
+    assert len(written) == 20  # five parts in four zones, each written for its zone
+    assert write(parts[4], "UTC") == (4, "UTC") and len(written) == 20  # the last ones written are remembered
 
 
 def test_parts_that_follow_each_other_in_memory_are_written_as_themselves():
