@@ -237,6 +237,12 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
 
 # The tables of a status answer; the catalog's reached through the credential's foreign keys (no other
 # app's models imported).
+# The members and choices read for every item, bound once: a member read off its enum class is a Python lookup
+# (``credentials_status.status``'s note), and ``CertificateType.values`` builds a new list at each read.
+_AWARDED = LearnerRunStatus.AWARDED
+_NOT_ENROLLED = LearnerRunStatus.NOT_ENROLLED
+_CERTIFICATE_TYPES = frozenset(CertificateType.values)
+
 _USERS = Table(User._meta)
 _CREDENTIALS = Table(CourseRunCredential._meta)
 _GRADES = Table(Grade._meta)
@@ -290,9 +296,7 @@ def _answer(query: StatusQuery, learner: _Learner | None, records: _ChunkRecords
         own = records.credentials[learner.pk].asked_by(query)
         own_enrollments = records.enrollments[learner.pk].asked_by(query)
         own_grades = records.grades[learner.pk]
-    answer.status = [
-        _item(c.run, LearnerRunStatus.AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)
-    ]
+    answer.status = [_item(c.run, _AWARDED, c, own_grades) for c in own if credential_is_visible(c, now)]
     if query.include_incomplete:
         answer.status.extend(_incomplete_items(query, own, own_enrollments, records, own_grades, now))
     return answer
@@ -317,7 +321,7 @@ def _item(
 
 def _certificate_type_of(enrollment: _Enrollment | None) -> str | None:
     """The certificate type an enrollment's mode leads to; None for modes without one (``credit``, ...)."""
-    if enrollment is None or enrollment.mode not in CertificateType.values:
+    if enrollment is None or enrollment.mode not in _CERTIFICATE_TYPES:
         return None
     return enrollment.mode
 
@@ -351,13 +355,13 @@ def _incomplete_items(
     items: list[StatusItem] = []
     for course_uuid in query.course_uuids:
         course_runs = [run_id for run_id, run in runs.items() if run.course_uuid == course_uuid]
-        if any(statuses[run_id] == LearnerRunStatus.AWARDED for run_id in course_runs):
+        if any(statuses[run_id] == _AWARDED for run_id in course_runs):
             continue
-        touched = [run_id for run_id in course_runs if statuses[run_id] != LearnerRunStatus.NOT_ENROLLED]
+        touched = [run_id for run_id in course_runs if statuses[run_id] != _NOT_ENROLLED]
         if touched:
             items.append(item_for(min(touched, key=lambda run_id: STATUS_RANK[statuses[run_id]])))
         else:
-            items.append(StatusItem(course_uuid=course_uuid, course_run=None, status=LearnerRunStatus.NOT_ENROLLED))
+            items.append(StatusItem(course_uuid=course_uuid, course_run=None, status=_NOT_ENROLLED))
 
     for run, run_uuid, run_key in asked:
         if run is None:
@@ -365,10 +369,10 @@ def _incomplete_items(
                 StatusItem(
                     course_uuid=None,
                     course_run=RunRef(uuid=run_uuid, key=run_key),
-                    status=LearnerRunStatus.NOT_ENROLLED,
+                    status=_NOT_ENROLLED,
                 )
             )
-        elif statuses[run.pk] != LearnerRunStatus.AWARDED:
+        elif statuses[run.pk] != _AWARDED:
             items.append(item_for(run.pk))
 
     return list(dict.fromkeys(items))  # once each, in order
