@@ -235,14 +235,14 @@ def _records_read(queries: list[StatusQuery], learner_ids: list[int]) -> _ChunkR
 # models' metadata (quoted) are put into the text; every value is a parameter (hence the S608 waivers).
 
 
-# The tables of a status answer; the catalog's reached through the credential's foreign keys (no other
-# app's models imported).
 # The members and choices read for every item, bound once: a member read off its enum class is a Python lookup
 # (``credentials_status.status``'s note), and ``CertificateType.values`` builds a new list at each read.
 _AWARDED = LearnerRunStatus.AWARDED
 _NOT_ENROLLED = LearnerRunStatus.NOT_ENROLLED
 _CERTIFICATE_TYPES = frozenset(CertificateType.values)
 
+# The tables of a status answer; the catalog's reached through the credential's foreign keys (no other
+# app's models imported).
 _USERS = Table(User._meta)
 _CREDENTIALS = Table(CourseRunCredential._meta)
 _GRADES = Table(Grade._meta)
