@@ -22,14 +22,14 @@ learner-scoped row asks about ``SELF``.
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
 from django.test import Client, RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
@@ -58,6 +58,7 @@ from tests.attack.world import (
     STAFF,
     WORKER,
 )
+from tests.routes import resolver_routes
 
 ABOUT_SELF = {"username": SELF_USERNAME}
 
@@ -299,21 +300,6 @@ def admin_rows() -> list[Op]:
 def schema_operations() -> set[tuple[str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return {(method.upper(), path) for path, methods in schema["paths"].items() for method in methods}
-
-
-def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, Any]]:
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}:{entry.namespace}".strip(":") if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name or ''}".strip(":")
-            yield prefix + str(entry.pattern), name, entry.callback
-
-
-def resolver_routes() -> list[tuple[str, str, Any]]:
-    """Every URL pattern of the project: (route, namespaced name, view callable)."""
-    return list(_walk(get_resolver().url_patterns))
 
 
 def test_every_operation_has_a_row() -> None:
